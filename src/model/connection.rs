@@ -1,0 +1,104 @@
+//! A Redis connection: where the admin user lives and how to reach every node (SPEC 2.1).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Sealed;
+
+/// How the set of nodes is found.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum TopologyKind {
+    /// One node.
+    #[default]
+    Standalone,
+    /// The node is a primary; replicas are discovered with `ROLE`.
+    Replication,
+    /// All nodes discovered with `CLUSTER SHARDS` / `CLUSTER NODES`.
+    Cluster,
+    /// An explicit list of `host:port`.
+    Nodes,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsSettings {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default = "default_true")]
+    pub reject_unauthorized: bool,
+    /// PEM text, or a path to a PEM file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            reject_unauthorized: true,
+            ca_certificate: None,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+pub const DEFAULT_PORT: u16 = 6379;
+pub const DEFAULT_USERNAME: &str = "default";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    /// The admin password, encrypted at rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Sealed>,
+    #[serde(default)]
+    pub tls: TlsSettings,
+    #[serde(default)]
+    pub topology: TopologyKind,
+    /// `host:port` entries, used when `topology` is `nodes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Connection {
+    /// `host:port`, with IPv6 literals bracketed.
+    pub fn address(&self) -> String {
+        format_address(&self.host, self.port)
+    }
+}
+
+/// `host:port`, bracketing IPv6 literals so the port stays unambiguous.
+pub fn format_address(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}

@@ -1,0 +1,66 @@
+//! The event log: an audit trail of every create/update/delete and rotation attempt with its
+//! outcome. Never holds a secret value.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How many events the database keeps; the oldest are dropped.
+pub const MAX_EVENTS: usize = 10_000;
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum EventKind {
+    ConnectionAdded,
+    ConnectionUpdated,
+    ConnectionRemoved,
+    Created,
+    Updated,
+    Deleted,
+    RotationStarted,
+    Rotated,
+    RotationFailed,
+    Recovered,
+    Sessions,
+    Paused,
+    Resumed,
+    NotifyFailed,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Info,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Monotonic sequence number within the database.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<Uuid>,
+    /// Which process wrote it (pid), so many processes on one database can be told apart.
+    #[serde(default)]
+    pub pid: u32,
+    pub message: String,
+}

@@ -1,0 +1,24 @@
+//! The domain with no I/O: connections, rotations, secrets, events, validation, password
+//! generation, the permission-scope grammar and schedule arithmetic.
+
+pub mod connection;
+pub mod event;
+pub mod password;
+pub mod request;
+pub mod rotation;
+pub mod rules;
+pub mod schedule;
+pub mod scope;
+pub mod secret;
+pub mod sensitive;
+pub mod validation;
+
+pub use connection::{Connection, TlsSettings, TopologyKind};
+pub use event::{Event, EventKind, Outcome};
+pub use rotation::{
+    Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt, Rotation,
+    RotationStatus, SecretsMapping, Slot, SlotCredential,
+};
+pub use secret::{SecretEntry, SecretVersion};
+pub use sensitive::{Password, Sealed};
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,81 @@
+//! Request bodies as operators write them (the seed document's create body, a PATCH for update,
+//! a connection form). Every field is optional and numbers stay raw JSON numbers, so validation
+//! can name a missing field or reject `11.5` instead of truncating it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotateAtRequest {
+    pub hours: Option<Number>,
+    pub minutes: Option<Number>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequiredRequest {
+    pub digits: Option<Number>,
+    pub lowercase: Option<Number>,
+    pub uppercase: Option<Number>,
+    pub symbols: Option<Number>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordRequirementsRequest {
+    pub length: Option<Number>,
+    pub required: Option<RequiredRequest>,
+    pub allowed_symbols: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParametersRequest {
+    pub password_requirements: Option<PasswordRequirementsRequest>,
+    pub permission_scope: Option<String>,
+    pub username_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretsMappingRequest {
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// The seed document's create body; also used (all fields optional) as an update patch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationRequest {
+    pub name: Option<String>,
+    /// Accepted and ignored (the hosted original's project).
+    pub project_id: Option<String>,
+    pub description: Option<String>,
+    /// A connection id or a connection name.
+    pub connection_id: Option<String>,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    pub is_auto_rotation_enabled: Option<bool>,
+    pub rotation_interval: Option<Number>,
+    pub rotate_at_utc: Option<RotateAtRequest>,
+    pub parameters: Option<ParametersRequest>,
+    pub secrets_mapping: Option<SecretsMappingRequest>,
+}
+
+/// A connection as typed in `connection add` or the wizard.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<Number>,
+    pub username: Option<String>,
+    pub tls_enabled: Option<bool>,
+    pub reject_unauthorized: Option<bool>,
+    pub ca_certificate: Option<String>,
+    /// `standalone`, `replication`, `cluster` or `nodes`.
+    pub topology: Option<String>,
+    pub nodes: Option<Vec<String>>,
+}

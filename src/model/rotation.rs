@@ -1,0 +1,241 @@
+//! A rotation of type `redis-credentials` (SPEC 2.2, 2.3): the seed document's fields plus the
+//! two credential slots and the pending-rotation journal that make it crash safe.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Sealed;
+
+pub const ROTATION_TYPE: &str = "redis-credentials";
+pub const DEFAULT_SCOPE: &str = "~* +@all";
+pub const DEFAULT_SYMBOLS: &str = "-_.~!*";
+pub const DEFAULT_LENGTH: u32 = 48;
+
+/// Slot 0 or slot 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Slot {
+    Zero,
+    One,
+}
+
+impl Slot {
+    pub fn index(self) -> usize {
+        match self {
+            Slot::Zero => 0,
+            Slot::One => 1,
+        }
+    }
+
+    pub fn other(self) -> Slot {
+        match self {
+            Slot::Zero => Slot::One,
+            Slot::One => Slot::Zero,
+        }
+    }
+}
+
+impl From<Slot> for u8 {
+    fn from(s: Slot) -> u8 {
+        s.index() as u8
+    }
+}
+
+impl TryFrom<u8> for Slot {
+    type Error = String;
+    fn try_from(v: u8) -> Result<Self, String> {
+        match v {
+            0 => Ok(Slot::Zero),
+            1 => Ok(Slot::One),
+            other => Err(format!("slot must be 0 or 1, not {other}")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateAt {
+    pub hours: u8,
+    pub minutes: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequiredChars {
+    pub digits: u32,
+    pub lowercase: u32,
+    pub uppercase: u32,
+    pub symbols: u32,
+}
+
+impl Default for RequiredChars {
+    fn default() -> Self {
+        Self {
+            digits: 1,
+            lowercase: 1,
+            uppercase: 1,
+            symbols: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordRequirements {
+    pub length: u32,
+    pub required: RequiredChars,
+    pub allowed_symbols: String,
+}
+
+impl Default for PasswordRequirements {
+    fn default() -> Self {
+        Self {
+            length: DEFAULT_LENGTH,
+            required: RequiredChars::default(),
+            allowed_symbols: DEFAULT_SYMBOLS.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameters {
+    pub password_requirements: PasswordRequirements,
+    pub permission_scope: String,
+    /// Base of the two ACL usernames (`<base>-0`, `<base>-1`); the rotation name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_prefix: Option<String>,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Self {
+            password_requirements: PasswordRequirements::default(),
+            permission_scope: DEFAULT_SCOPE.to_string(),
+            username_prefix: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretsMapping {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum RotationStatus {
+    Success,
+    Failed,
+    Rotating,
+}
+
+/// One slot's credential as the store knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotCredential {
+    pub username: String,
+    pub password: Sealed,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JournalKind {
+    Create,
+    Rotate,
+}
+
+/// The durable record of a rotation in flight, written before Redis is touched (SPEC 2.3 step 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Journal {
+    pub job_id: Uuid,
+    pub kind: JournalKind,
+    pub slot: Slot,
+    pub username: String,
+    pub password: Sealed,
+    /// The node addresses the change goes to, as discovered at record time.
+    pub nodes: Vec<String>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// Retry bookkeeping for a due rotation that failed (SPEC 2.4 backoff).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryState {
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotation {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub connection_id: Uuid,
+    pub environment: String,
+    pub secret_path: String,
+    pub is_auto_rotation_enabled: bool,
+    pub rotation_interval: u32,
+    pub rotate_at_utc: RotateAt,
+    pub parameters: Parameters,
+    pub secrets_mapping: SecretsMapping,
+    pub active_index: Slot,
+    pub rotation_status: RotationStatus,
+    pub last_rotation_attempted_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub last_rotation_job_id: Option<Uuid>,
+    pub next_rotation_at: Option<DateTime<Utc>>,
+    pub last_rotation_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Slot 0 and slot 1 credentials (internal; never part of `--json` output).
+    #[serde(default)]
+    pub slots: [Option<SlotCredential>; 2],
+    /// A rotation in flight (internal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Journal>,
+    /// Backoff after failed due rotations (internal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryState>,
+}
+
+impl Rotation {
+    /// The base of both ACL usernames.
+    pub fn username_base(&self) -> &str {
+        self.parameters
+            .username_prefix
+            .as_deref()
+            .unwrap_or(&self.name)
+    }
+
+    /// `<base>-0` or `<base>-1`.
+    pub fn username_for(&self, slot: Slot) -> String {
+        username_for(self.username_base(), slot)
+    }
+
+    pub fn slot(&self, slot: Slot) -> Option<&SlotCredential> {
+        self.slots[slot.index()].as_ref()
+    }
+
+    pub fn active(&self) -> Option<&SlotCredential> {
+        self.slot(self.active_index)
+    }
+
+    pub fn inactive_slot(&self) -> Slot {
+        self.active_index.other()
+    }
+}
+
+pub fn username_for(base: &str, slot: Slot) -> String {
+    format!("{base}-{}", slot.index())
+}

@@ -1,0 +1,102 @@
+//! Every validation rule of SPEC 2.1 and 2.2 as pure functions. A failure names the field
+//! (camelCase path as in the JSON body, e.g. `rotateAtUtc.hours`) and says how to fix it.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+use super::connection::{Connection, TlsSettings, TopologyKind};
+use super::rotation::{Parameters, RotateAt, Rotation, SecretsMapping};
+use super::secret::SecretEntry;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's path as written in the request (`secretsMapping.username`).
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// One or more field errors; nothing is written when validation fails.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl From<FieldError> for ValidationErrors {
+    fn from(e: FieldError) -> Self {
+        Self(vec![e])
+    }
+}
+
+/// What validation needs to know about the rest of the database.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    pub connections: &'a [Connection],
+    pub rotations: &'a [Rotation],
+    pub secrets: &'a [SecretEntry],
+}
+
+/// A rotation request that passed every rule: the values to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub connection_id: Uuid,
+    pub environment: String,
+    /// Normalised (trailing `/` removed except for root).
+    pub secret_path: String,
+    pub is_auto_rotation_enabled: bool,
+    pub rotation_interval: u32,
+    pub rotate_at_utc: RotateAt,
+    /// `permissionScope` normalised (default `~* +@all` when empty).
+    pub parameters: Parameters,
+    pub secrets_mapping: SecretsMapping,
+    /// Allowed but worth a look on the review step (e.g. the scope grants `@admin`).
+    pub warnings: Vec<String>,
+}
+
+/// A connection request that passed every rule (the password is handled separately).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub tls: TlsSettings,
+    pub topology: TopologyKind,
+    pub nodes: Vec<String>,
+}
+
+pub use super::rules::{
+    validate_connection, validate_environment, validate_host, validate_new_rotation,
+    validate_rotation_patch, validate_secret_name, validate_secret_path, validate_slug,
+};

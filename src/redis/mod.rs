@@ -1,0 +1,12 @@
+//! Everything that speaks to a Redis server: connecting (auth, TLS, timeouts), topology
+//! discovery, ACL commands, probes (permissions, persistence mode, sessions).
+
+pub mod acl;
+pub mod error;
+pub mod node;
+pub mod probe;
+pub mod topology;
+
+pub use error::RedisError;
+pub use node::{ConnectParams, Node, NodeAddr, TlsParams};
+pub use probe::{NodeReport, Persistence};

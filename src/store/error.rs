@@ -1,0 +1,32 @@
+//! Store failures. Each names the file and says what to do; none carries a secret.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} is not a valid redis-rotator database ({reason}); it was left untouched: fix or move it, or point --db elsewhere"
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "database {path} has schemaVersion {found}, newer than this redis-rotator understands ({supported}); it was left untouched: upgrade redis-rotator"
+    )]
+    FutureSchema {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    #[error(
+        "the encryption key does not open database {path} (wrong REDIS_ROTATOR_KEY or key file {key}): use the key this database was created with"
+    )]
+    WrongKey { path: PathBuf, key: String },
+    #[error("encryption key {key}: {reason}")]
+    Key { key: String, reason: String },
+    #[error("a sealed value in database {path} is damaged and cannot be decrypted")]
+    Damaged { path: PathBuf },
+}

@@ -1,0 +1,16 @@
+//! The local JSON database (SPEC 2.6): document schema, atomic durable writes, the file lock,
+//! encryption of secret fields, the secret store and the event log.
+
+pub mod crypto;
+pub mod db;
+pub mod document;
+pub mod error;
+pub mod export;
+pub mod paths;
+pub mod secrets;
+
+pub use crypto::{Cipher, KeySource};
+pub use db::Store;
+pub use document::{Document, NewEvent, SCHEMA_VERSION, Settings};
+pub use error::StoreError;
+pub use export::{ExportFormat, render_export};

@@ -1,0 +1,1 @@
+//! The console: renders from state, turns keys and engine events into actions.
