@@ -1,2 +1,192 @@
 //! The rotation lifecycle: create, rotate (record → apply → persist → verify → promote,
-//! compensate), update, delete, recover; the scheduler; cross-process locks.
+//! compensate), update, delete, recover; the scheduler; cross-process locks. One engine, used by
+//! the console, the daemon and the command line.
+
+pub mod clock;
+mod connections;
+mod crash;
+pub mod error;
+mod fleet;
+mod lifecycle;
+pub mod locks;
+mod notify;
+mod recover;
+mod rotate;
+pub mod scheduler;
+mod views;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::model::{Event, Rotation};
+use crate::redis::Persistence;
+use crate::store::{Document, NewEvent, Store};
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use connections::ConnectionReport;
+pub use error::EngineError;
+pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
+
+/// A step of a rotation, for progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum Step {
+    Record,
+    Apply,
+    Persist,
+    Verify,
+    Promote,
+    Compensate,
+    Recover,
+}
+
+/// What the engine tells its faces while it works.
+#[derive(Clone, Debug)]
+pub enum EngineEvent {
+    /// A step started (`node: None`) or finished on one node.
+    Progress {
+        rotation_id: Uuid,
+        step: Step,
+        node: Option<String>,
+        ok: bool,
+    },
+    /// An event was written to the event log.
+    Logged(Event),
+}
+
+/// Timeouts for every network call.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub command: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            command: Duration::from_secs(5),
+        }
+    }
+}
+
+struct Inner {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<EngineEvent>,
+    timeouts: Timeouts,
+    locks_dir: PathBuf,
+    /// How each node persists ACL changes, probed once per process.
+    persistence: Mutex<HashMap<String, Persistence>>,
+}
+
+/// Cheap to clone; every clone is the same engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Engine {
+        Self::with_timeouts(store, clock, Timeouts::default())
+    }
+
+    pub fn with_timeouts(store: Arc<Store>, clock: Arc<dyn Clock>, timeouts: Timeouts) -> Engine {
+        let (events, _) = broadcast::channel(1024);
+        let locks_dir = crate::store::paths::locks_dir(store.path());
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                events,
+                timeouts,
+                locks_dir,
+                persistence: Mutex::default(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.inner.store
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
+    /// Progress and event-log notifications from this process's engine.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn progress(&self, rotation_id: Uuid, step: Step, node: Option<String>, ok: bool) {
+        let _ = self.inner.events.send(EngineEvent::Progress {
+            rotation_id,
+            step,
+            node,
+            ok,
+        });
+    }
+
+    /// Runs a store update off the async threads and announces the events it logged.
+    async fn write<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Document, &mut Vec<NewEvent>) -> Result<T, EngineError> + Send + 'static,
+    {
+        let store = self.inner.store.clone();
+        let (value, logged) = tokio::task::spawn_blocking(move || {
+            store.update(move |doc: &mut Document| {
+                let mut new_events = Vec::new();
+                let value = f(doc, &mut new_events)?;
+                let logged: Vec<Event> = new_events
+                    .into_iter()
+                    .map(|e| doc.push_event(e).clone())
+                    .collect();
+                Ok::<_, EngineError>((value, logged))
+            })
+        })
+        .await
+        .map_err(|e| EngineError::Failed(format!("store writer stopped: {e}")))??;
+        for event in logged {
+            let _ = self.inner.events.send(EngineEvent::Logged(event));
+        }
+        Ok(value)
+    }
+
+    /// The current document (blocking read of the file when it changed; cheap otherwise).
+    pub fn snapshot(&self) -> Result<Arc<Document>, EngineError> {
+        Ok(self.inner.store.load()?)
+    }
+
+    /// A rotation by id or name, or a NotFound error listing what exists.
+    pub fn find_rotation(&self, id_or_name: &str) -> Result<Rotation, EngineError> {
+        let doc = self.snapshot()?;
+        doc.rotation(id_or_name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = doc.rotations.iter().map(|r| r.name.as_str()).collect();
+            EngineError::NotFound {
+                what: "rotation",
+                name: id_or_name.to_string(),
+                hint: hint_list(&names, "redis-rotator rotation list"),
+            }
+        })
+    }
+}
+
+/// ": known ones are a, b" or ": there are none yet (see `cmd`)".
+fn hint_list(names: &[&str], cmd: &str) -> String {
+    if names.is_empty() {
+        format!(": there are none yet (see `{cmd}`)")
+    } else {
+        format!(": known ones are {}", names.join(", "))
+    }
+}

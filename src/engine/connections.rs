@@ -1,0 +1,341 @@
+//! Connections: add (tested before saving), test (the per-node report of SPEC 2.1), edit, remove.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::model::request::ConnectionRequest;
+use crate::model::validation::{ConnectionSpec, validate_connection};
+use crate::model::{Connection, EventKind, Outcome, Password};
+use crate::redis::{Node, NodeReport, Persistence, probe};
+use crate::store::NewEvent;
+
+use super::{Engine, EngineError, hint_list};
+
+/// The result of testing a connection: one line per node plus what stops it from being usable.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionReport {
+    pub connection: String,
+    pub nodes: Vec<NodeReport>,
+    /// Sentences that make the connection unusable (unreachable, wrong password, missing
+    /// permission…). Empty means usable.
+    pub problems: Vec<String>,
+    /// Usable but worth knowing (a node that does not persist ACL changes).
+    pub warnings: Vec<String>,
+}
+
+impl ConnectionReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn draft(
+    spec: &ConnectionSpec,
+    id: Uuid,
+    password: Option<crate::model::Sealed>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Connection {
+    Connection {
+        id,
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        host: spec.host.clone(),
+        port: spec.port,
+        username: spec.username.clone(),
+        password,
+        tls: spec.tls.clone(),
+        topology: spec.topology,
+        nodes: spec.nodes.clone(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+impl Engine {
+    /// Tests a stored connection.
+    pub async fn test_connection(&self, id_or_name: &str) -> Result<ConnectionReport, EngineError> {
+        let conn = self.find_connection(id_or_name)?;
+        let password = self.admin_password(&conn)?;
+        Ok(self.test_with(&conn, password).await)
+    }
+
+    /// Tests a connection that is not saved yet (the wizard's inline add).
+    pub async fn test_draft(
+        &self,
+        spec: &ConnectionSpec,
+        password: Option<Password>,
+    ) -> ConnectionReport {
+        let conn = draft(spec, Uuid::nil(), None, self.now());
+        self.test_with(&conn, password).await
+    }
+
+    async fn test_with(&self, conn: &Connection, password: Option<Password>) -> ConnectionReport {
+        let mut report = ConnectionReport {
+            connection: conn.name.clone(),
+            nodes: Vec::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let seed_params = match self.params(
+            conn,
+            &Self::seed_addr(conn),
+            &conn.username,
+            password.clone(),
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return report;
+            }
+        };
+        let seed = match Node::connect(&seed_params).await {
+            Ok(n) => n,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return report;
+            }
+        };
+        let explicit: Vec<_> = conn
+            .nodes
+            .iter()
+            .filter_map(|n| crate::redis::NodeAddr::parse(n))
+            .collect();
+        let addrs = match crate::redis::topology::discover(&seed, conn.topology, &explicit).await {
+            Ok(a) => a,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return report;
+            }
+        };
+        let probes = addrs.iter().map(|addr| {
+            let params = self.params(conn, addr, &conn.username, password.clone());
+            let own = conn.username.clone();
+            async move {
+                let params = match params {
+                    Ok(p) => p,
+                    Err(e) => return failed_report(addr.to_string(), e.to_string()),
+                };
+                match Node::connect(&params).await {
+                    Ok(node) => probe::probe(&node, &own).await,
+                    Err(e) => failed_report(addr.to_string(), e.to_string()),
+                }
+            }
+        });
+        report.nodes = futures::future::join_all(probes).await;
+        for node in &report.nodes {
+            if let Some(err) = &node.error {
+                report.problems.push(err.clone());
+                continue;
+            }
+            if !node.can_set_user {
+                report.problems.push(format!(
+                    "{} refused ACL SETUSER (NOPERM): give user `{}` `+acl|setuser`",
+                    node.address, conn.username
+                ));
+            }
+            if !node.can_del_user {
+                report.problems.push(format!(
+                    "{} refused ACL DELUSER (NOPERM): give user `{}` `+acl|deluser`",
+                    node.address, conn.username
+                ));
+            }
+            if node.persistence == Some(Persistence::None) {
+                report.warnings.push(format!(
+                    "{} has neither an aclfile nor a config file: rotated users vanish when it restarts",
+                    node.address
+                ));
+            }
+        }
+        report
+    }
+
+    /// Validates, tests, and only then saves a new connection (nothing is written on failure).
+    pub async fn add_connection(
+        &self,
+        req: &ConnectionRequest,
+        password: Option<Password>,
+    ) -> Result<(Connection, ConnectionReport), EngineError> {
+        let doc = self.snapshot()?;
+        let spec = validate_connection(req, &doc.connections, None)?;
+        let report = self.test_draft(&spec, password.clone()).await;
+        if !report.ok() {
+            return Err(EngineError::Failed(format!(
+                "connection `{}` was not saved:\n{}",
+                spec.name,
+                report.problems.join("\n")
+            )));
+        }
+        let sealed = match &password {
+            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            None => None,
+        };
+        let conn = draft(&spec, Uuid::new_v4(), sealed, self.now());
+        let saved = conn.clone();
+        let now = self.now();
+        self.write(move |doc, events| {
+            // Re-check under the lock: another process may have taken the name meanwhile.
+            validate_connection(&req_for_name(&conn), &doc.connections, None)?;
+            events.push(NewEvent {
+                at: now,
+                kind: EventKind::ConnectionAdded,
+                outcome: Outcome::Success,
+                rotation: None,
+                job_id: None,
+                message: format!("connection {} added ({})", conn.name, conn.address()),
+            });
+            doc.connections.push(conn);
+            Ok(())
+        })
+        .await?;
+        Ok((saved, report))
+    }
+
+    /// Applies the given fields over a stored connection, tests it, and saves it. `password`
+    /// replaces the stored one when given.
+    pub async fn edit_connection(
+        &self,
+        id_or_name: &str,
+        patch: &ConnectionRequest,
+        password: Option<Password>,
+    ) -> Result<(Connection, ConnectionReport), EngineError> {
+        let existing = self.find_connection(id_or_name)?;
+        let doc = self.snapshot()?;
+        let merged = merge(&existing, patch);
+        let spec = validate_connection(&merged, &doc.connections, Some(existing.id))?;
+        let password = match password {
+            Some(p) => Some(p),
+            None => self.admin_password(&existing)?,
+        };
+        let report = self.test_draft(&spec, password.clone()).await;
+        if !report.ok() {
+            return Err(EngineError::Failed(format!(
+                "connection `{}` was not changed:\n{}",
+                existing.name,
+                report.problems.join("\n")
+            )));
+        }
+        let sealed = match &password {
+            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            None => None,
+        };
+        let mut conn = draft(&spec, existing.id, sealed, existing.created_at);
+        conn.updated_at = self.now();
+        let saved = conn.clone();
+        self.write(move |doc, events| {
+            let slot = doc
+                .connections
+                .iter_mut()
+                .find(|c| c.id == conn.id)
+                .ok_or_else(|| {
+                    EngineError::Refused(format!(
+                        "connection `{}` was removed meanwhile",
+                        conn.name
+                    ))
+                })?;
+            events.push(NewEvent {
+                at: conn.updated_at,
+                kind: EventKind::ConnectionUpdated,
+                outcome: Outcome::Success,
+                rotation: None,
+                job_id: None,
+                message: format!("connection {} updated", conn.name),
+            });
+            *slot = conn;
+            Ok(())
+        })
+        .await?;
+        Ok((saved, report))
+    }
+
+    /// Removes a connection no rotation uses.
+    pub async fn remove_connection(&self, id_or_name: &str) -> Result<Connection, EngineError> {
+        let conn = self.find_connection(id_or_name)?;
+        let now = self.now();
+        let id = conn.id;
+        self.write(move |doc, events| {
+            let users: Vec<String> = doc
+                .rotations
+                .iter()
+                .filter(|r| r.connection_id == id)
+                .map(|r| r.name.clone())
+                .collect();
+            if !users.is_empty() {
+                return Err(EngineError::Refused(format!(
+                    "connection `{}` is used by rotation(s) {}: delete them first",
+                    conn.name,
+                    users.join(", ")
+                )));
+            }
+            doc.connections.retain(|c| c.id != id);
+            events.push(NewEvent {
+                at: now,
+                kind: EventKind::ConnectionRemoved,
+                outcome: Outcome::Success,
+                rotation: None,
+                job_id: None,
+                message: format!("connection {} removed", conn.name),
+            });
+            Ok(conn)
+        })
+        .await
+    }
+
+    pub fn find_connection(&self, id_or_name: &str) -> Result<Connection, EngineError> {
+        let doc = self.snapshot()?;
+        doc.connection(id_or_name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = doc.connections.iter().map(|c| c.name.as_str()).collect();
+            EngineError::NotFound {
+                what: "connection",
+                name: id_or_name.to_string(),
+                hint: hint_list(&names, "redis-rotator connection add"),
+            }
+        })
+    }
+}
+
+fn failed_report(address: String, error: String) -> NodeReport {
+    NodeReport {
+        address,
+        role: None,
+        version: None,
+        rtt: None,
+        can_set_user: false,
+        can_del_user: false,
+        persistence: None,
+        error: Some(error),
+    }
+}
+
+/// A request that reproduces a stored connection.
+fn req_for_name(conn: &Connection) -> ConnectionRequest {
+    ConnectionRequest {
+        name: Some(conn.name.clone()),
+        description: conn.description.clone(),
+        host: Some(conn.host.clone()),
+        port: Some(conn.port.into()),
+        username: Some(conn.username.clone()),
+        tls_enabled: Some(conn.tls.enabled),
+        reject_unauthorized: Some(conn.tls.reject_unauthorized),
+        ca_certificate: conn.tls.ca_certificate.clone(),
+        topology: Some(conn.topology.to_string()),
+        nodes: Some(conn.nodes.clone()),
+    }
+}
+
+/// `patch` fields over `existing`.
+fn merge(existing: &Connection, patch: &ConnectionRequest) -> ConnectionRequest {
+    let base = req_for_name(existing);
+    ConnectionRequest {
+        name: patch.name.clone().or(base.name),
+        description: patch.description.clone().or(base.description),
+        host: patch.host.clone().or(base.host),
+        port: patch.port.clone().or(base.port),
+        username: patch.username.clone().or(base.username),
+        tls_enabled: patch.tls_enabled.or(base.tls_enabled),
+        reject_unauthorized: patch.reject_unauthorized.or(base.reject_unauthorized),
+        ca_certificate: patch.ca_certificate.clone().or(base.ca_certificate),
+        topology: patch.topology.clone().or(base.topology),
+        nodes: patch.nodes.clone().or(base.nodes),
+    }
+}

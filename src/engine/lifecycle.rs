@@ -1,0 +1,406 @@
+//! Create, update, pause/resume, delete, credentials and live sessions of a rotation.
+
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use crate::model::request::RotationRequest;
+use crate::model::rotation::{ROTATION_TYPE, username_for};
+use crate::model::schedule::{self, Trigger};
+use crate::model::validation::{
+    Context, FieldError, RotationSpec, validate_new_rotation, validate_rotation_patch,
+};
+use crate::model::{EventKind, JournalKind, Outcome, Rotation, RotationStatus, Slot, password};
+use crate::redis::acl;
+
+use super::rotate::{Job, event_for, parse_scope};
+use super::{Credentials, DeleteOutcome, Engine, EngineError, SessionCounts, SlotView};
+
+fn context(doc: &crate::store::Document) -> Context<'_> {
+    Context {
+        connections: &doc.connections,
+        rotations: &doc.rotations,
+        secrets: &doc.secrets,
+    }
+}
+
+impl Engine {
+    /// Validates without writing anything (the wizard's review step and `create --dry-run`).
+    pub fn validate_create(&self, req: &RotationRequest) -> Result<RotationSpec, EngineError> {
+        let doc = self.snapshot()?;
+        Ok(validate_new_rotation(req, context(&doc))?)
+    }
+
+    /// Creates the rotation: slot 0 on every node, persisted and verified, then the secrets.
+    pub async fn create_rotation(&self, req: &RotationRequest) -> Result<Rotation, EngineError> {
+        let spec = self.validate_create(req)?;
+        let doc = self.snapshot()?;
+        let conn = doc
+            .connections
+            .iter()
+            .find(|c| c.id == spec.connection_id)
+            .cloned()
+            .ok_or_else(|| FieldError::new("connectionId", "the connection was removed meanwhile"))
+            .map_err(|e| EngineError::Invalid(e.into()))?;
+        let nodes = self.fleet(&conn).await?;
+        let now = self.now();
+        let mut rotation = Rotation {
+            id: Uuid::new_v4(),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            connection_id: conn.id,
+            environment: spec.environment.clone(),
+            secret_path: spec.secret_path.clone(),
+            is_auto_rotation_enabled: spec.is_auto_rotation_enabled,
+            rotation_interval: spec.rotation_interval,
+            rotate_at_utc: spec.rotate_at_utc,
+            parameters: spec.parameters.clone(),
+            secrets_mapping: spec.secrets_mapping.clone(),
+            active_index: Slot::Zero,
+            rotation_status: RotationStatus::Rotating,
+            last_rotation_attempted_at: None,
+            last_rotated_at: None,
+            last_rotation_job_id: None,
+            next_rotation_at: None,
+            last_rotation_message: None,
+            created_at: now,
+            updated_at: now,
+            kind: ROTATION_TYPE.to_string(),
+            slots: [None, None],
+            pending: None,
+            retry: None,
+        };
+        // Neither username may already exist on a server: it would belong to someone else.
+        let base = rotation.username_base().to_string();
+        let field = if rotation.parameters.username_prefix.is_some() {
+            "parameters.usernamePrefix"
+        } else {
+            "name"
+        };
+        let listed = futures::future::join_all(nodes.iter().map(acl::users)).await;
+        for (node, users) in nodes.iter().zip(listed) {
+            let users = users.map_err(|e| super::fleet::in_connection(&conn, e))?;
+            for slot in [Slot::Zero, Slot::One] {
+                let u = username_for(&base, slot);
+                if users.contains(&u) {
+                    return Err(EngineError::Invalid(
+                        FieldError::new(
+                            field,
+                            format!(
+                                "ACL user `{u}` already exists on {}: choose another {field}",
+                                node.addr
+                            ),
+                        )
+                        .into(),
+                    ));
+                }
+            }
+        }
+        let scope = parse_scope(&rotation)?;
+        let password = password::generate(&rotation.parameters.password_requirements);
+        let sealed = self.inner.store.cipher()?.seal(&password);
+        rotation.updated_at = now;
+        let _guard = self.lock_rotation(&rotation)?;
+        let job = Job {
+            username: username_for(&base, Slot::Zero),
+            kind: JournalKind::Create,
+            job_id: Uuid::new_v4(),
+            slot: Slot::Zero,
+            password,
+            sealed,
+            scope,
+            conn,
+            rotation,
+            started: Instant::now(),
+        };
+        // Re-validate under the store lock, so two processes cannot create the same name.
+        let req2 = req.clone();
+        self.write(move |doc, _| {
+            validate_new_rotation(&req2, context(doc))?;
+            Ok(())
+        })
+        .await?;
+        self.record(&job, &nodes, SessionCounts::default()).await?;
+        self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+            .await
+    }
+
+    /// Applies a patch: a new scope goes to both users on every node right away; a renamed
+    /// mapping renames the secrets; a schedule change recomputes the next rotation.
+    pub async fn update_rotation(
+        &self,
+        id_or_name: &str,
+        patch: &RotationRequest,
+    ) -> Result<Rotation, EngineError> {
+        let existing = self.find_rotation(id_or_name)?;
+        let doc = self.snapshot()?;
+        let spec = validate_rotation_patch(&existing, patch, context(&doc))?;
+        let _guard = self.lock_rotation(&existing)?;
+        let scope_changed =
+            spec.parameters.permission_scope != existing.parameters.permission_scope;
+        if scope_changed {
+            let conn = self.connection_of(&existing)?;
+            let tokens = crate::model::scope::parse(&spec.parameters.permission_scope)
+                .map_err(|e| {
+                    EngineError::Invalid(
+                        FieldError::new("parameters.permissionScope", e.to_string()).into(),
+                    )
+                })?
+                .tokens;
+            let nodes = self.fleet(&conn).await?;
+            for slot in [Slot::Zero, Slot::One] {
+                if existing.slot(slot).is_none() {
+                    continue;
+                }
+                let user = existing.username_for(slot);
+                let done = futures::future::join_all(
+                    nodes
+                        .iter()
+                        .map(|n| acl::set_permissions(n, &user, &tokens)),
+                )
+                .await;
+                for (node, r) in nodes.iter().zip(done) {
+                    r.map_err(|e| {
+                        EngineError::Failed(format!(
+                            "new permission scope not applied to {user} on {}: {e}",
+                            node.addr
+                        ))
+                    })?;
+                }
+            }
+            for node in &nodes {
+                self.persist_node(node)
+                    .await
+                    .map_err(|e| EngineError::Failed(format!("persist on {}: {e}", node.addr)))?;
+            }
+        }
+        let now = self.now();
+        let id = existing.id;
+        let patch = patch.clone();
+        self.write(move |doc, events| {
+            let spec = validate_rotation_patch(&existing, &patch, context(doc))?;
+            let r = doc
+                .rotation_mut(id)
+                .ok_or_else(|| EngineError::Refused("the rotation was deleted meanwhile".into()))?;
+            let old_mapping = r.secrets_mapping.clone();
+            let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
+                || r.rotation_interval != spec.rotation_interval
+                || r.rotate_at_utc != spec.rotate_at_utc;
+            r.name = spec.name.clone();
+            r.description = spec.description.clone();
+            r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
+            r.rotation_interval = spec.rotation_interval;
+            r.rotate_at_utc = spec.rotate_at_utc;
+            r.parameters = spec.parameters.clone();
+            r.secrets_mapping = spec.secrets_mapping.clone();
+            r.updated_at = now;
+            if schedule_changed {
+                r.next_rotation_at = r.last_rotated_at.and_then(|last| {
+                    schedule::next_rotation_at(
+                        r.is_auto_rotation_enabled,
+                        r.rotation_interval,
+                        r.rotate_at_utc,
+                        last,
+                        Trigger::Manual,
+                    )
+                });
+                r.retry = None;
+            }
+            let r = r.clone();
+            if old_mapping.username != r.secrets_mapping.username {
+                doc.rename_secret(
+                    &r.environment,
+                    &r.secret_path,
+                    &old_mapping.username,
+                    &r.secrets_mapping.username,
+                );
+            }
+            if old_mapping.password != r.secrets_mapping.password {
+                doc.rename_secret(
+                    &r.environment,
+                    &r.secret_path,
+                    &old_mapping.password,
+                    &r.secrets_mapping.password,
+                );
+            }
+            events.push(event_for(
+                &r,
+                EventKind::Updated,
+                Outcome::Success,
+                None,
+                now,
+                format!(
+                    "updated {}{}",
+                    r.name,
+                    if scope_changed {
+                        " (new permission scope applied to both users)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+            Ok(r)
+        })
+        .await
+    }
+
+    /// Pause or resume automatic rotation.
+    pub async fn set_auto_rotation(
+        &self,
+        id_or_name: &str,
+        enabled: bool,
+    ) -> Result<Rotation, EngineError> {
+        let r = self.find_rotation(id_or_name)?;
+        let patch = RotationRequest {
+            is_auto_rotation_enabled: Some(enabled),
+            ..Default::default()
+        };
+        let updated = self.update_rotation(&r.id.to_string(), &patch).await?;
+        let now = self.now();
+        let kind = if enabled {
+            EventKind::Resumed
+        } else {
+            EventKind::Paused
+        };
+        let id = updated.id;
+        self.write(move |doc, events| {
+            if let Some(r) = doc.rotation(&id.to_string()) {
+                let msg = format!(
+                    "auto-rotation of {} {}",
+                    r.name,
+                    if enabled { "resumed" } else { "paused" }
+                );
+                events.push(event_for(r, kind, Outcome::Info, None, now, msg));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(updated)
+    }
+
+    /// Deletes a rotation; `revoke` removes both users from every node, `delete_secrets` the
+    /// mapped secrets. Both default to off: what stays is listed.
+    pub async fn delete_rotation(
+        &self,
+        id_or_name: &str,
+        revoke: bool,
+        delete_secrets: bool,
+    ) -> Result<DeleteOutcome, EngineError> {
+        let r = self.find_rotation(id_or_name)?;
+        let _guard = self.lock_rotation(&r)?;
+        let users = [r.username_for(Slot::Zero), r.username_for(Slot::One)];
+        let mut outcome = DeleteOutcome {
+            name: r.name.clone(),
+            revoked_users: Vec::new(),
+            deleted_secrets: Vec::new(),
+            kept: Vec::new(),
+        };
+        if revoke {
+            let conn = self.connection_of(&r)?;
+            let nodes = self.fleet(&conn).await?;
+            for node in &nodes {
+                for u in &users {
+                    acl::del_user(node, u).await.map_err(|e| {
+                        EngineError::Failed(format!("revoke {u} on {}: {e}", node.addr))
+                    })?;
+                }
+                self.persist_node(node)
+                    .await
+                    .map_err(|e| EngineError::Failed(format!("persist on {}: {e}", node.addr)))?;
+            }
+            outcome.revoked_users = users.to_vec();
+        } else {
+            outcome.kept.push(format!(
+                "ACL users {} and {} stay on the server",
+                users[0], users[1]
+            ));
+        }
+        let mapping = [
+            r.secrets_mapping.username.clone(),
+            r.secrets_mapping.password.clone(),
+        ];
+        if delete_secrets {
+            outcome.deleted_secrets = mapping.to_vec();
+        } else {
+            outcome.kept.push(format!(
+                "secrets {} and {} stay in {} {}",
+                mapping[0], mapping[1], r.environment, r.secret_path
+            ));
+        }
+        let now = self.now();
+        let msg = format!(
+            "deleted {}; {}",
+            r.name,
+            if outcome.kept.is_empty() {
+                "users revoked and secrets deleted".to_string()
+            } else {
+                outcome.kept.join("; ")
+            }
+        );
+        self.write(move |doc, events| {
+            doc.rotations.retain(|x| x.id != r.id);
+            for name in &mapping {
+                if delete_secrets {
+                    doc.delete_secret(&r.environment, &r.secret_path, name);
+                } else if let Some(s) = doc
+                    .secrets
+                    .iter_mut()
+                    .find(|s| s.is_at(&r.environment, &r.secret_path) && &s.name == name)
+                {
+                    s.owner_rotation = None;
+                }
+            }
+            events.push(event_for(
+                &r,
+                EventKind::Deleted,
+                Outcome::Success,
+                None,
+                now,
+                msg,
+            ));
+            Ok(())
+        })
+        .await?;
+        Ok(outcome)
+    }
+
+    /// The active and previous credentials, opened.
+    pub fn credentials(&self, id_or_name: &str) -> Result<Credentials, EngineError> {
+        let r = self.find_rotation(id_or_name)?;
+        let cipher = self.inner.store.cipher()?;
+        let view = |slot: Slot| -> Result<Option<SlotView>, EngineError> {
+            match r.slot(slot) {
+                None => Ok(None),
+                Some(c) => Ok(Some(SlotView {
+                    slot,
+                    username: c.username.clone(),
+                    password: cipher.open(&c.password)?,
+                    created_at: c.created_at,
+                })),
+            }
+        };
+        let active = view(r.active_index)?.ok_or_else(|| {
+            EngineError::Refused(format!(
+                "rotation `{}` has no active credential yet",
+                r.name
+            ))
+        })?;
+        Ok(Credentials {
+            active,
+            previous: view(r.active_index.other())?,
+        })
+    }
+
+    /// Live sessions and failed AUTHs per slot (index 0 and 1), over every node.
+    pub async fn sessions(&self, id_or_name: &str) -> Result<[SessionCounts; 2], EngineError> {
+        let r = self.find_rotation(id_or_name)?;
+        let conn = self.connection_of(&r)?;
+        let nodes = self.fleet(&conn).await?;
+        Ok([
+            self.count_sessions(&nodes, &r.username_for(Slot::Zero))
+                .await,
+            self.count_sessions(&nodes, &r.username_for(Slot::One))
+                .await,
+        ])
+    }
+}

@@ -1,0 +1,107 @@
+//! Roll-forward recovery: a journal left by a crash is finished with the recorded password.
+
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use crate::model::schedule::Trigger;
+use crate::model::{EventKind, JournalKind};
+use crate::redis::{NodeAddr, acl};
+
+use super::rotate::{Job, parse_scope};
+use super::{Engine, EngineError, Step};
+
+impl Engine {
+    /// Finishes every rotation a crash left in flight (skipping ones another process is
+    /// working on). Returns (rotation name, outcome) for each one tried.
+    pub async fn recover_all(&self) -> Vec<(String, Result<(), EngineError>)> {
+        let Ok(doc) = self.snapshot() else {
+            return Vec::new();
+        };
+        let pending: Vec<_> = doc
+            .rotations
+            .iter()
+            .filter(|r| r.pending.is_some())
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for r in pending {
+            let Ok(guard) = self.lock_rotation(&r) else {
+                continue;
+            };
+            let result = self.recover_locked(r.id).await.map(|_| ());
+            drop(guard);
+            out.push((r.name.clone(), result));
+        }
+        out
+    }
+
+    /// With the rotation's lock held: read each node's password hashes, apply the recorded
+    /// password where it is missing, persist, verify, promote.
+    pub(crate) async fn recover_locked(&self, id: Uuid) -> Result<(), EngineError> {
+        let rotation = self.rotation_by_id(id)?;
+        let Some(journal) = rotation.pending.clone() else {
+            return Ok(());
+        };
+        self.progress(id, Step::Recover, None, true);
+        let conn = self.connection_of(&rotation)?;
+        let password = self.inner.store.cipher()?.open(&journal.password)?;
+        let job = Job {
+            scope: parse_scope(&rotation)?,
+            conn,
+            kind: journal.kind,
+            job_id: journal.job_id,
+            slot: journal.slot,
+            username: journal.username.clone(),
+            password,
+            sealed: journal.password.clone(),
+            rotation,
+            started: Instant::now(),
+        };
+        let addrs: Vec<NodeAddr> = journal
+            .nodes
+            .iter()
+            .filter_map(|n| NodeAddr::parse(n))
+            .collect();
+        let nodes = match self.connect_admin(&job.conn, &addrs).await {
+            Ok(n) => n,
+            Err(e) => {
+                let msg = format!("recovery pending: {e}");
+                return Err(self.record_failure(&job, Trigger::Manual, msg, true).await);
+            }
+        };
+        let want = acl::password_hash(&job.password);
+        for node in &nodes {
+            let has = acl::password_hashes(node, &job.username)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|h| h.contains(&want));
+            if has {
+                continue;
+            }
+            if let Err(e) = acl::set_user(node, &job.username, &job.password, &job.scope).await {
+                let msg = format!("recovery pending: apply on {}: {e}", node.addr);
+                return Err(self.record_failure(&job, Trigger::Manual, msg, true).await);
+            }
+        }
+        if let Err(msg) = self.persist_and_verify(&job, &nodes).await {
+            return Err(self
+                .record_failure(
+                    &job,
+                    Trigger::Manual,
+                    format!("recovery pending: {msg}"),
+                    true,
+                )
+                .await);
+        }
+        let trigger = if job.kind == JournalKind::Create {
+            Trigger::Manual
+        } else {
+            Trigger::Scheduled
+        };
+        self.promote(&job, nodes.len(), trigger, EventKind::Recovered)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,592 @@
+//! Dual-phase rotation (SPEC 2.3): record → apply → persist → verify → promote, with
+//! compensation when apply, persist or verify fails. Create is the same path for slot 0.
+
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use crate::model::schedule::{self, Trigger};
+use crate::model::{
+    Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
+    Sealed, Slot, SlotCredential, password, scope,
+};
+use crate::redis::{Node, acl, probe};
+use crate::store::NewEvent;
+use crate::store::secrets::Writer;
+
+use super::locks::{self, LockGuard};
+use super::{Engine, EngineError, SessionCounts, Step, crash};
+
+/// A rotation in flight: what the steps after record need.
+pub(crate) struct Job {
+    pub rotation: Rotation,
+    pub conn: Connection,
+    pub kind: JournalKind,
+    pub job_id: Uuid,
+    pub slot: Slot,
+    pub username: String,
+    pub password: Password,
+    pub sealed: Sealed,
+    pub scope: Vec<String>,
+    pub started: Instant,
+}
+
+pub(crate) fn event_for(
+    r: &Rotation,
+    kind: EventKind,
+    outcome: Outcome,
+    job: Option<Uuid>,
+    at: chrono::DateTime<chrono::Utc>,
+    message: String,
+) -> NewEvent {
+    NewEvent {
+        at,
+        kind,
+        outcome,
+        rotation: Some((
+            r.id,
+            r.name.clone(),
+            r.environment.clone(),
+            r.secret_path.clone(),
+        )),
+        job_id: job,
+        message,
+    }
+}
+
+/// Never let a password through in a message, whatever produced it.
+pub(crate) fn redact(message: &str, secrets: &[&Password]) -> String {
+    let mut out = message.to_string();
+    for s in secrets {
+        if !s.is_empty() {
+            out = out.replace(s.expose(), crate::model::sensitive::MASK);
+        }
+    }
+    out
+}
+
+impl Engine {
+    /// Takes the cross-process lock of a rotation or reports it busy.
+    pub(crate) fn lock_rotation(&self, r: &Rotation) -> Result<LockGuard, EngineError> {
+        locks::try_lock_rotation(&self.inner.locks_dir, r.id)
+            .map_err(|e| {
+                EngineError::Failed(format!(
+                    "cannot create lock in {}: {e}",
+                    self.inner.locks_dir.display()
+                ))
+            })?
+            .ok_or_else(|| EngineError::Busy(r.name.clone()))
+    }
+
+    /// Rotate now (manual) or when due (scheduled).
+    pub async fn rotate(
+        &self,
+        id_or_name: &str,
+        trigger: Trigger,
+    ) -> Result<Rotation, EngineError> {
+        let rotation = self.find_rotation(id_or_name)?;
+        let _guard = self.lock_rotation(&rotation)?;
+        self.rotate_locked(rotation.id, trigger).await
+    }
+
+    /// The rotation with its lock held by the caller.
+    pub(crate) async fn rotate_locked(
+        &self,
+        id: Uuid,
+        trigger: Trigger,
+    ) -> Result<Rotation, EngineError> {
+        let mut rotation = self.rotation_by_id(id)?;
+        if rotation.pending.is_some() {
+            // A crashed rotation is finished first; then the requested one runs.
+            self.recover_locked(id).await?;
+            rotation = self.rotation_by_id(id)?;
+        }
+        let conn = self.connection_of(&rotation)?;
+        let scope = parse_scope(&rotation)?;
+        let slot = rotation.inactive_slot();
+        let password = password::generate(&rotation.parameters.password_requirements);
+        let sealed = self.inner.store.cipher()?.seal(&password);
+        let job = Job {
+            username: rotation.username_for(slot),
+            kind: JournalKind::Rotate,
+            job_id: Uuid::new_v4(),
+            slot,
+            password,
+            sealed,
+            scope,
+            conn,
+            rotation,
+            started: Instant::now(),
+        };
+        let nodes = match self.fleet(&job.conn).await {
+            Ok(n) => n,
+            Err(e) => {
+                return Err(self
+                    .record_failure(&job, trigger, e.to_string(), false)
+                    .await);
+            }
+        };
+        let sessions = self.count_sessions(&nodes, &job.username).await;
+        self.record(&job, &nodes, sessions).await?;
+        self.run_steps(job, nodes, trigger, EventKind::Rotated)
+            .await
+    }
+
+    /// Step 1: the journal, durably, before Redis is touched.
+    pub(crate) async fn record(
+        &self,
+        job: &Job,
+        nodes: &[Node],
+        sessions: SessionCounts,
+    ) -> Result<(), EngineError> {
+        self.progress(job.rotation.id, Step::Record, None, true);
+        let journal = Journal {
+            job_id: job.job_id,
+            kind: job.kind,
+            slot: job.slot,
+            username: job.username.clone(),
+            password: job.sealed.clone(),
+            nodes: nodes.iter().map(|n| n.addr.to_string()).collect(),
+            started_at: self.now(),
+        };
+        let id = job.rotation.id;
+        let now = self.now();
+        let username = job.username.clone();
+        let is_create = job.kind == JournalKind::Create;
+        let new_rotation = if is_create {
+            Some(job.rotation.clone())
+        } else {
+            None
+        };
+        self.write(move |doc, events| {
+            if let Some(r) = new_rotation {
+                doc.rotations.push(r);
+            }
+            let r = doc
+                .rotation_mut(id)
+                .ok_or_else(|| EngineError::Refused("the rotation was deleted meanwhile".into()))?;
+            r.pending = Some(journal);
+            r.rotation_status = RotationStatus::Rotating;
+            r.last_rotation_attempted_at = Some(now);
+            let r = r.clone();
+            events.push(event_for(
+                &r,
+                EventKind::RotationStarted,
+                Outcome::Info,
+                r.pending.as_ref().map(|j| j.job_id),
+                now,
+                format!(
+                    "{} {}: re-keying {} (slot {})",
+                    if is_create { "creating" } else { "rotating" },
+                    r.name,
+                    username,
+                    r.pending.as_ref().map_or(0, |j| j.slot.index())
+                ),
+            ));
+            if !is_create {
+                events.push(event_for(
+                    &r,
+                    EventKind::Sessions,
+                    Outcome::Info,
+                    None,
+                    now,
+                    sessions_sentence(&username, sessions),
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+        crash::point("after-record");
+        Ok(())
+    }
+
+    /// Steps 2–5 (and compensation on failure).
+    pub(crate) async fn run_steps(
+        &self,
+        job: Job,
+        nodes: Vec<Node>,
+        trigger: Trigger,
+        kind: EventKind,
+    ) -> Result<Rotation, EngineError> {
+        let id = job.rotation.id;
+        let (changed, failure) = self.apply(&job, &nodes).await;
+        let failure = match failure {
+            Some(f) => Some(f),
+            None => self.persist_and_verify(&job, &nodes).await.err(),
+        };
+        if let Some(message) = failure {
+            self.progress(id, Step::Compensate, None, true);
+            let restored = self.compensate(&job, &changed).await;
+            let keep = !restored;
+            let message = if keep {
+                format!(
+                    "{message}; could not restore every node: recovery will finish the rotation at the next start"
+                )
+            } else {
+                message
+            };
+            return Err(self.record_failure(&job, trigger, message, keep).await);
+        }
+        crash::point("after-verify");
+        crash::point("before-promote");
+        self.promote(&job, nodes.len(), trigger, kind).await
+    }
+
+    /// Step 2 on every node in parallel; returns the nodes changed and the first failure.
+    async fn apply(&self, job: &Job, nodes: &[Node]) -> (Vec<Node>, Option<String>) {
+        let id = job.rotation.id;
+        self.progress(id, Step::Apply, None, true);
+        let results: Vec<Result<(), crate::redis::RedisError>> =
+            if let Some(n) = crash::after_apply_nodes() {
+                let mut out = Vec::new();
+                for (i, node) in nodes.iter().enumerate() {
+                    if i == n {
+                        crash::point(&format!("after-apply:{n}"));
+                    }
+                    out.push(acl::set_user(node, &job.username, &job.password, &job.scope).await);
+                }
+                out
+            } else {
+                futures::future::join_all(
+                    nodes
+                        .iter()
+                        .map(|node| acl::set_user(node, &job.username, &job.password, &job.scope)),
+                )
+                .await
+            };
+        let mut changed = Vec::new();
+        let mut errors = Vec::new();
+        for (node, r) in nodes.iter().zip(results) {
+            self.progress(id, Step::Apply, Some(node.addr.to_string()), r.is_ok());
+            match r {
+                Ok(()) => changed.push(node.clone()),
+                Err(e) => errors.push(format!("apply on {}: {e}", node.addr)),
+            }
+        }
+        let failure = (!errors.is_empty()).then(|| redact(&errors.join("; "), &[&job.password]));
+        (changed, failure)
+    }
+
+    /// Steps 3 and 4: persist where the node can, then a fresh login as the user on every node.
+    pub(crate) async fn persist_and_verify(&self, job: &Job, nodes: &[Node]) -> Result<(), String> {
+        let id = job.rotation.id;
+        self.progress(id, Step::Persist, None, true);
+        let persisted =
+            futures::future::join_all(nodes.iter().map(|node| self.persist_node(node))).await;
+        let mut errors: Vec<String> = Vec::new();
+        for (node, r) in nodes.iter().zip(persisted) {
+            self.progress(id, Step::Persist, Some(node.addr.to_string()), r.is_ok());
+            if let Err(e) = r {
+                errors.push(format!("persist on {}: {e}", node.addr));
+            }
+        }
+        crash::point("after-persist");
+        if errors.is_empty() {
+            self.progress(id, Step::Verify, None, true);
+            let checks = nodes.iter().map(|node| {
+                let params = self.params(
+                    &job.conn,
+                    &node.addr,
+                    &job.username,
+                    Some(job.password.clone()),
+                );
+                async move {
+                    match params {
+                        Ok(p) => acl::verify(&p).await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            });
+            let verified = futures::future::join_all(checks).await;
+            for (node, r) in nodes.iter().zip(verified) {
+                self.progress(id, Step::Verify, Some(node.addr.to_string()), r.is_ok());
+                if let Err(e) = r {
+                    errors.push(format!("verify on {}: {e}", node.addr));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(redact(&errors.join("; "), &[&job.password]))
+        }
+    }
+
+    /// Puts the slot back as the store knows it on the nodes already changed: the old password,
+    /// or no user at all when the slot was empty. True when every node was restored.
+    async fn compensate(&self, job: &Job, changed: &[Node]) -> bool {
+        let old = match job.rotation.slot(job.slot) {
+            Some(cred) => match self
+                .inner
+                .store
+                .cipher()
+                .and_then(|c| c.open(&cred.password))
+            {
+                Ok(p) => Some(p),
+                Err(_) => return false,
+            },
+            None => None,
+        };
+        let undo = changed.iter().map(|node| {
+            let old = old.clone();
+            async move {
+                match &old {
+                    Some(p) => acl::set_user(node, &job.username, p, &job.scope).await?,
+                    None => {
+                        acl::del_user(node, &job.username).await?;
+                    }
+                }
+                self.persist_node(node).await
+            }
+        });
+        futures::future::join_all(undo)
+            .await
+            .iter()
+            .all(Result::is_ok)
+    }
+
+    /// Step 5: one durable write makes the new credential active.
+    pub(crate) async fn promote(
+        &self,
+        job: &Job,
+        node_count: usize,
+        trigger: Trigger,
+        kind: EventKind,
+    ) -> Result<Rotation, EngineError> {
+        self.progress(job.rotation.id, Step::Promote, None, true);
+        let cipher = self.inner.store.cipher()?;
+        let sealed_username = cipher.seal(&Password::new(job.username.clone()));
+        let (id, job_id, slot, username, sealed) = (
+            job.rotation.id,
+            job.job_id,
+            job.slot,
+            job.username.clone(),
+            job.sealed.clone(),
+        );
+        let now = self.now();
+        let elapsed = job.started.elapsed();
+        let promoted = self
+            .write(move |doc, events| {
+                let r = doc.rotation_mut(id).ok_or_else(|| {
+                    EngineError::Refused("the rotation was deleted meanwhile".into())
+                })?;
+                r.slots[slot.index()] = Some(SlotCredential {
+                    username: username.clone(),
+                    password: sealed.clone(),
+                    created_at: now,
+                });
+                r.active_index = slot;
+                r.rotation_status = RotationStatus::Success;
+                r.last_rotated_at = Some(now);
+                r.last_rotation_attempted_at = Some(now);
+                r.last_rotation_job_id = Some(job_id);
+                r.last_rotation_message = None;
+                r.next_rotation_at = schedule::next_rotation_at(
+                    r.is_auto_rotation_enabled,
+                    r.rotation_interval,
+                    r.rotate_at_utc,
+                    now,
+                    trigger,
+                );
+                r.pending = None;
+                r.retry = None;
+                r.updated_at = now;
+                let r = r.clone();
+                let writer = Writer {
+                    rotation_id: Some(id),
+                    job_id: Some(job_id),
+                };
+                doc.put_secret(
+                    &r.environment,
+                    &r.secret_path,
+                    &r.secrets_mapping.username,
+                    sealed_username,
+                    writer,
+                    now,
+                );
+                doc.put_secret(
+                    &r.environment,
+                    &r.secret_path,
+                    &r.secrets_mapping.password,
+                    sealed,
+                    writer,
+                    now,
+                );
+                let verb = match kind {
+                    EventKind::Created => "created",
+                    EventKind::Recovered => "recovered",
+                    _ => "rotated",
+                };
+                events.push(event_for(
+                    &r,
+                    kind,
+                    Outcome::Success,
+                    Some(job_id),
+                    now,
+                    format!(
+                        "{verb} {} → slot {} ({username}) in {:.1} ms on {node_count} node{}",
+                        r.name,
+                        slot.index(),
+                        elapsed.as_secs_f64() * 1000.0,
+                        if node_count == 1 { "" } else { "s" }
+                    ),
+                ));
+                Ok(r)
+            })
+            .await?;
+        self.notify(&promoted, Outcome::Success, None).await;
+        Ok(promoted)
+    }
+
+    /// Records `failed` with the (already redacted) message; keeps the journal when a node could
+    /// not be restored. Returns the error to hand to the caller.
+    pub(crate) async fn record_failure(
+        &self,
+        job: &Job,
+        trigger: Trigger,
+        message: String,
+        keep_journal: bool,
+    ) -> EngineError {
+        let message = redact(&message, &[&job.password]);
+        let (id, job_id) = (job.rotation.id, job.job_id);
+        let now = self.now();
+        let msg = message.clone();
+        let is_create = job.kind == JournalKind::Create && !keep_journal;
+        let written = self
+            .write(move |doc, events| {
+                let Some(r) = doc.rotation_mut(id) else {
+                    return Ok(None);
+                };
+                if is_create {
+                    let r = r.clone();
+                    doc.rotations.retain(|x| x.id != id);
+                    events.push(event_for(
+                        &r,
+                        EventKind::Created,
+                        Outcome::Failure,
+                        Some(job_id),
+                        now,
+                        format!("create {} failed: {msg}", r.name),
+                    ));
+                    return Ok(None);
+                }
+                r.rotation_status = RotationStatus::Failed;
+                r.last_rotation_message = Some(msg.clone());
+                r.last_rotation_attempted_at = Some(now);
+                r.last_rotation_job_id = Some(job_id);
+                if !keep_journal {
+                    r.pending = None;
+                }
+                if trigger == Trigger::Scheduled {
+                    let retry = r.retry.get_or_insert_with(Default::default);
+                    retry.attempts += 1;
+                    let delay = schedule::backoff(retry.attempts);
+                    retry.next_attempt_at = chrono::Duration::from_std(delay).ok().map(|d| now + d);
+                }
+                let r = r.clone();
+                let next = r
+                    .retry
+                    .as_ref()
+                    .and_then(|x| x.next_attempt_at)
+                    .map(|t| format!("; next attempt {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
+                    .unwrap_or_default();
+                events.push(event_for(
+                    &r,
+                    EventKind::RotationFailed,
+                    Outcome::Failure,
+                    Some(job_id),
+                    now,
+                    format!("rotation of {} failed: {msg}{next}", r.name),
+                ));
+                Ok(Some(r))
+            })
+            .await;
+        match written {
+            Ok(Some(r)) => {
+                self.notify(&r, Outcome::Failure, Some(&message)).await;
+                EngineError::Failed(message)
+            }
+            Ok(None) => EngineError::Failed(message),
+            Err(e) => EngineError::Failed(format!(
+                "{message}; and the failure could not be recorded: {e}"
+            )),
+        }
+    }
+
+    /// `ACL SAVE` / `CONFIG REWRITE` as the node needs (mode probed once per node and cached).
+    pub(crate) async fn persist_node(&self, node: &Node) -> Result<(), crate::redis::RedisError> {
+        let key = node.addr.to_string();
+        let cached = self
+            .inner
+            .persistence
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied());
+        let mode = match cached {
+            Some(m) => m,
+            None => {
+                let m = probe::persistence(node).await?;
+                if let Ok(mut map) = self.inner.persistence.lock() {
+                    map.insert(key, m);
+                }
+                m
+            }
+        };
+        acl::persist(node, mode).await
+    }
+
+    /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
+    pub(crate) async fn count_sessions(&self, nodes: &[Node], username: &str) -> SessionCounts {
+        let counts = futures::future::join_all(nodes.iter().map(|n| async move {
+            let s = probe::sessions(n, username).await;
+            let f = probe::failed_auths(n, username).await;
+            (s, f)
+        }))
+        .await;
+        let mut total = SessionCounts::default();
+        for (s, f) in counts {
+            match (s, f) {
+                (Ok(s), Ok(f)) => {
+                    total.sessions += s;
+                    total.failed_auths += f;
+                }
+                _ => total.unreachable += 1,
+            }
+        }
+        total
+    }
+
+    pub(crate) fn rotation_by_id(&self, id: Uuid) -> Result<Rotation, EngineError> {
+        self.find_rotation(&id.to_string())
+    }
+
+    pub(crate) fn connection_of(&self, r: &Rotation) -> Result<Connection, EngineError> {
+        self.find_connection(&r.connection_id.to_string())
+    }
+}
+
+pub(crate) fn parse_scope(r: &Rotation) -> Result<Vec<String>, EngineError> {
+    scope::parse(&r.parameters.permission_scope)
+        .map(|s| s.tokens)
+        .map_err(|e| {
+            EngineError::Failed(format!(
+                "rotation `{}`: parameters.permissionScope: {e}",
+                r.name
+            ))
+        })
+}
+
+pub(crate) fn sessions_sentence(username: &str, s: SessionCounts) -> String {
+    let mut out = format!(
+        "{} session{} still use{} {username}; {} failed AUTH{} in ACL LOG",
+        s.sessions,
+        if s.sessions == 1 { "" } else { "s" },
+        if s.sessions == 1 { "s" } else { "" },
+        s.failed_auths,
+        if s.failed_auths == 1 { "" } else { "s" }
+    );
+    if s.unreachable > 0 {
+        out.push_str(&format!(" ({} node(s) could not be asked)", s.unreachable));
+    }
+    out
+}

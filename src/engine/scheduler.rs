@@ -1,0 +1,1 @@
+//! The scheduler (SPEC 2.4): placeholder until issue 4.
