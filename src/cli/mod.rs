@@ -1,6 +1,133 @@
 //! The command line: one file per command group. Parse → engine or store → print.
 
+mod args;
+mod connection;
+mod daemon;
+mod demo;
+mod events;
+mod json;
+mod output;
+mod prompt;
+mod rotation;
+mod run;
+mod secrets;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{Engine, EngineError, SystemClock};
+use crate::store::{KeySource, Store, StoreError};
+
+pub use args::{Cli, Command};
+
+/// A failure to report: the message and the exit code (1 failed, 2 bad input).
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        Self {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        Self::failed(e.to_string())
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
 /// Runs the command line and returns the process exit code (0 ok, 1 failed, 2 bad input).
 pub fn main() -> i32 {
-    0
+    use clap::{CommandFactory, FromArgMatches};
+    // `--version` also says where the files are.
+    let version: &'static str = Box::leak(output::version_text().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.code
+        }
+    }
+}
+
+/// The database path: `--db`, else `REDIS_ROTATOR_DB`, else the data folder's `db.json`.
+fn db_path(cli: &Cli) -> PathBuf {
+    cli.db
+        .clone()
+        .unwrap_or_else(crate::store::paths::default_db_path)
+}
+
+fn open_store(cli: &Cli) -> Result<Arc<Store>, CliError> {
+    let key = KeySource::from_env()?;
+    Ok(Arc::new(Store::open(db_path(cli), key)))
+}
+
+fn engine(cli: &Cli) -> Result<Engine, CliError> {
+    Ok(Engine::new(open_store(cli)?, Arc::new(SystemClock)))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failed(format!("cannot start the async runtime: {e}")))
+}
+
+/// Finishes rotations a crash left in flight before doing anything that talks to Redis.
+async fn recover(engine: &Engine) {
+    for (name, result) in engine.recover_all().await {
+        match result {
+            Ok(()) => eprintln!("recovered an interrupted rotation of {name}"),
+            Err(e) => {
+                eprintln!("warning: rotation {name} was interrupted and is not recovered yet: {e}")
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> CliResult {
+    match &cli.command {
+        None => {
+            let engine = engine(&cli)?;
+            runtime()?.block_on(demo::console(engine, cli.no_color, None))
+        }
+        Some(Command::Connection(c)) => connection::run(&cli, c),
+        Some(Command::Rotation(c)) => rotation::run(&cli, c),
+        Some(Command::Secrets(c)) => secrets::run(&cli, c),
+        Some(Command::Run(c)) => run::run(&cli, c),
+        Some(Command::Events(c)) => events::run(&cli, c),
+        Some(Command::Settings(c)) => settings::run(&cli, c),
+        Some(Command::Daemon(c)) => daemon::run(&cli, c),
+        Some(Command::Demo) => demo::run(&cli),
+    }
 }

@@ -30,6 +30,7 @@ use crate::store::{Document, NewEvent, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::ConnectionReport;
 pub use error::EngineError;
+pub use rotate::sessions_sentence as sessions_sentence_for;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.

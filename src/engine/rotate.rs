@@ -576,7 +576,7 @@ pub(crate) fn parse_scope(r: &Rotation) -> Result<Vec<String>, EngineError> {
         })
 }
 
-pub(crate) fn sessions_sentence(username: &str, s: SessionCounts) -> String {
+pub fn sessions_sentence(username: &str, s: SessionCounts) -> String {
     let mut out = format!(
         "{} session{} still use{} {username}; {} failed AUTH{} in ACL LOG",
         s.sessions,

@@ -1,1 +1,186 @@
-//! The scheduler (SPEC 2.4): placeholder until issue 4.
+//! The scheduler (SPEC 2.4): rotates what is due with bounded parallelism, retries failures
+//! with backoff, catches up once after downtime, never touches a paused rotation. Exactly one
+//! process schedules at a time (the lease); it sleeps until the earliest due time and wakes when
+//! the database changes (a file-metadata check twice a second, no reads in between).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::model::Rotation;
+use crate::model::schedule::Trigger;
+use crate::store::Document;
+
+use super::{Engine, EngineError, locks};
+
+/// How the scheduler runs.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedulerConfig {
+    /// Rotations run at the same time.
+    pub parallelism: usize,
+    /// How often the database file's metadata is checked for other processes' writes.
+    pub poll: Duration,
+    /// How often a process without the lease tries to take it.
+    pub lease_retry: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            parallelism: 16,
+            poll: Duration::from_millis(500),
+            lease_retry: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What the scheduler is doing, for the console's scheduler pane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchedulerState {
+    Starting,
+    /// Another process holds the lease; this one rotates only on demand.
+    Standby,
+    /// Holding the lease; next wake-up.
+    Active {
+        next: Option<DateTime<Utc>>,
+    },
+    Stopped,
+}
+
+/// When `r` should next be attempted automatically, if ever.
+pub fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
+    if r.pending.is_some() {
+        // An interrupted rotation is finished as soon as possible (its retry time, if failed).
+        return Some(
+            r.retry
+                .as_ref()
+                .and_then(|x| x.next_attempt_at)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
+    }
+    if !r.is_auto_rotation_enabled {
+        return None;
+    }
+    match r.retry.as_ref().and_then(|x| x.next_attempt_at) {
+        Some(retry) => Some(retry),
+        None => r.next_rotation_at,
+    }
+}
+
+/// Rotations due at `now`, earliest first.
+pub fn due(doc: &Document, now: DateTime<Utc>) -> Vec<Uuid> {
+    let mut list: Vec<(DateTime<Utc>, Uuid)> = doc
+        .rotations
+        .iter()
+        .filter_map(|r| due_at(r).filter(|t| *t <= now).map(|t| (t, r.id)))
+        .collect();
+    list.sort();
+    list.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The earliest future due time.
+pub fn next_due(doc: &Document) -> Option<DateTime<Utc>> {
+    doc.rotations.iter().filter_map(due_at).min()
+}
+
+impl Engine {
+    /// One pass: everything due now, `parallelism` at a time. Rotations another process is
+    /// working on are skipped; each is re-checked under its lock, so a due time gives exactly
+    /// one rotation however many processes look at it.
+    pub async fn run_due(&self, parallelism: usize) -> Vec<(Uuid, Result<Rotation, EngineError>)> {
+        let Ok(doc) = self.snapshot() else {
+            return Vec::new();
+        };
+        let ids = due(&doc, self.now());
+        futures::stream::iter(ids)
+            .map(|id| async move { (id, self.run_one_due(id).await) })
+            .buffer_unordered(parallelism.max(1))
+            .filter_map(|(id, r)| async move { r.map(|r| (id, r)) })
+            .collect()
+            .await
+    }
+
+    /// `None` when skipped (busy elsewhere, or no longer due).
+    async fn run_one_due(&self, id: Uuid) -> Option<Result<Rotation, EngineError>> {
+        let guard = locks::try_lock_rotation(&self.inner.locks_dir, id)
+            .ok()
+            .flatten()?;
+        // Fresh read under the lock: another process may have just rotated it.
+        let r = self.rotation_by_id(id).ok()?;
+        if due_at(&r).is_none_or(|t| t > self.now()) {
+            return None;
+        }
+        let result = if r.pending.is_some() {
+            match self.recover_locked(id).await {
+                Ok(()) => self.rotation_by_id(id),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.rotate_locked(id, Trigger::Scheduled).await
+        };
+        drop(guard);
+        Some(result)
+    }
+}
+
+/// Runs until `cancel`: takes the lease when it can, rotates what is due, sleeps until the next
+/// due time or a database change. A rotation in flight finishes before it returns.
+pub async fn run(
+    engine: Engine,
+    config: SchedulerConfig,
+    cancel: CancellationToken,
+    state: watch::Sender<SchedulerState>,
+) {
+    let mut lease = None;
+    loop {
+        if cancel.is_cancelled() {
+            break;
+        }
+        if lease.is_none() {
+            lease = locks::try_lock_scheduler(&engine.inner.locks_dir)
+                .ok()
+                .flatten();
+            if lease.is_none() {
+                state.send_replace(SchedulerState::Standby);
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(config.lease_retry) => continue,
+                }
+            }
+            tracing::info!("scheduler lease taken");
+        }
+        engine.run_due(config.parallelism).await;
+        let next = engine.snapshot().ok().and_then(|d| next_due(&d));
+        state.send_replace(SchedulerState::Active { next });
+        wait_until_due_or_changed(&engine, next, config.poll, &cancel).await;
+    }
+    state.send_replace(SchedulerState::Stopped);
+}
+
+/// Sleeps until `next` or until the database file changes, checking every `poll`.
+async fn wait_until_due_or_changed(
+    engine: &Engine,
+    next: Option<DateTime<Utc>>,
+    poll: Duration,
+    cancel: &CancellationToken,
+) {
+    let stamp = engine.store().stamp().ok().flatten();
+    loop {
+        let now = engine.now();
+        if next.is_some_and(|t| t <= now) {
+            return;
+        }
+        let until_due = next.and_then(|t| (t - now).to_std().ok()).unwrap_or(poll);
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(until_due.min(poll)) => {}
+        }
+        if engine.store().stamp().ok().flatten() != stamp {
+            return;
+        }
+    }
+}

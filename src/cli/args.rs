@@ -1,0 +1,275 @@
+//! The argument grammar (clap derive): every subcommand of SPEC 3.2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::store::ExportFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redis-rotator",
+    about = "Rotates Redis ACL credentials on a schedule with zero downtime.",
+    long_about = "Rotates Redis ACL credentials on a schedule with zero downtime.\n\nWith no command, opens the console on the database."
+)]
+pub struct Cli {
+    /// The local JSON database [default: the data folder's db.json]
+    #[arg(long, global = true, env = "REDIS_ROTATOR_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// No colours in the console (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Redis connections: the admin user that performs rotations
+    #[command(subcommand)]
+    Connection(ConnectionCmd),
+    /// Rotations: two ACL users per rotation, rotated dual-phase
+    #[command(subcommand)]
+    Rotation(RotationCmd),
+    /// The secret store the rotations write to
+    #[command(subcommand)]
+    Secrets(SecretsCmd),
+    /// Run a command with the secrets of an environment and path as environment variables
+    Run(RunArgs),
+    /// The event log
+    #[command(subcommand)]
+    Events(EventsCmd),
+    /// Per-database settings (notify-command)
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// The scheduler without a screen, for a systemd service; logs to stdout
+    Daemon(DaemonArgs),
+    /// A throwaway redis-server, database, connection and rotation, opened in the console
+    Demo,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TopologyArg {
+    Standalone,
+    Replication,
+    Cluster,
+    Nodes,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionFields {
+    /// Description (≤ 256 characters)
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Host name, IPv4 or IPv6 literal (no scheme)
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port [default: 6379]
+    #[arg(long)]
+    pub port: Option<u32>,
+    /// Admin username [default: default]
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the admin password from stdin (first line); without it a terminal prompts
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// No password (for edit: keep the stored one unless --password-stdin)
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub no_password: bool,
+    /// Connect with TLS
+    #[arg(long)]
+    pub tls: bool,
+    /// Connect without TLS (edit)
+    #[arg(long, conflicts_with = "tls")]
+    pub no_tls: bool,
+    /// CA certificate (PEM file) to verify the server with
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
+    /// Accept any server certificate (rejectUnauthorized = false)
+    #[arg(long)]
+    pub insecure: bool,
+    /// How to find every node
+    #[arg(long, value_enum)]
+    pub topology: Option<TopologyArg>,
+    /// A node host:port (repeatable; with --topology nodes)
+    #[arg(long = "node", value_name = "HOST:PORT")]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCmd {
+    /// Add a connection (tested before it is saved)
+    Add {
+        /// Slug: a–z, 0–9 and single inner hyphens
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        fields: ConnectionFields,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List connections
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test a connection: per-node role, version, RTT, permissions, persistence
+    Test {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a connection (tested before it is saved)
+    Edit {
+        name: String,
+        /// New name
+        #[arg(long = "rename", value_name = "NEW_NAME")]
+        new_name: Option<String>,
+        #[command(flatten)]
+        fields: ConnectionFields,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a connection that no rotation uses
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RotationCmd {
+    /// Create a rotation from the seed document's request body (JSON file, `-` for stdin)
+    Create {
+        #[arg(long, value_name = "REQ.json")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List rotations
+    List {
+        /// Only this environment
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one rotation, with live sessions per slot
+    Get {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the current and previous credentials (the only place passwords are shown)
+    Credentials {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rotate now
+    Rotate {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a rotation from a JSON patch (file, `-` for stdin)
+    Update {
+        name: String,
+        #[arg(long, value_name = "PATCH.json")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn auto-rotation off
+    Pause { name: String },
+    /// Turn auto-rotation on
+    Resume { name: String },
+    /// Delete a rotation (users and secrets stay unless asked)
+    Delete {
+        name: String,
+        /// Also delete both ACL users on every node
+        #[arg(long)]
+        revoke: bool,
+        /// Also delete the mapped secrets
+        #[arg(long)]
+        delete_secrets: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Place {
+    /// Environment
+    #[arg(long, default_value = "dev")]
+    pub env: String,
+    /// Secret path
+    #[arg(long, default_value = "/")]
+    pub path: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCmd {
+    /// List secret names (values are not shown)
+    List {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one secret's current value
+    Get {
+        name: String,
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every secret of an environment and path
+    Export {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long, value_enum, default_value = "dotenv")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub place: Place,
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCmd {
+    /// Show the event log, oldest first
+    List {
+        /// Only events of this rotation
+        #[arg(long)]
+        rotation: Option<String>,
+        /// At most this many (the latest)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// Show settings (or one)
+    Get { key: Option<String> },
+    /// Set a setting; an empty value clears it. Keys: notify-command
+    Set { key: String, value: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// One line per event: text for people, json for machines
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}

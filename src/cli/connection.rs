@@ -1,0 +1,220 @@
+//! `connection add|list|test|edit|remove`.
+
+use crate::engine::ConnectionReport;
+use crate::model::Password;
+use crate::model::request::ConnectionRequest;
+
+use super::args::{Cli, ConnectionCmd, ConnectionFields, TopologyArg};
+use super::output::{print_json, table};
+use super::{CliError, CliResult, engine, json, prompt, recover, runtime};
+
+fn topology_name(t: TopologyArg) -> &'static str {
+    match t {
+        TopologyArg::Standalone => "standalone",
+        TopologyArg::Replication => "replication",
+        TopologyArg::Cluster => "cluster",
+        TopologyArg::Nodes => "nodes",
+    }
+}
+
+fn request(name: Option<String>, f: &ConnectionFields, editing: bool) -> ConnectionRequest {
+    let tls = if f.tls || f.ca_cert.is_some() || f.insecure {
+        Some(true)
+    } else if f.no_tls {
+        Some(false)
+    } else if editing {
+        None
+    } else {
+        Some(false)
+    };
+    ConnectionRequest {
+        name,
+        description: f.description.clone(),
+        host: f.host.clone(),
+        port: f.port.map(Into::into),
+        username: f.username.clone(),
+        tls_enabled: tls,
+        reject_unauthorized: if f.insecure {
+            Some(false)
+        } else if editing {
+            None
+        } else {
+            Some(true)
+        },
+        ca_certificate: f.ca_cert.clone(),
+        topology: f.topology.map(|t| topology_name(t).to_string()),
+        nodes: if f.nodes.is_empty() && editing {
+            None
+        } else {
+            Some(f.nodes.clone())
+        },
+    }
+}
+
+/// The password: from stdin when asked, else a terminal prompt (add only), else none.
+fn password(f: &ConnectionFields, prompt_when_tty: bool) -> Result<Option<Password>, CliError> {
+    if f.no_password {
+        return Ok(None);
+    }
+    if f.password_stdin {
+        return prompt::password_from_stdin().map(Some);
+    }
+    if prompt_when_tty {
+        return Ok(
+            prompt::password_prompt("admin password (empty for none): ")?.filter(|p| !p.is_empty()),
+        );
+    }
+    Ok(None)
+}
+
+pub fn print_report(report: &ConnectionReport) {
+    let rows: Vec<Vec<String>> = report
+        .nodes
+        .iter()
+        .map(|n| {
+            vec![
+                n.address.clone(),
+                n.role.clone().unwrap_or_else(|| "—".into()),
+                n.version.clone().unwrap_or_else(|| "—".into()),
+                n.rtt
+                    .map(|d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
+                    .unwrap_or_else(|| "—".into()),
+                if n.error.is_some() {
+                    "—".into()
+                } else {
+                    format!(
+                        "setuser {} deluser {}",
+                        yes_no(n.can_set_user),
+                        yes_no(n.can_del_user)
+                    )
+                },
+                n.persistence
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &[
+                "NODE",
+                "ROLE",
+                "VERSION",
+                "RTT",
+                "PERMISSIONS",
+                "PERSISTENCE"
+            ],
+            &rows
+        )
+    );
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    for p in &report.problems {
+        println!("problem: {p}");
+    }
+    if report.ok() {
+        println!("connection {} is usable", report.connection);
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "NO" }
+}
+
+pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
+    let engine = engine(cli)?;
+    match cmd {
+        ConnectionCmd::Add {
+            name,
+            fields,
+            json: as_json,
+        } => {
+            let req = request(Some(name.clone()), fields, false);
+            let password = password(fields, true)?;
+            let (conn, report) = runtime()?.block_on(engine.add_connection(&req, password))?;
+            if *as_json {
+                print_json(
+                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
+                );
+            } else {
+                print_report(&report);
+                println!("saved connection {} ({})", conn.name, conn.id);
+            }
+            Ok(())
+        }
+        ConnectionCmd::List { json: as_json } => {
+            let doc = engine.snapshot()?;
+            if *as_json {
+                let list: Vec<_> = doc.connections.iter().map(json::connection).collect();
+                print_json(&serde_json::json!({ "connections": list }));
+            } else {
+                let rows: Vec<Vec<String>> = doc
+                    .connections
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.name.clone(),
+                            c.address(),
+                            c.username.clone(),
+                            c.topology.to_string(),
+                            if c.tls.enabled {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(&["NAME", "ADDRESS", "USER", "TOPOLOGY", "TLS"], &rows)
+                );
+            }
+            Ok(())
+        }
+        ConnectionCmd::Test {
+            name,
+            json: as_json,
+        } => {
+            let report = runtime()?.block_on(engine.test_connection(name))?;
+            if *as_json {
+                print_json(&serde_json::to_value(&report).unwrap_or_default());
+            } else {
+                print_report(&report);
+            }
+            if report.ok() {
+                Ok(())
+            } else {
+                Err(CliError::failed(format!("connection {name} is not usable")))
+            }
+        }
+        ConnectionCmd::Edit {
+            name,
+            new_name,
+            fields,
+            json: as_json,
+        } => {
+            let req = request(new_name.clone(), fields, true);
+            let password = password(fields, false)?;
+            let rt = runtime()?;
+            rt.block_on(recover(&engine));
+            let (conn, report) = rt.block_on(engine.edit_connection(name, &req, password))?;
+            if *as_json {
+                print_json(
+                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
+                );
+            } else {
+                print_report(&report);
+                println!("saved connection {}", conn.name);
+            }
+            Ok(())
+        }
+        ConnectionCmd::Remove { name } => {
+            let conn = runtime()?.block_on(engine.remove_connection(name))?;
+            println!("removed connection {}", conn.name);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `daemon`: the scheduler without a screen. One line per event on stdout; SIGTERM/SIGINT stop
+//! it cleanly (a rotation in flight finishes, or is recovered at the next start).
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::EngineEvent;
+use crate::engine::scheduler::{self, SchedulerConfig, SchedulerState};
+use crate::model::Event;
+
+use super::args::{Cli, DaemonArgs, LogFormat};
+use super::{CliError, CliResult, engine, recover, runtime};
+
+fn line(format: LogFormat, e: &Event) -> String {
+    match format {
+        LogFormat::Json => serde_json::to_string(e).unwrap_or_default(),
+        LogFormat::Text => format!(
+            "{} {} {} {}",
+            e.at.format("%Y-%m-%dT%H:%M:%SZ"),
+            e.outcome,
+            e.kind,
+            e.message
+        ),
+    }
+}
+
+pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
+    let engine = engine(cli)?;
+    let format = args.log_format;
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        let mut term = signal(SignalKind::terminate()).map_err(|e| CliError::failed(format!("cannot watch SIGTERM: {e}")))?;
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| CliError::failed(format!("cannot watch SIGINT: {e}")))?;
+        let mut events = engine.subscribe();
+        let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
+        println!("redis-rotator daemon on {} (pid {})", engine.store().path().display(), std::process::id());
+        recover(&engine).await;
+        let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
+        let mut last_state = SchedulerState::Starting;
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                ev = events.recv() => match ev {
+                    Ok(EngineEvent::Logged(e)) => println!("{}", line(format, &e)),
+                    Ok(EngineEvent::Progress { .. }) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("({n} events not shown; see `events list`)"),
+                    Err(_) => break,
+                },
+                changed = state_rx.changed() => {
+                    if changed.is_err() { break; }
+                    let s = state_rx.borrow().clone();
+                    if std::mem::discriminant(&s) != std::mem::discriminant(&last_state) {
+                        match &s {
+                            SchedulerState::Standby => println!("standby: another process holds the scheduler lease"),
+                            SchedulerState::Active { .. } => println!("scheduler active"),
+                            _ => {}
+                        }
+                    }
+                    last_state = s;
+                }
+            }
+        }
+        println!("stopping: letting a running rotation finish");
+        cancel.cancel();
+        let _ = sched.await;
+        while let Ok(ev) = events.try_recv() {
+            if let EngineEvent::Logged(e) = ev {
+                println!("{}", line(format, &e));
+            }
+        }
+        println!("stopped");
+        Ok(())
+    })
+}

@@ -1,0 +1,81 @@
+//! Plain-text output helpers: aligned tables, times, the version text.
+
+use chrono::{DateTime, Local, Utc};
+
+/// `--version`: the version and every file location.
+pub fn version_text() -> String {
+    use crate::store::paths;
+    format!(
+        "{}\ndatabase:  {} (REDIS_ROTATOR_DB / --db)\nkey file:  {} (or REDIS_ROTATOR_KEY)\nlogs:      {}",
+        env!("CARGO_PKG_VERSION"),
+        paths::default_db_path().display(),
+        paths::default_key_path().display(),
+        paths::log_dir().display()
+    )
+}
+
+/// Columns padded to the widest cell; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let mut out = line(header.to_vec());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
+/// A UTC time shown in local time with the zone.
+pub fn local(t: Option<DateTime<Utc>>) -> String {
+    match t {
+        Some(t) => t
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string(),
+        None => "—".to_string(),
+    }
+}
+
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(
+            &["NAME", "STATUS"],
+            &[
+                vec!["a".into(), "ok".into()],
+                vec!["longer".into(), "x".into()],
+            ],
+        );
+        assert_eq!(t, "NAME    STATUS\na       ok\nlonger  x\n");
+    }
+}

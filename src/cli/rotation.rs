@@ -1,0 +1,309 @@
+//! `rotation create|list|get|credentials|rotate|update|pause|resume|delete`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::engine::Engine;
+use crate::model::Rotation;
+use crate::model::request::RotationRequest;
+use crate::model::schedule::Trigger;
+
+use super::args::{Cli, RotationCmd};
+use super::output::{local, print_json, table};
+use super::{CliError, CliResult, engine, json, recover, runtime};
+
+/// Reads a JSON request body from a file or `-` (stdin); a parse error names the file, line and
+/// column, and the field when serde knows it.
+fn read_request(path: &Path) -> Result<RotationRequest, CliError> {
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| CliError::failed(format!("cannot read stdin: {e}")))?
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::bad_input(format!("--file {}: {e}", path.display())))?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        CliError::bad_input(format!(
+            "--file {}: not a valid request: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
+    let doc = engine.snapshot()?;
+    let conn = doc.connection(&r.connection_id.to_string());
+    if as_json {
+        print_json(&json!({ "secretRotation": json::rotation(r, conn) }));
+        return Ok(());
+    }
+    let line = |k: &str, v: String| println!("{k:<22}{v}");
+    line("name", r.name.clone());
+    if let Some(d) = &r.description {
+        line("description", d.clone());
+    }
+    line(
+        "connection",
+        conn.map(|c| format!("{} ({}, {})", c.name, c.address(), c.topology))
+            .unwrap_or_else(|| "missing".into()),
+    );
+    line(
+        "environment / path",
+        format!("{} {}", r.environment, r.secret_path),
+    );
+    line("status", status_words(r));
+    line(
+        "auto-rotation",
+        if r.is_auto_rotation_enabled {
+            format!(
+                "every {} days at {:02}:{:02} UTC",
+                r.rotation_interval, r.rotate_at_utc.hours, r.rotate_at_utc.minutes
+            )
+        } else {
+            "off".into()
+        },
+    );
+    line("last rotated", local(r.last_rotated_at));
+    line("next rotation", local(r.next_rotation_at));
+    line("permission scope", r.parameters.permission_scope.clone());
+    let req = &r.parameters.password_requirements;
+    line(
+        "password",
+        format!(
+            "{} chars, ≥{} digits ≥{} lower ≥{} upper ≥{} symbols from {}",
+            req.length,
+            req.required.digits,
+            req.required.lowercase,
+            req.required.uppercase,
+            req.required.symbols,
+            req.allowed_symbols
+        ),
+    );
+    line(
+        "secrets mapping",
+        format!(
+            "{} (username), {} (password)",
+            r.secrets_mapping.username, r.secrets_mapping.password
+        ),
+    );
+    for slot in [crate::model::Slot::Zero, crate::model::Slot::One] {
+        let role = if slot == r.active_index {
+            "active"
+        } else {
+            "previous"
+        };
+        let value = match r.slot(slot) {
+            Some(c) => format!(
+                "{} •••••• ({role}, since {})",
+                c.username,
+                local(Some(c.created_at))
+            ),
+            None => "empty".into(),
+        };
+        line(&format!("slot {}", slot.index()), value);
+    }
+    if let Some(m) = &r.last_rotation_message {
+        line("last message", m.clone());
+    }
+    Ok(())
+}
+
+fn status_words(r: &Rotation) -> String {
+    use crate::model::RotationStatus::*;
+    match r.rotation_status {
+        Rotating => "rotating…".into(),
+        Failed => "rotation failed".into(),
+        Success if !r.is_auto_rotation_enabled => "auto-rotation disabled".into(),
+        Success => "success".into(),
+    }
+}
+
+pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
+    let engine = engine(cli)?;
+    match cmd {
+        RotationCmd::Create {
+            file,
+            json: as_json,
+        } => {
+            let req = read_request(file)?;
+            let rt = runtime()?;
+            rt.block_on(recover(&engine));
+            let spec = engine.validate_create(&req)?;
+            for w in &spec.warnings {
+                eprintln!("warning: {w}");
+            }
+            let r = rt.block_on(engine.create_rotation(&req))?;
+            if *as_json {
+                print_rotation(&engine, &r, true)
+            } else {
+                println!(
+                    "created rotation {} (active user {})",
+                    r.name,
+                    r.username_for(r.active_index)
+                );
+                Ok(())
+            }
+        }
+        RotationCmd::List { env, json: as_json } => {
+            let doc = engine.snapshot()?;
+            let list: Vec<&Rotation> = doc
+                .rotations
+                .iter()
+                .filter(|r| env.as_ref().is_none_or(|e| &r.environment == e))
+                .collect();
+            if *as_json {
+                let items: Vec<_> = list
+                    .iter()
+                    .map(|r| json::rotation(r, doc.connection(&r.connection_id.to_string())))
+                    .collect();
+                print_json(&json!({ "secretRotations": items }));
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.name.clone(),
+                            format!("{} {}", r.environment, r.secret_path),
+                            status_words(r),
+                            r.username_for(r.active_index),
+                            local(r.last_rotated_at),
+                            local(r.next_rotation_at),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(
+                        &[
+                            "NAME",
+                            "ENV/PATH",
+                            "STATUS",
+                            "ACTIVE USER",
+                            "LAST ROTATED",
+                            "NEXT ROTATION"
+                        ],
+                        &rows
+                    )
+                );
+            }
+            Ok(())
+        }
+        RotationCmd::Get {
+            name,
+            json: as_json,
+        } => {
+            let r = engine.find_rotation(name)?;
+            print_rotation(&engine, &r, *as_json)?;
+            if !*as_json {
+                match runtime()?.block_on(engine.sessions(name)) {
+                    Ok(counts) => {
+                        for (i, c) in counts.iter().enumerate() {
+                            println!(
+                                "{:<22}{}",
+                                format!("slot {i} live"),
+                                crate::engine::sessions_sentence_for(
+                                    &r.username_for(if i == 0 {
+                                        crate::model::Slot::Zero
+                                    } else {
+                                        crate::model::Slot::One
+                                    }),
+                                    *c
+                                )
+                            );
+                        }
+                    }
+                    Err(e) => println!("{:<22}unavailable: {e}", "live sessions"),
+                }
+            }
+            Ok(())
+        }
+        RotationCmd::Credentials {
+            name,
+            json: as_json,
+        } => {
+            let creds = engine.credentials(name)?;
+            let view = |v: &crate::engine::SlotView| json!({ "slot": v.slot, "username": v.username, "password": v.password.expose(), "createdAt": v.created_at });
+            if *as_json {
+                print_json(
+                    &json!({ "current": view(&creds.active), "previous": creds.previous.as_ref().map(view) }),
+                );
+            } else {
+                println!(
+                    "current   {}  {}",
+                    creds.active.username,
+                    creds.active.password.expose()
+                );
+                match &creds.previous {
+                    Some(p) => println!("previous  {}  {}", p.username, p.password.expose()),
+                    None => println!("previous  (none yet)"),
+                }
+            }
+            Ok(())
+        }
+        RotationCmd::Rotate {
+            name,
+            json: as_json,
+        } => {
+            let rt = runtime()?;
+            rt.block_on(recover(&engine));
+            let r = rt.block_on(engine.rotate(name, Trigger::Manual))?;
+            if *as_json {
+                print_rotation(&engine, &r, true)
+            } else {
+                println!(
+                    "rotated {}: active user is now {}",
+                    r.name,
+                    r.username_for(r.active_index)
+                );
+                Ok(())
+            }
+        }
+        RotationCmd::Update {
+            name,
+            file,
+            json: as_json,
+        } => {
+            let patch = read_request(file)?;
+            let rt = runtime()?;
+            rt.block_on(recover(&engine));
+            let r = rt.block_on(engine.update_rotation(name, &patch))?;
+            if *as_json {
+                print_rotation(&engine, &r, true)
+            } else {
+                println!("updated rotation {}", r.name);
+                Ok(())
+            }
+        }
+        RotationCmd::Pause { name } | RotationCmd::Resume { name } => {
+            let enable = matches!(cmd, RotationCmd::Resume { .. });
+            let r = runtime()?.block_on(engine.set_auto_rotation(name, enable))?;
+            println!(
+                "auto-rotation of {} is {}",
+                r.name,
+                if enable { "on" } else { "off" }
+            );
+            Ok(())
+        }
+        RotationCmd::Delete {
+            name,
+            revoke,
+            delete_secrets,
+        } => {
+            let rt = runtime()?;
+            rt.block_on(recover(&engine));
+            let out = rt.block_on(engine.delete_rotation(name, *revoke, *delete_secrets))?;
+            println!("deleted rotation {}", out.name);
+            for u in &out.revoked_users {
+                println!("revoked ACL user {u}");
+            }
+            for s in &out.deleted_secrets {
+                println!("deleted secret {s}");
+            }
+            for k in &out.kept {
+                println!("kept: {k}");
+            }
+            Ok(())
+        }
+    }
+}

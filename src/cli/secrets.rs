@@ -1,0 +1,113 @@
+//! `secrets list|get|export`: reading the secret store (values are decrypted only here and in
+//! `run`).
+
+use serde_json::json;
+
+use crate::model::Password;
+use crate::model::validation::validate_secret_path;
+use crate::store::{Document, Store, render_export};
+
+use super::args::{Cli, Place, SecretsCmd};
+use super::output::{local, print_json, table};
+use super::{CliError, CliResult, open_store};
+
+/// The place with its path normalised (`/app/` → `/app`); a bad path is bad input.
+pub fn normalise(place: &Place) -> Result<(String, String), CliError> {
+    let path = validate_secret_path(&place.path)
+        .map_err(|e| CliError::bad_input(format!("--path: {}", e.message)))?;
+    Ok((place.env.clone(), path))
+}
+
+/// Every current value at a place, in name order.
+pub fn values_at(
+    store: &Store,
+    doc: &Document,
+    env: &str,
+    path: &str,
+) -> Result<Vec<(String, Password)>, CliError> {
+    let entries = doc.secrets_at(env, path);
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cipher = store.cipher()?;
+    let mut out = Vec::new();
+    for e in entries {
+        if let Some(v) = e.current() {
+            out.push((
+                e.name.clone(),
+                cipher
+                    .open(&v.value)
+                    .map_err(|err| CliError::failed(format!("secret {}: {err}", e.name)))?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
+    let store = open_store(cli)?;
+    let doc = store.load()?;
+    match cmd {
+        SecretsCmd::List {
+            place,
+            json: as_json,
+        } => {
+            let (env, path) = normalise(place)?;
+            let entries = doc.secrets_at(&env, &path);
+            if *as_json {
+                let list: Vec<_> = entries
+                    .iter()
+                    .map(|e| json!({ "name": e.name, "version": e.current().map(|v| v.version), "updatedAt": e.current().map(|v| v.created_at), "ownerRotation": e.owner_rotation.and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone())) }))
+                    .collect();
+                print_json(&json!({ "secrets": list }));
+            } else if !entries.is_empty() {
+                let rows: Vec<Vec<String>> = entries
+                    .iter()
+                    .map(|e| {
+                        let owner = e
+                            .owner_rotation
+                            .and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone()))
+                            .unwrap_or_else(|| "—".into());
+                        vec![
+                            e.name.clone(),
+                            e.current().map_or(0, |v| v.version).to_string(),
+                            local(e.current().map(|v| v.created_at)),
+                            owner,
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(&["NAME", "VERSION", "UPDATED", "ROTATION"], &rows)
+                );
+            }
+            Ok(())
+        }
+        SecretsCmd::Get {
+            name,
+            place,
+            json: as_json,
+        } => {
+            let (env, path) = normalise(place)?;
+            let entry = doc.secret(&env, &path, name).ok_or_else(|| CliError::bad_input(format!("no secret `{name}` in {env} {path}: see `redis-rotator secrets list --env {env} --path {path}`")))?;
+            let current = entry
+                .current()
+                .ok_or_else(|| CliError::failed(format!("secret {name} has no value")))?;
+            let value = store.cipher()?.open(&current.value)?;
+            if *as_json {
+                print_json(
+                    &json!({ "secret": { "name": name, "environment": env, "secretPath": path, "version": current.version, "value": value.expose(), "createdAt": current.created_at } }),
+                );
+            } else {
+                println!("{}", value.expose());
+            }
+            Ok(())
+        }
+        SecretsCmd::Export { place, format } => {
+            let (env, path) = normalise(place)?;
+            let values = values_at(&store, &doc, &env, &path)?;
+            print!("{}", render_export(*format, &values));
+            Ok(())
+        }
+    }
+}
