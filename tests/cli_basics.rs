@@ -1,0 +1,150 @@
+//! The real binary on the read side: empty and corrupt databases, secrets export/get, run,
+//! exit codes and `--help` on every subcommand.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::Utc;
+use redis_rotator::model::Password;
+use redis_rotator::store::secrets::Writer;
+use support::{TEST_KEY, engine_at};
+
+fn bin(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("REDIS_ROTATOR_KEY", TEST_KEY)
+        .env("HOME", db.parent().unwrap())
+        .env_remove("REDIS_ROTATOR_DB")
+        .output()
+        .expect("run redis-rotator")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn export_of_an_empty_database_prints_nothing_and_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.json");
+    let out = bin(&db, &["secrets", "export", "--format", "dotenv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(!db.exists(), "reading never creates the database");
+}
+
+#[test]
+fn a_corrupt_database_is_refused_by_name_and_left_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("corrupt.json");
+    let garbage = b"{\"schemaVersion\": 1, \"rotations\": [ oops".to_vec();
+    std::fs::write(&db, &garbage).unwrap();
+    for args in [&["secrets", "export", "--format", "dotenv"][..], &["settings", "set", "notify-command", "true"], &["rotation", "list"]] {
+        let out = bin(&db, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("corrupt.json"), "names the file: {}", stderr(&out));
+        assert_eq!(std::fs::read(&db).unwrap(), garbage, "untouched after {args:?}");
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.json");
+    let body = b"{\"schemaVersion\": 999}".to_vec();
+    std::fs::write(&db, &body).unwrap();
+    let out = bin(&db, &["settings", "set", "notify-command", "true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("future.json") && stderr(&out).contains("999"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), body);
+}
+
+fn seed_secrets(db: &Path) {
+    let engine = engine_at(db.to_path_buf());
+    let cipher = engine.store().cipher().unwrap();
+    let values = [("API_URL", "https://x.test/?a=1&b=2"), ("QUOTED", "it's \"quoted\" $HOME \\ done"), ("PLAIN", "plain")];
+    let sealed: Vec<_> = values.iter().map(|(n, v)| (n.to_string(), cipher.seal(&Password::new(*v)))).collect();
+    engine
+        .store()
+        .update(move |doc| {
+            for (name, value) in sealed {
+                doc.put_secret("dev", "/app", &name, value, Writer::default(), Utc::now());
+            }
+            Ok::<_, redis_rotator::store::StoreError>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    seed_secrets(&db);
+    let shell = bin(&db, &["secrets", "export", "--env", "dev", "--path", "/app/", "--format", "shell"]);
+    assert_eq!(shell.status.code(), Some(0), "{}", stderr(&shell));
+    let script = format!("{}\nprintf '%s' \"$QUOTED\"", stdout(&shell));
+    let echoed = Command::new("sh").arg("-c").arg(script).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&echoed.stdout), "it's \"quoted\" $HOME \\ done");
+
+    let json = bin(&db, &["secrets", "export", "--env", "dev", "--path", "/app", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["API_URL"], "https://x.test/?a=1&b=2");
+
+    let get = bin(&db, &["secrets", "get", "PLAIN", "--env", "dev", "--path", "/app"]);
+    assert_eq!(stdout(&get), "plain\n");
+
+    let run = bin(&db, &["run", "--env", "dev", "--path", "/app", "--", "sh", "-c", "test \"$PLAIN\" = plain && exit 7"]);
+    assert_eq!(run.status.code(), Some(7), "exit code passed through: {}", stderr(&run));
+
+    let missing = bin(&db, &["secrets", "get", "NOPE", "--env", "dev", "--path", "/app"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("NOPE"));
+    // The file holds no plaintext secret and is private.
+    let text = std::fs::read_to_string(&db).unwrap();
+    assert!(!text.contains("quoted") && !text.contains("x.test"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_bad_request_exits_2_naming_the_field_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let req = dir.path().join("req.json");
+    std::fs::write(&req, r#"{"name":"x","connectionId":"nope","rotationInterval":2.5,"rotateAtUtc":{"hours":11.5,"minutes":29.5},"secretsMapping":{"username":"U","password":"P"}}"#).unwrap();
+    let out = bin(&db, &["rotation", "create", "--file", req.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for field in ["rotateAtUtc.hours", "rotateAtUtc.minutes", "rotationInterval", "connectionId"] {
+        assert!(err.contains(field), "names {field}: {err}");
+    }
+    assert!(!db.exists());
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let cmds: &[&[&str]] = &[
+        &[], &["connection"], &["connection", "add"], &["connection", "list"], &["connection", "test"], &["connection", "edit"], &["connection", "remove"],
+        &["rotation"], &["rotation", "create"], &["rotation", "list"], &["rotation", "get"], &["rotation", "credentials"], &["rotation", "rotate"], &["rotation", "update"], &["rotation", "delete"],
+        &["secrets"], &["secrets", "list"], &["secrets", "get"], &["secrets", "export"], &["run"], &["events"], &["events", "list"], &["settings"], &["settings", "get"], &["settings", "set"], &["daemon"], &["demo"],
+    ];
+    for c in cmds {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let out = bin(&db, &args);
+        assert_eq!(out.status.code(), Some(0), "{c:?} --help");
+        assert!(stdout(&out).contains("Usage:"), "{c:?}");
+    }
+    let out = bin(&db, &["rotation", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "unknown subcommand is bad input");
+}

@@ -1,0 +1,76 @@
+//! Every ACL change reaches every node: replicas of a primary, every node of a cluster, and an
+//! explicit node list; credentials survive a restart of every node where the node can persist.
+
+mod common;
+mod support;
+
+use common::{Cluster, Persist, RedisServer};
+use redis_rotator::model::schedule::Trigger;
+use redis_rotator::redis::Persistence;
+use support::{TestDb, add_connection, admin_password, connection_request, create_request};
+
+fn assert_both_authenticate(db: &TestDb, name: &str, servers: &[&RedisServer]) {
+    let creds = db.engine.credentials(name).unwrap();
+    let prev = creds.previous.expect("previous");
+    for s in servers {
+        assert!(s.can_auth(&creds.active.username, creds.active.password.expose()), "active on {}", s.addr());
+        assert!(s.can_auth(&prev.username, prev.password.expose()), "previous on {}", s.addr());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_authenticate_on_replicas() {
+    let primary = RedisServer::start(Persist::Aclfile);
+    let replica = RedisServer::replica_of(&primary);
+    let db = TestDb::new();
+    let mut req = connection_request("repl", primary.host(), primary.port);
+    req.topology = Some("replication".into());
+    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    assert_eq!(report.nodes.len(), 2, "primary and replica discovered: {report:?}");
+    db.engine.create_rotation(&create_request("repl-cache", "repl")).await.expect("created");
+    db.engine.rotate("repl-cache", Trigger::Manual).await.expect("rotated");
+    assert_both_authenticate(&db, "repl-cache", &[&primary, &replica]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_authenticate_on_every_cluster_node() {
+    let cluster = Cluster::start(3, 0);
+    let db = TestDb::new();
+    let seed = &cluster.nodes[0];
+    let mut req = connection_request("clu", seed.host(), seed.port);
+    req.topology = Some("cluster".into());
+    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    assert_eq!(report.nodes.len(), 3, "{report:?}");
+    db.engine.create_rotation(&create_request("clu-cache", "clu")).await.expect("created");
+    db.engine.rotate("clu-cache", Trigger::Manual).await.expect("rotated");
+    let nodes: Vec<&RedisServer> = cluster.nodes.iter().collect();
+    assert_both_authenticate(&db, "clu-cache", &nodes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_both_credentials_with_aclfile_and_config_file() {
+    let mut a = RedisServer::start(Persist::Aclfile);
+    let mut b = RedisServer::start(Persist::ConfigFile);
+    let db = TestDb::new();
+    let mut req = connection_request("pair", a.host(), a.port);
+    req.topology = Some("nodes".into());
+    req.nodes = Some(vec![a.addr(), b.addr()]);
+    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    let modes: Vec<_> = report.nodes.iter().map(|n| n.persistence).collect();
+    assert!(modes.contains(&Some(Persistence::Aclfile)) && modes.contains(&Some(Persistence::Config)), "{report:?}");
+    db.engine.create_rotation(&create_request("durable", "pair")).await.expect("created");
+    db.engine.rotate("durable", Trigger::Manual).await.expect("rotated");
+    a.restart();
+    b.restart();
+    assert_both_authenticate(&db, "durable", &[&a, &b]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_cannot_persist_is_reported() {
+    let server = RedisServer::start(Persist::Neither);
+    let db = TestDb::new();
+    add_connection(&db.engine, "volatile", &server).await;
+    let report = db.engine.test_connection("volatile").await.unwrap();
+    assert_eq!(report.nodes[0].persistence, Some(Persistence::None));
+    assert!(report.warnings.iter().any(|w| w.contains("vanish when it restarts")), "{:?}", report.warnings);
+}

@@ -1,0 +1,94 @@
+//! Engine-level helpers for integration tests: a temp database with an in-memory key, a
+//! connection to a harness server, a create request like the seed document's.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis_rotator::engine::{Engine, SystemClock, Timeouts};
+use redis_rotator::model::Password;
+use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
+use redis_rotator::store::{KeySource, Store};
+
+pub const TEST_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub engine: Engine,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let engine = engine_at(dir.path().join("db.json"));
+        TestDb { dir, engine }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("db.json")
+    }
+}
+
+pub fn engine_at(path: PathBuf) -> Engine {
+    let store = Arc::new(Store::open(path, KeySource::Env(Password::new(TEST_KEY))));
+    let timeouts = Timeouts { connect: Duration::from_secs(3), command: Duration::from_secs(3) };
+    Engine::with_timeouts(store, Arc::new(SystemClock), timeouts)
+}
+
+pub fn connection_request(name: &str, host: &str, port: u16) -> ConnectionRequest {
+    ConnectionRequest {
+        name: Some(name.into()),
+        host: Some(host.into()),
+        port: Some(port.into()),
+        username: Some("admin".into()),
+        ..Default::default()
+    }
+}
+
+/// The seed document's sample request, with whole numbers, for `name` on `connection`.
+pub fn create_request(name: &str, connection: &str) -> RotationRequest {
+    let body = serde_json::json!({
+        "name": name,
+        "projectId": "ignored",
+        "description": "test rotation",
+        "connectionId": connection,
+        "environment": "dev",
+        "secretPath": "/",
+        "isAutoRotationEnabled": true,
+        "rotationInterval": 2,
+        "rotateAtUtc": { "hours": 11, "minutes": 29 },
+        "parameters": {
+            "passwordRequirements": {
+                "length": 64,
+                "required": { "digits": 1, "lowercase": 1, "uppercase": 1, "symbols": 1 },
+                "allowedSymbols": "@!+"
+            },
+            "permissionScope": "~* +@all"
+        },
+        "secretsMapping": { "username": format!("{}_USERNAME", name.to_uppercase().replace('-', "_")), "password": format!("{}_PASSWORD", name.to_uppercase().replace('-', "_")) }
+    });
+    serde_json::from_value(body).expect("request")
+}
+
+/// The current value of a secret, opened.
+pub fn secret(engine: &Engine, name: &str) -> String {
+    let doc = engine.snapshot().expect("snapshot");
+    let entry = doc.secret("dev", "/", name).unwrap_or_else(|| panic!("secret {name} missing"));
+    let cipher = engine.store().cipher().expect("cipher");
+    cipher.open(&entry.current().expect("a version").value).expect("open").expose().to_string()
+}
+
+/// The harness's admin password (every test crate that uses `support` also has `mod common`).
+pub fn admin_password() -> Password {
+    Password::new(crate::common::ADMIN_PASSWORD)
+}
+
+/// Adds a connection named `name` to a harness server.
+pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common::RedisServer) {
+    engine
+        .add_connection(&connection_request(name, server.host(), server.port), Some(admin_password()))
+        .await
+        .unwrap_or_else(|e| panic!("connection {name}: {e}"));
+}
