@@ -1,0 +1,167 @@
+//! Many processes on one database: two daemons, twenty rotations kept due for a minute by a
+//! third party writing to the store; every due time gives exactly one rotation. Killing the
+//! lease holder hands automatic rotation to the other daemon within seconds.
+
+mod common;
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::{Persist, RedisServer};
+use redis_rotator::model::EventKind;
+use support::{TEST_KEY, TestDb, add_connection, create_request, engine_at};
+
+struct Daemon {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Daemon {
+    fn start(db: &TestDb) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
+            .args(["daemon"])
+            .env("REDIS_ROTATOR_DB", db.path())
+            .env("REDIS_ROTATOR_KEY", TEST_KEY)
+            .env("HOME", db.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start daemon");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Daemon { child, lines }
+    }
+
+    /// Waits for a line containing `text`.
+    fn wait_for(&self, text: &str, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_rotate_each_due_time_exactly_once() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    add_connection(&db.engine, "local", &server).await;
+    for i in 0..20 {
+        db.engine.create_rotation(&create_request(&format!("r{i}"), "local")).await.expect("created");
+    }
+    let a = Daemon::start(&db);
+    let b = Daemon::start(&db);
+    // A third process makes rotations due through the store, as an operator's edit would.
+    let writer = engine_at(db.path());
+    let mut issued: HashMap<String, usize> = HashMap::new();
+    let end = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < end {
+        let now = Utc::now();
+        let made_due = writer
+            .store()
+            .update(move |doc| {
+                let mut names = Vec::new();
+                for r in doc.rotations.iter_mut() {
+                    // Only rotations whose previous due time has been served.
+                    if r.pending.is_none() && r.next_rotation_at.is_some_and(|t| t > now) {
+                        r.next_rotation_at = Some(now);
+                        names.push(r.name.clone());
+                    }
+                }
+                Ok::<_, redis_rotator::store::StoreError>(names)
+            })
+            .unwrap();
+        for n in made_due {
+            *issued.entry(n).or_default() += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    // Let the last due times be served.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let doc = writer.snapshot().unwrap();
+        let now = Utc::now();
+        if doc.rotations.iter().all(|r| r.next_rotation_at.is_some_and(|t| t > now) && r.pending.is_none()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "due rotations were not served");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(a);
+    drop(b);
+    let doc = writer.snapshot().unwrap();
+    let mut rotated: HashMap<String, usize> = HashMap::new();
+    let mut running: HashMap<String, bool> = HashMap::new();
+    for e in &doc.events {
+        let name = e.rotation_name.clone().unwrap_or_default();
+        match e.kind {
+            EventKind::RotationStarted if !e.message.starts_with("creating") => {
+                assert!(!running.get(&name).copied().unwrap_or(false), "{name} ran concurrently");
+                running.insert(name, true);
+            }
+            EventKind::Rotated => {
+                *rotated.entry(name.clone()).or_default() += 1;
+                running.insert(name, false);
+            }
+            EventKind::RotationFailed => panic!("rotation failed: {}", e.message),
+            _ => {}
+        }
+    }
+    let total: usize = issued.values().sum();
+    println!("{total} due times issued over 20 rotations; {} rotations performed", rotated.values().sum::<usize>());
+    assert!(total >= 40, "the test really made rotations due: {total}");
+    assert_eq!(rotated, issued, "each due time gives exactly one rotation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_lease_holder_hands_over_within_seconds() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    add_connection(&db.engine, "local", &server).await;
+    let mut first = Daemon::start(&db);
+    assert!(first.wait_for("scheduler active", Duration::from_secs(10)), "first daemon takes the lease");
+    let second = Daemon::start(&db);
+    assert!(second.wait_for("standby", Duration::from_secs(10)), "second daemon waits");
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let start = Instant::now();
+    assert!(second.wait_for("scheduler active", Duration::from_secs(5)), "lease handed over");
+    println!("lease handed over in {:?}", start.elapsed());
+    // And it really rotates: make one due.
+    db.engine.create_rotation(&create_request("handover", "local")).await.unwrap();
+    let now = Utc::now();
+    db.engine
+        .store()
+        .update(move |doc| {
+            for r in doc.rotations.iter_mut() {
+                r.next_rotation_at = Some(now);
+            }
+            Ok::<_, redis_rotator::store::StoreError>(())
+        })
+        .unwrap();
+    assert!(second.wait_for("rotated handover", Duration::from_secs(10)), "the new holder rotates");
+}
