@@ -175,8 +175,9 @@ impl Store {
     /// nothing is written (and `f` must not have changed the document). Concurrent callers in
     /// one process are group-committed: one write for all closures waiting at that moment.
     ///
-    /// Blocking: from async code call it in `spawn_blocking`. `f` must not call `update`
-    /// itself (that returns an error instead of deadlocking). A panic in `f` is resumed in the
+    /// Blocking: from async code call it in `spawn_blocking`. `f` runs under the database lock,
+    /// so keep it to in-memory changes (no network calls). `f` must not call `update` itself
+    /// (that returns an error instead of deadlocking). A panic in `f` is resumed in the
     /// caller; the other closures of its batch are still written.
     pub fn update<T, E>(
         &self,
@@ -225,11 +226,14 @@ impl Store {
     /// One group-commit round: lock, read (if changed), apply, write once when anything
     /// succeeded. A corrupt or future-schema file fails in the read and is never written.
     fn write_round(&self, apply: &mut dyn FnMut(&mut Document) -> bool) -> Result<(), StoreError> {
-        let lock_path = paths::lock_path(&self.path);
-        let lock = file::open_lock_file(&self.path, &lock_path)?;
+        // A symlinked database is written through to its target (and locked there, so every
+        // path to it shares one lock); renaming over the link would silently detach it.
+        let target = file::resolve_symlink(&self.path);
+        let lock_path = paths::lock_path(&target);
+        let lock = file::open_lock_file(&target, &lock_path)?;
         lock.lock().map_err(|e| io_error(&lock_path, e))?;
         if !self.swept_temps.swap(true, Ordering::Relaxed) {
-            file::remove_stale_temps(&self.path);
+            file::remove_stale_temps(&target);
         }
         let mut doc = Document::clone(&*self.load()?);
         if !apply(&mut doc) {
@@ -240,30 +244,30 @@ impl Store {
         {
             doc.key_check = Some(cipher.seal(&Password::new(KEY_CHECK)));
         }
-        let written = self.replace_file(doc);
+        let written = self.replace_file(&target, doc);
         drop(lock); // closing the descriptor releases the flock
         written
     }
 
     /// Atomic durable replacement; on success the cache holds the new document, on failure the
     /// cache is dropped so the next read goes to disk.
-    fn replace_file(&self, doc: Document) -> Result<(), StoreError> {
+    fn replace_file(&self, target: &Path, doc: Document) -> Result<(), StoreError> {
         let forget = |e: StoreError| {
             *locked(&self.cache) = None;
             e
         };
         let bytes = serde_json::to_vec(&doc)
             .map_err(|e| forget(io_error(&self.path, std::io::Error::other(e))))?;
-        let (tmp, stamp, dev, handle) = file::write_temp(&self.path, &bytes).map_err(forget)?;
+        let (tmp, stamp, dev, handle) = file::write_temp(target, &bytes).map_err(forget)?;
         {
             // Rename and cache update together, so no reader re-parses our own write.
             let mut cache = locked(&self.cache);
-            if let Err(e) = file::rename_into_place(&tmp, &self.path) {
+            if let Err(e) = file::rename_into_place(&tmp, target) {
                 *cache = None;
                 return Err(e);
             }
             self.writes.fetch_add(1, Ordering::Relaxed);
-            *cache = Some(Cached {
+            let previous = cache.replace(Cached {
                 doc: Arc::new(doc),
                 on_disk: Some(OnDisk {
                     stamp,
@@ -271,8 +275,10 @@ impl Store {
                     _file: handle,
                 }),
             });
+            drop(cache);
+            drop(previous); // freeing a large document is not done under the cache lock
         }
-        file::sync_dir(&self.path).map_err(forget)
+        file::sync_dir(target).map_err(forget)
     }
 
     /// Writes `doc` to a temp file next to the database and stops, as a crash just before the
@@ -281,7 +287,7 @@ impl Store {
     pub fn write_temp_only_for_test(&self, doc: &Document) -> Result<PathBuf, StoreError> {
         let bytes =
             serde_json::to_vec(doc).map_err(|e| io_error(&self.path, std::io::Error::other(e)))?;
-        let (tmp, ..) = file::write_temp(&self.path, &bytes)?;
+        let (tmp, ..) = file::write_temp(&file::resolve_symlink(&self.path), &bytes)?;
         Ok(tmp)
     }
 }

@@ -43,7 +43,22 @@ pub(crate) fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Only `schemaVersion`, so a newer file is recognised before its shape is judged.
+/// The file a database path really names: itself, or a symlink's target (also a dangling one,
+/// which the first write creates).
+pub(crate) fn resolve_symlink(db: &Path) -> PathBuf {
+    match fs::symlink_metadata(db) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(db).unwrap_or_else(|_| match fs::read_link(db) {
+                Ok(link) if link.is_absolute() => link,
+                Ok(link) => parent_dir(db).join(link),
+                Err(_) => db.to_path_buf(),
+            })
+        }
+        _ => db.to_path_buf(),
+    }
+}
+
+/// Only `schemaVersion`, so a newer file is recognised even when its shape is not ours.
 #[derive(Deserialize)]
 struct Probe {
     #[serde(rename = "schemaVersion")]
@@ -80,28 +95,46 @@ pub(crate) fn read_document(path: &Path) -> Result<Option<Loaded>, StoreError> {
     }))
 }
 
+/// Parses the document in one pass (the common case); only when that fails is the file probed
+/// for a newer `schemaVersion`, so a newer file is reported as such rather than as corrupt.
 fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-    match probe.schema_version.as_ref().map(serde_json::Value::as_u64) {
-        None => return Err(corrupt("missing field `schemaVersion`".to_string())),
-        Some(None) => {
-            return Err(corrupt("`schemaVersion` is not a whole number".to_string()));
+    match serde_json::from_slice::<Document>(bytes) {
+        Ok(doc) => check_version(path, doc.schema_version).map(|()| doc),
+        Err(parse_error) => {
+            let probed = serde_json::from_slice::<Probe>(bytes)
+                .ok()
+                .and_then(|p| p.schema_version)
+                .and_then(|v| v.as_u64());
+            match probed {
+                Some(found) if found > SCHEMA_VERSION => Err(StoreError::FutureSchema {
+                    path: path.to_path_buf(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                }),
+                _ => Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: parse_error.to_string(),
+                }),
+            }
         }
-        Some(Some(found)) if found > SCHEMA_VERSION => {
-            return Err(StoreError::FutureSchema {
-                path: path.to_path_buf(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        Some(Some(0)) => return Err(corrupt("`schemaVersion` 0 was never written".to_string())),
-        Some(Some(_)) => {}
     }
-    serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
+}
+
+fn check_version(path: &Path, found: u64) -> Result<(), StoreError> {
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::FutureSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == 0 {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "`schemaVersion` 0 was never written by redis-rotator".to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Creates the folder (0700 for folders it creates) and opens the lock file (0600).
