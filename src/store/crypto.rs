@@ -1,11 +1,35 @@
 //! Encryption of secret fields at rest: XChaCha20-Poly1305 with a 256-bit key from
 //! `REDIS_ROTATOR_KEY` (base64 or hex of 32 bytes) or a key file created 0600 on first use.
+//!
+//! A key file readable by group or others is used anyway, with a warning in the log: the
+//! database itself is 0600, and refusing would turn a `cp` with a loose umask into an outage.
 
-use std::path::PathBuf;
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use chacha20poly1305::aead::rand_core::RngCore;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
 
 use crate::model::{Password, Sealed};
 
 use super::StoreError;
+use super::paths::default_key_path;
+
+/// The environment variable holding the key.
+pub const KEY_ENV: &str = "REDIS_ROTATOR_KEY";
+
+/// The prefix of every sealed value; the version lets a later format coexist.
+const PREFIX: &str = "enc:v1:";
+const NONCE_LEN: usize = 24;
+const KEY_LEN: usize = 32;
+const EXPECTED_FORMAT: &str = "expected 32 bytes as base64 (44 characters) or hex (64 characters), e.g. from `openssl rand -base64 32`";
 
 /// Where the key comes from.
 #[derive(Clone, Debug)]
@@ -17,39 +41,249 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    /// `REDIS_ROTATOR_KEY` when set, else the default key file in the config folder.
+    /// `REDIS_ROTATOR_KEY` when set, else the default key file in the config folder. A set but
+    /// malformed (or empty) variable is an error rather than a silent fall back to the key file,
+    /// which would otherwise mint a new key and lock the operator out of their database.
     pub fn from_env() -> Result<KeySource, StoreError> {
-        todo!("store helper")
+        match std::env::var(KEY_ENV) {
+            Ok(value) => {
+                let value = Password::new(value);
+                parse_key(value.expose().as_bytes()).map_err(|reason| StoreError::Key {
+                    key: KEY_ENV.to_string(),
+                    reason,
+                })?;
+                Ok(KeySource::Env(value))
+            }
+            Err(std::env::VarError::NotPresent) => Ok(KeySource::File(default_key_path())),
+            Err(std::env::VarError::NotUnicode(_)) => Err(StoreError::Key {
+                key: KEY_ENV.to_string(),
+                reason: format!("not valid UTF-8; {EXPECTED_FORMAT}"),
+            }),
+        }
     }
 
     /// How to name this source in a message (`REDIS_ROTATOR_KEY` or the file path).
     pub fn describe(&self) -> String {
-        todo!("store helper")
+        match self {
+            KeySource::Env(_) => KEY_ENV.to_string(),
+            KeySource::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+fn key_error(source: &KeySource, reason: impl Into<String>) -> StoreError {
+    StoreError::Key {
+        key: source.describe(),
+        reason: reason.into(),
     }
 }
 
 /// Seals and opens secret values. Cheap to clone.
 #[derive(Clone)]
 pub struct Cipher {
-    _private: (),
+    /// Zeroizes its key on drop.
+    aead: Arc<XChaCha20Poly1305>,
 }
 
 impl Cipher {
     /// Loads (or for a file source, creates) the key.
     pub fn load(source: &KeySource) -> Result<Cipher, StoreError> {
-        let _ = source;
-        todo!("store helper")
+        let key = match source {
+            KeySource::Env(value) => {
+                parse_key(value.expose().as_bytes()).map_err(|r| key_error(source, r))?
+            }
+            KeySource::File(path) => load_or_create_key_file(path)?,
+        };
+        Ok(Cipher::from_key(&key))
+    }
+
+    fn from_key(key: &[u8; KEY_LEN]) -> Cipher {
+        Cipher {
+            aead: Arc::new(XChaCha20Poly1305::new(key.into())),
+        }
+    }
+
+    /// A fresh random key in the form `REDIS_ROTATOR_KEY` and key files accept (base64).
+    pub fn generate_key() -> Password {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        OsRng.fill_bytes(key.as_mut_slice());
+        Password::new(STANDARD.encode(key.as_slice()))
     }
 
     pub fn seal(&self, value: &Password) -> Sealed {
-        let _ = value;
-        todo!("store helper")
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        // Encryption only fails for plaintexts beyond ~256 GiB, which a secret never is.
+        let sealed = match self.aead.encrypt(&nonce, value.expose().as_bytes()) {
+            Ok(ciphertext) => {
+                let mut raw = Zeroizing::new(Vec::with_capacity(NONCE_LEN + ciphertext.len()));
+                raw.extend_from_slice(nonce.as_slice());
+                raw.extend_from_slice(&ciphertext);
+                STANDARD.encode(raw.as_slice())
+            }
+            Err(_) => unreachable!("XChaCha20-Poly1305 refused a plaintext shorter than 256 GiB"),
+        };
+        Sealed(format!("{PREFIX}{sealed}"))
     }
 
     /// Fails with `StoreError::Damaged` (path filled in by the caller) when the value does not
     /// open with this key.
     pub fn open(&self, sealed: &Sealed) -> Result<Password, StoreError> {
-        let _ = sealed;
-        todo!("store helper")
+        let damaged = || StoreError::Damaged {
+            path: PathBuf::new(),
+        };
+        let encoded = sealed.0.strip_prefix(PREFIX).ok_or_else(damaged)?;
+        let raw = STANDARD.decode(encoded).map_err(|_| damaged())?;
+        if raw.len() < NONCE_LEN {
+            return Err(damaged());
+        }
+        let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
+        let plain = Zeroizing::new(
+            self.aead
+                .decrypt(XNonce::from_slice(nonce), ciphertext)
+                .map_err(|_| damaged())?,
+        );
+        let text = std::str::from_utf8(&plain).map_err(|_| damaged())?;
+        Ok(Password::new(text))
+    }
+}
+
+/// Accepts 64 hex characters, base64 (standard or URL-safe, padded or not) of 32 bytes, or (key
+/// files only in practice) the 32 raw bytes. The reason never contains the input.
+fn parse_key(input: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, String> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    let text = input.trim_ascii();
+    if text.is_empty() {
+        return Err(format!("is empty; {EXPECTED_FORMAT}"));
+    }
+    if text.len() == 2 * KEY_LEN && text.iter().all(u8::is_ascii_hexdigit) {
+        hex::decode_to_slice(text, key.as_mut_slice())
+            .map_err(|_| format!("is not valid hex; {EXPECTED_FORMAT}"))?;
+        return Ok(key);
+    }
+    for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+        if let Ok(bytes) = engine.decode(text).map(Zeroizing::new) {
+            if bytes.len() == KEY_LEN {
+                key.copy_from_slice(&bytes);
+                return Ok(key);
+            }
+            return Err(format!(
+                "decodes to {} bytes, not {KEY_LEN}; {EXPECTED_FORMAT}",
+                bytes.len()
+            ));
+        }
+    }
+    if input.len() == KEY_LEN {
+        key.copy_from_slice(input);
+        return Ok(key);
+    }
+    Err(format!("is neither base64 nor hex; {EXPECTED_FORMAT}"))
+}
+
+/// Reads the key file, creating it with a fresh key when missing. Creation writes a private temp
+/// file and hard-links it into place: the link fails when another process won the race, and
+/// then that process's complete key is read — never a half-written one, never clobbered.
+fn load_or_create_key_file(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>, StoreError> {
+    let source = KeySource::File(path.to_path_buf());
+    let io = |e: std::io::Error| key_error(&source, e.to_string());
+    match read_key_file(path) {
+        Ok(key) => return parse_key(&key).map_err(|r| key_error(&source, r)),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(io)?;
+    let fresh = Cipher::generate_key();
+    let tmp = dir.join(format!(
+        ".key.tmp-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let written = write_private(&tmp, format!("{}\n", fresh.expose()).as_bytes());
+    let linked = written.and_then(|()| fs::hard_link(&tmp, path));
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            parse_key(fresh.expose().as_bytes()).map_err(|r| key_error(&source, r))
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let key = read_key_file(path).map_err(io)?;
+            parse_key(&key).map_err(|r| key_error(&source, r))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn read_key_file(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut f = fs::File::open(path)?;
+    let mode = f.metadata()?.permissions().mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            key_file = %path.display(),
+            mode = format!("{:o}", mode & 0o777),
+            "the encryption key file is readable by other users; run `chmod 600` on it"
+        );
+    }
+    let mut buf = Zeroizing::new(Vec::with_capacity(64));
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_accepts_hex_and_base64_of_32_bytes() {
+        let bytes = [7u8; 32];
+        assert_eq!(*parse_key(hex::encode(bytes).as_bytes()).unwrap(), bytes);
+        assert_eq!(
+            *parse_key(STANDARD.encode(bytes).as_bytes()).unwrap(),
+            bytes
+        );
+        assert_eq!(
+            *parse_key(URL_SAFE_NO_PAD.encode(bytes).as_bytes()).unwrap(),
+            bytes
+        );
+        assert!(parse_key(b"  \n").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn malformed_key_is_refused_without_echoing_it() {
+        for bad in ["not-a-key-at-all!!", "c2hvcnQ=", &"ab".repeat(31)] {
+            let reason = parse_key(bad.as_bytes()).unwrap_err();
+            assert!(!reason.contains(bad), "{reason}");
+            assert!(reason.contains("base64"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn sealed_values_differ_each_time_and_open_back() {
+        let c = Cipher::from_key(&[1u8; 32]);
+        let p = Password::new("s3cret ünïcode");
+        let (a, b) = (c.seal(&p), c.seal(&p));
+        assert_ne!(a, b);
+        assert!(a.0.starts_with(PREFIX));
+        assert!(!a.0.contains("s3cret"));
+        assert_eq!(c.open(&a).unwrap().expose(), p.expose());
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::model::event::MAX_EVENTS;
 use crate::model::{Connection, Event, EventKind, Outcome, Rotation, Sealed, SecretEntry};
 
 /// The schema this build reads and writes; a file with a larger one is refused.
@@ -70,21 +71,71 @@ impl Document {
     /// Appends an event with the next sequence number and this process's pid, dropping the
     /// oldest beyond `MAX_EVENTS`. Returns the stored event.
     pub fn push_event(&mut self, event: NewEvent) -> &Event {
-        let _ = event;
-        todo!("store helper")
+        // A hand-edited file may lack `nextEventSeq` (reads as 0): never reuse a number.
+        let after_last = self.events.back().map_or(1, |e| e.seq.saturating_add(1));
+        let seq = self.next_event_seq.max(after_last).max(1);
+        self.next_event_seq = seq.saturating_add(1);
+        let (rotation_id, rotation_name, environment, secret_path) = match event.rotation {
+            Some((id, name, env, path)) => (Some(id), Some(name), Some(env), Some(path)),
+            None => (None, None, None, None),
+        };
+        self.events.push_back(Event {
+            seq,
+            at: event.at,
+            kind: event.kind,
+            outcome: event.outcome,
+            rotation_id,
+            rotation_name,
+            environment,
+            secret_path,
+            job_id: event.job_id,
+            pid: std::process::id(),
+            message: event.message,
+        });
+        while self.events.len() > MAX_EVENTS {
+            self.events.pop_front();
+        }
+        let last = self.events.len() - 1;
+        &self.events[last]
     }
 
     /// A connection by exact id or by name.
     pub fn connection(&self, id_or_name: &str) -> Option<&Connection> {
-        let _ = id_or_name;
-        todo!("store helper")
+        if let Ok(id) = Uuid::parse_str(id_or_name)
+            && let Some(c) = self.connections.iter().find(|c| c.id == id)
+        {
+            return Some(c);
+        }
+        self.connections.iter().find(|c| c.name == id_or_name)
     }
 
     /// A rotation by exact id or by name (names are unique per environment and path; when the
-    /// same name exists in several, the caller disambiguates with `rotation_at`).
+    /// same name exists in several, the first in the document is returned and the caller
+    /// disambiguates with `rotation_at`, or counts matches with `rotations_named`).
     pub fn rotation(&self, id_or_name: &str) -> Option<&Rotation> {
-        let _ = id_or_name;
-        todo!("store helper")
+        if let Ok(id) = Uuid::parse_str(id_or_name)
+            && let Some(r) = self.rotations.iter().find(|r| r.id == id)
+        {
+            return Some(r);
+        }
+        self.rotations.iter().find(|r| r.name == id_or_name)
+    }
+
+    /// Every rotation with this name, across environments and paths (for "which one?" messages).
+    pub fn rotations_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Rotation> {
+        self.rotations.iter().filter(move |r| r.name == name)
+    }
+
+    /// The rotation called `name` in (environment, secretPath).
+    pub fn rotation_at(
+        &self,
+        environment: &str,
+        secret_path: &str,
+        name: &str,
+    ) -> Option<&Rotation> {
+        self.rotations.iter().find(|r| {
+            r.environment == environment && r.secret_path == secret_path && r.name == name
+        })
     }
 
     pub fn rotation_mut(&mut self, id: Uuid) -> Option<&mut Rotation> {

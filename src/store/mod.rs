@@ -1,11 +1,13 @@
 //! The local JSON database (SPEC 2.6): document schema, atomic durable writes, the file lock,
 //! encryption of secret fields, the secret store and the event log.
 
+mod commit;
 pub mod crypto;
 pub mod db;
 pub mod document;
 pub mod error;
 pub mod export;
+mod file;
 pub mod paths;
 pub mod secrets;
 

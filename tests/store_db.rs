@@ -1,0 +1,270 @@
+//! The database file: persistence, mode 0600, change detection, crash safety, and refusing to
+//! touch a corrupt or newer file.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use chrono::Utc;
+use redis_rotator::model::{EventKind, Outcome, Password};
+use redis_rotator::store::{Document, KeySource, NewEvent, SCHEMA_VERSION, Store, StoreError};
+
+const KEY: &str = "2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+
+fn store_at(path: &Path) -> Store {
+    Store::open(path, KeySource::Env(Password::new(KEY)))
+}
+
+fn event(message: &str) -> NewEvent {
+    NewEvent {
+        at: Utc::now(),
+        kind: EventKind::Created,
+        outcome: Outcome::Info,
+        rotation: None,
+        job_id: None,
+        message: message.to_string(),
+    }
+}
+
+fn messages(store: &Store) -> Vec<String> {
+    store
+        .load()
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn missing_file_reads_as_an_empty_database_and_is_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let store = store_at(&db);
+    assert_eq!(*store.load().unwrap(), Document::default());
+    assert_eq!(store.stamp().unwrap(), None);
+    assert!(!db.exists());
+}
+
+#[test]
+fn database_is_0600_after_a_write_and_updates_persist_across_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested").join("db.json");
+    let store = store_at(&db);
+    let seq = store
+        .update_doc(|doc| doc.push_event(event("first")).seq)
+        .unwrap();
+    assert_eq!(seq, 1);
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&redis_rotator::store::paths::lock_path(&db)), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    assert_eq!(store.write_count(), 1);
+
+    let again = store_at(&db);
+    assert_eq!(messages(&again), ["first"]);
+    again
+        .update_doc(|doc| doc.push_event(event("second")).seq)
+        .unwrap();
+    // The first handle notices the other's write through the file stamp.
+    assert_eq!(messages(&store), ["first", "second"]);
+    let raw: serde_json::Value = serde_json::from_slice(&std::fs::read(&db).unwrap()).unwrap();
+    assert_eq!(raw["schemaVersion"], SCHEMA_VERSION);
+}
+
+#[test]
+fn load_returns_the_cached_document_until_the_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let store = store_at(&db);
+    store
+        .update_doc(|doc| doc.push_event(event("a")).seq)
+        .unwrap();
+    let (one, two) = (store.load().unwrap(), store.load().unwrap());
+    assert!(std::sync::Arc::ptr_eq(&one, &two));
+    let stamp = store.stamp().unwrap().unwrap();
+    assert_eq!(stamp.len, std::fs::metadata(&db).unwrap().len());
+
+    store_at(&db)
+        .update_doc(|doc| doc.push_event(event("b")).seq)
+        .unwrap();
+    assert_ne!(store.stamp().unwrap().unwrap(), stamp);
+    assert!(!std::sync::Arc::ptr_eq(&one, &store.load().unwrap()));
+}
+
+#[test]
+fn failing_update_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let store = store_at(&db);
+    let result: Result<(), StoreError> = store.update(|_| {
+        Err(StoreError::Key {
+            key: "test".into(),
+            reason: "refused on purpose".into(),
+        })
+    });
+    assert!(result.is_err());
+    assert!(!db.exists());
+    assert_eq!(store.write_count(), 0);
+}
+
+#[test]
+fn nested_update_is_an_error_not_a_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(store_at(&dir.path().join("db.json")));
+    let inner = std::sync::Arc::clone(&store);
+    let nested = store
+        .update_doc(move |_| inner.update_doc(|_| ()).map_err(|e| e.to_string()))
+        .unwrap();
+    assert!(nested.unwrap_err().contains("inside an update closure"));
+}
+
+#[test]
+fn crash_between_temp_write_and_rename_leaves_the_old_file_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let store = store_at(&db);
+    store
+        .update_doc(|doc| doc.push_event(event("old")).seq)
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+
+    // The writer "crashes" after its temp file is complete but before the rename ...
+    let mut newer = (*store.load().unwrap()).clone();
+    newer.push_event(event("never renamed"));
+    let temp = store.write_temp_only_for_test(&newer).unwrap();
+    assert!(temp.exists());
+    // ... and another one died halfway through writing its temp file.
+    std::fs::write(dir.path().join(".db.json.tmp-99999-0"), b"{\"schemaVer").unwrap();
+
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    let restarted = store_at(&db);
+    assert_eq!(messages(&restarted), ["old"]);
+    restarted
+        .update_doc(|doc| doc.push_event(event("after restart")).seq)
+        .unwrap();
+    assert_eq!(messages(&store_at(&db)), ["old", "after restart"]);
+}
+
+#[test]
+fn stale_temp_files_of_crashed_writers_are_cleaned_up_by_the_next_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let stale = dir.path().join(".db.json.tmp-4242-7");
+    let fresh = dir.path().join(".db.json.tmp-4243-0");
+    let unrelated = dir.path().join(".other.json.tmp-1-1");
+    for p in [&stale, &fresh, &unrelated] {
+        std::fs::write(p, b"garbage").unwrap();
+    }
+    let old = SystemTime::now() - Duration::from_secs(600);
+    for p in [&stale, &unrelated] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    store_at(&db).update_doc(|_| ()).unwrap();
+    assert!(
+        !stale.exists(),
+        "a temp file older than a minute is removed"
+    );
+    assert!(fresh.exists(), "a recent one might belong to a live writer");
+    assert!(unrelated.exists(), "other databases' files are not ours");
+}
+
+fn assert_refused_and_untouched(contents: &[u8], check: impl Fn(&StoreError) -> bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    std::fs::write(&db, contents).unwrap();
+    let store = store_at(&db);
+
+    let loaded = store.load().expect_err("load must fail");
+    assert!(check(&loaded), "{loaded:?}");
+    assert!(loaded.to_string().contains(&db.display().to_string()));
+    assert!(loaded.to_string().contains("left untouched"));
+
+    let updated = store
+        .update_doc(|doc| doc.push_event(event("must not be written")).seq)
+        .expect_err("update must fail");
+    assert!(check(&updated), "{updated:?}");
+    assert!(matches!(store.cipher(), Err(ref e) if check(e)));
+    assert_eq!(std::fs::read(&db).unwrap(), contents, "byte-identical");
+    assert_eq!(store.write_count(), 0);
+}
+
+#[test]
+fn corrupt_file_is_refused_by_load_and_update_and_left_byte_identical() {
+    assert_refused_and_untouched(
+        b"{not json",
+        |e| matches!(e, StoreError::Corrupt { reason, .. } if reason.contains("line 1")),
+    );
+    assert_refused_and_untouched(b"", |e| matches!(e, StoreError::Corrupt { .. }));
+    assert_refused_and_untouched(
+        b"{\"connections\": []}",
+        |e| matches!(e, StoreError::Corrupt { reason, .. } if reason.contains("schemaVersion")),
+    );
+    assert_refused_and_untouched(b"{\"schemaVersion\": 1, \"rotations\": 7}", |e| {
+        matches!(e, StoreError::Corrupt { .. })
+    });
+}
+
+#[test]
+fn newer_schema_is_refused_by_load_and_update_and_left_byte_identical() {
+    assert_refused_and_untouched(b"{\"schemaVersion\": 999}", |e| {
+        matches!(
+            e,
+            StoreError::FutureSchema { found: 999, supported, .. } if *supported == SCHEMA_VERSION
+        )
+    });
+    // Even when the rest of the file would not parse as this version's schema.
+    assert_refused_and_untouched(
+        b"{\"schemaVersion\": 2, \"rotations\": {\"new\": true}}",
+        |e| matches!(e, StoreError::FutureSchema { found: 2, .. }),
+    );
+}
+
+#[test]
+fn a_file_repaired_by_hand_is_picked_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    std::fs::write(&db, b"{not json").unwrap();
+    let store = store_at(&db);
+    assert!(store.load().is_err());
+    std::fs::write(&db, b"{\"schemaVersion\": 1}").unwrap();
+    assert_eq!(store.load().unwrap().schema_version, 1);
+    store
+        .update_doc(|doc| doc.push_event(event("ok")).seq)
+        .unwrap();
+    assert_eq!(messages(&store), ["ok"]);
+}
+
+#[test]
+fn symlinked_database_is_written_through_to_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("volume").join("db.json");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    let link = dir.path().join("db.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+
+    let via_link = store_at(&link);
+    via_link
+        .update_doc(|doc| doc.push_event(event("one")).seq)
+        .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(messages(&store_at(&real)), ["one"]);
+    store_at(&real)
+        .update_doc(|doc| doc.push_event(event("two")).seq)
+        .unwrap();
+    assert_eq!(messages(&via_link), ["one", "two"]);
+    assert!(redis_rotator::store::paths::lock_path(&real).exists());
+}
