@@ -39,6 +39,12 @@ fn export_of_an_empty_database_prints_nothing_and_succeeds() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     assert!(!db.exists(), "reading never creates the database");
+    // A zero-byte file is an empty database too.
+    std::fs::write(&db, b"").unwrap();
+    let out = bin(&db, &["secrets", "export", "--format", "dotenv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(std::fs::read(&db).unwrap(), b"", "and is left as it is");
 }
 
 #[test]
