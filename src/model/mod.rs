@@ -9,9 +9,13 @@ pub mod rotation;
 pub mod rules;
 pub mod schedule;
 pub mod scope;
+mod scope_rule;
 pub mod secret;
 pub mod sensitive;
 pub mod validation;
+
+#[cfg(test)]
+mod tests;
 
 pub use connection::{Connection, TlsSettings, TopologyKind};
 pub use event::{Event, EventKind, Outcome};

@@ -1,0 +1,3 @@
+//! Unit tests of the model, named after the rules they check.
+
+mod scope;
