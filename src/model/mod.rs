@@ -7,11 +7,19 @@ pub mod password;
 pub mod request;
 pub mod rotation;
 pub mod rules;
+mod rules_connection;
+mod rules_parameters;
+mod rules_patch;
+mod rules_rotation;
 pub mod schedule;
 pub mod scope;
+mod scope_rule;
 pub mod secret;
 pub mod sensitive;
 pub mod validation;
+
+#[cfg(test)]
+mod tests;
 
 pub use connection::{Connection, TlsSettings, TopologyKind};
 pub use event::{Event, EventKind, Outcome};

@@ -1,0 +1,10 @@
+//! Unit tests of the model, named after the rules they check.
+
+mod fixtures;
+mod password;
+mod rules_conflicts;
+mod rules_connection;
+mod rules_fields;
+mod rules_patch;
+mod rules_rotation;
+mod scope;
