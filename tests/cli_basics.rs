@@ -53,11 +53,23 @@ fn a_corrupt_database_is_refused_by_name_and_left_byte_identical() {
     let db = dir.path().join("corrupt.json");
     let garbage = b"{\"schemaVersion\": 1, \"rotations\": [ oops".to_vec();
     std::fs::write(&db, &garbage).unwrap();
-    for args in [&["secrets", "export", "--format", "dotenv"][..], &["settings", "set", "notify-command", "true"], &["rotation", "list"]] {
+    for args in [
+        &["secrets", "export", "--format", "dotenv"][..],
+        &["settings", "set", "notify-command", "true"],
+        &["rotation", "list"],
+    ] {
         let out = bin(&db, args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("corrupt.json"), "names the file: {}", stderr(&out));
-        assert_eq!(std::fs::read(&db).unwrap(), garbage, "untouched after {args:?}");
+        assert!(
+            stderr(&out).contains("corrupt.json"),
+            "names the file: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            garbage,
+            "untouched after {args:?}"
+        );
     }
 }
 
@@ -69,15 +81,26 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     std::fs::write(&db, &body).unwrap();
     let out = bin(&db, &["settings", "set", "notify-command", "true"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("future.json") && stderr(&out).contains("999"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("future.json") && stderr(&out).contains("999"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&db).unwrap(), body);
 }
 
 fn seed_secrets(db: &Path) {
     let engine = engine_at(db.to_path_buf());
     let cipher = engine.store().cipher().unwrap();
-    let values = [("API_URL", "https://x.test/?a=1&b=2"), ("QUOTED", "it's \"quoted\" $HOME \\ done"), ("PLAIN", "plain")];
-    let sealed: Vec<_> = values.iter().map(|(n, v)| (n.to_string(), cipher.seal(&Password::new(*v)))).collect();
+    let values = [
+        ("API_URL", "https://x.test/?a=1&b=2"),
+        ("QUOTED", "it's \"quoted\" $HOME \\ done"),
+        ("PLAIN", "plain"),
+    ];
+    let sealed: Vec<_> = values
+        .iter()
+        .map(|(n, v)| (n.to_string(), cipher.seal(&Password::new(*v))))
+        .collect();
     engine
         .store()
         .update(move |doc| {
@@ -94,30 +117,70 @@ fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.json");
     seed_secrets(&db);
-    let shell = bin(&db, &["secrets", "export", "--env", "dev", "--path", "/app/", "--format", "shell"]);
+    let shell = bin(
+        &db,
+        &[
+            "secrets", "export", "--env", "dev", "--path", "/app/", "--format", "shell",
+        ],
+    );
     assert_eq!(shell.status.code(), Some(0), "{}", stderr(&shell));
     let script = format!("{}\nprintf '%s' \"$QUOTED\"", stdout(&shell));
     let echoed = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&echoed.stdout), "it's \"quoted\" $HOME \\ done");
+    assert_eq!(
+        String::from_utf8_lossy(&echoed.stdout),
+        "it's \"quoted\" $HOME \\ done"
+    );
 
-    let json = bin(&db, &["secrets", "export", "--env", "dev", "--path", "/app", "--format", "json"]);
+    let json = bin(
+        &db,
+        &[
+            "secrets", "export", "--env", "dev", "--path", "/app", "--format", "json",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["API_URL"], "https://x.test/?a=1&b=2");
 
-    let get = bin(&db, &["secrets", "get", "PLAIN", "--env", "dev", "--path", "/app"]);
+    let get = bin(
+        &db,
+        &["secrets", "get", "PLAIN", "--env", "dev", "--path", "/app"],
+    );
     assert_eq!(stdout(&get), "plain\n");
 
-    let run = bin(&db, &["run", "--env", "dev", "--path", "/app", "--", "sh", "-c", "test \"$PLAIN\" = plain && exit 7"]);
-    assert_eq!(run.status.code(), Some(7), "exit code passed through: {}", stderr(&run));
+    let run = bin(
+        &db,
+        &[
+            "run",
+            "--env",
+            "dev",
+            "--path",
+            "/app",
+            "--",
+            "sh",
+            "-c",
+            "test \"$PLAIN\" = plain && exit 7",
+        ],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(7),
+        "exit code passed through: {}",
+        stderr(&run)
+    );
 
-    let missing = bin(&db, &["secrets", "get", "NOPE", "--env", "dev", "--path", "/app"]);
+    let missing = bin(
+        &db,
+        &["secrets", "get", "NOPE", "--env", "dev", "--path", "/app"],
+    );
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("NOPE"));
     // The file holds no plaintext secret and is private.
     let text = std::fs::read_to_string(&db).unwrap();
     assert!(!text.contains("quoted") && !text.contains("x.test"));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -126,10 +189,18 @@ fn a_bad_request_exits_2_naming_the_field_and_writes_nothing() {
     let db = dir.path().join("db.json");
     let req = dir.path().join("req.json");
     std::fs::write(&req, r#"{"name":"x","connectionId":"nope","rotationInterval":2.5,"rotateAtUtc":{"hours":11.5,"minutes":29.5},"secretsMapping":{"username":"U","password":"P"}}"#).unwrap();
-    let out = bin(&db, &["rotation", "create", "--file", req.to_str().unwrap()]);
+    let out = bin(
+        &db,
+        &["rotation", "create", "--file", req.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    for field in ["rotateAtUtc.hours", "rotateAtUtc.minutes", "rotationInterval", "connectionId"] {
+    for field in [
+        "rotateAtUtc.hours",
+        "rotateAtUtc.minutes",
+        "rotationInterval",
+        "connectionId",
+    ] {
         assert!(err.contains(field), "names {field}: {err}");
     }
     assert!(!db.exists());
@@ -140,9 +211,33 @@ fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.json");
     let cmds: &[&[&str]] = &[
-        &[], &["connection"], &["connection", "add"], &["connection", "list"], &["connection", "test"], &["connection", "edit"], &["connection", "remove"],
-        &["rotation"], &["rotation", "create"], &["rotation", "list"], &["rotation", "get"], &["rotation", "credentials"], &["rotation", "rotate"], &["rotation", "update"], &["rotation", "delete"],
-        &["secrets"], &["secrets", "list"], &["secrets", "get"], &["secrets", "export"], &["run"], &["events"], &["events", "list"], &["settings"], &["settings", "get"], &["settings", "set"], &["daemon"], &["demo"],
+        &[],
+        &["connection"],
+        &["connection", "add"],
+        &["connection", "list"],
+        &["connection", "test"],
+        &["connection", "edit"],
+        &["connection", "remove"],
+        &["rotation"],
+        &["rotation", "create"],
+        &["rotation", "list"],
+        &["rotation", "get"],
+        &["rotation", "credentials"],
+        &["rotation", "rotate"],
+        &["rotation", "update"],
+        &["rotation", "delete"],
+        &["secrets"],
+        &["secrets", "list"],
+        &["secrets", "get"],
+        &["secrets", "export"],
+        &["run"],
+        &["events"],
+        &["events", "list"],
+        &["settings"],
+        &["settings", "get"],
+        &["settings", "set"],
+        &["daemon"],
+        &["demo"],
     ];
     for c in cmds {
         let mut args = c.to_vec();
@@ -152,5 +247,9 @@ fn every_subcommand_has_help() {
         assert!(stdout(&out).contains("Usage:"), "{c:?}");
     }
     let out = bin(&db, &["rotation", "frobnicate"]);
-    assert_eq!(out.status.code(), Some(2), "unknown subcommand is bad input");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown subcommand is bad input"
+    );
 }

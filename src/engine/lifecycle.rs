@@ -134,6 +134,7 @@ impl Engine {
     ) -> Result<Rotation, EngineError> {
         let existing = self.find_rotation(id_or_name)?;
         let doc = self.snapshot()?;
+        let patch = &pin_usernames(&existing, patch)?;
         let spec = validate_rotation_patch(&existing, patch, context(&doc))?;
         let _guard = self.lock_rotation(&existing)?;
         let scope_changed =
@@ -403,4 +404,38 @@ impl Engine {
                 .await,
         ])
     }
+}
+
+/// The two ACL users keep their names for the life of a rotation: renaming a rotation whose
+/// usernames derive from its name pins `usernamePrefix` to the old name, and the prefix itself
+/// cannot change once the users exist.
+fn pin_usernames(
+    existing: &Rotation,
+    patch: &RotationRequest,
+) -> Result<RotationRequest, EngineError> {
+    let mut patch = patch.clone();
+    let base = existing.username_base().to_string();
+    let asked = patch
+        .parameters
+        .as_ref()
+        .and_then(|p| p.username_prefix.clone());
+    if let Some(prefix) = &asked {
+        if prefix != &base {
+            return Err(EngineError::Invalid(
+                FieldError::new(
+                    "parameters.usernamePrefix",
+                    format!("cannot change after the users exist (they are `{base}-0` and `{base}-1`); create a new rotation instead"),
+                )
+                .into(),
+            ));
+        }
+    }
+    let renamed = patch.name.as_ref().is_some_and(|n| n != &existing.name);
+    if renamed && existing.parameters.username_prefix.is_none() {
+        patch
+            .parameters
+            .get_or_insert_with(Default::default)
+            .username_prefix = Some(base);
+    }
+    Ok(patch)
 }

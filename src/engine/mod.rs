@@ -55,6 +55,8 @@ pub enum EngineEvent {
         step: Step,
         node: Option<String>,
         ok: bool,
+        /// When it happened (for per-step timings).
+        at: Instant,
     },
     /// An event was written to the event log.
     Logged(Event),
@@ -135,6 +137,7 @@ impl Engine {
             step,
             node,
             ok,
+            at: Instant::now(),
         });
     }
 

@@ -33,7 +33,10 @@ impl TestDb {
 
 pub fn engine_at(path: PathBuf) -> Engine {
     let store = Arc::new(Store::open(path, KeySource::Env(Password::new(TEST_KEY))));
-    let timeouts = Timeouts { connect: Duration::from_secs(3), command: Duration::from_secs(3) };
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(3),
+        command: Duration::from_secs(3),
+    };
     Engine::with_timeouts(store, Arc::new(SystemClock), timeouts)
 }
 
@@ -75,9 +78,15 @@ pub fn create_request(name: &str, connection: &str) -> RotationRequest {
 /// The current value of a secret, opened.
 pub fn secret(engine: &Engine, name: &str) -> String {
     let doc = engine.snapshot().expect("snapshot");
-    let entry = doc.secret("dev", "/", name).unwrap_or_else(|| panic!("secret {name} missing"));
+    let entry = doc
+        .secret("dev", "/", name)
+        .unwrap_or_else(|| panic!("secret {name} missing"));
     let cipher = engine.store().cipher().expect("cipher");
-    cipher.open(&entry.current().expect("a version").value).expect("open").expose().to_string()
+    cipher
+        .open(&entry.current().expect("a version").value)
+        .expect("open")
+        .expose()
+        .to_string()
 }
 
 /// The harness's admin password (every test crate that uses `support` also has `mod common`).
@@ -88,7 +97,10 @@ pub fn admin_password() -> Password {
 /// Adds a connection named `name` to a harness server.
 pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common::RedisServer) {
     engine
-        .add_connection(&connection_request(name, server.host(), server.port), Some(admin_password()))
+        .add_connection(
+            &connection_request(name, server.host(), server.port),
+            Some(admin_password()),
+        )
         .await
         .unwrap_or_else(|e| panic!("connection {name}: {e}"));
 }
