@@ -113,14 +113,8 @@ impl Engine {
             rotation,
             started: Instant::now(),
         };
-        // Re-validate under the store lock, so two processes cannot create the same name.
-        let req2 = req.clone();
-        self.write(move |doc, _| {
-            validate_new_rotation(&req2, context(doc))?;
-            Ok(())
-        })
-        .await?;
-        self.record(&job, &nodes, SessionCounts::default()).await?;
+        self.record(&job, &nodes, SessionCounts::default(), Some(req.clone()))
+            .await?;
         self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
             .await
     }

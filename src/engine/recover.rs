@@ -100,7 +100,7 @@ impl Engine {
         } else {
             Trigger::Scheduled
         };
-        self.promote(&job, nodes.len(), trigger, EventKind::Recovered)
+        self.promote(&job, &nodes, trigger, EventKind::Recovered)
             .await?;
         Ok(())
     }

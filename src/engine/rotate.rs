@@ -127,17 +127,20 @@ impl Engine {
             }
         };
         let sessions = self.count_sessions(&nodes, &job.username).await;
-        self.record(&job, &nodes, sessions).await?;
+        self.record(&job, &nodes, sessions, None).await?;
         self.run_steps(job, nodes, trigger, EventKind::Rotated)
             .await
     }
 
     /// Step 1: the journal, durably, before Redis is touched.
+    /// `create`: the request of a new rotation, re-validated under the store lock so two
+    /// processes cannot create the same name.
     pub(crate) async fn record(
         &self,
         job: &Job,
         nodes: &[Node],
         sessions: SessionCounts,
+        create: Option<crate::model::request::RotationRequest>,
     ) -> Result<(), EngineError> {
         self.progress(job.rotation.id, Step::Record, None, true);
         let journal = Journal {
@@ -159,7 +162,13 @@ impl Engine {
             None
         };
         self.write(move |doc, events| {
-            if let Some(r) = new_rotation {
+            if let (Some(r), Some(req)) = (new_rotation, create) {
+                let ctx = crate::model::validation::Context {
+                    connections: &doc.connections,
+                    rotations: &doc.rotations,
+                    secrets: &doc.secrets,
+                };
+                crate::model::validation::validate_new_rotation(&req, ctx)?;
                 doc.rotations.push(r);
             }
             let r = doc
@@ -229,7 +238,7 @@ impl Engine {
         }
         crash::point("after-verify");
         crash::point("before-promote");
-        self.promote(&job, nodes.len(), trigger, kind).await
+        self.promote(&job, &nodes, trigger, kind).await
     }
 
     /// Step 2 on every node in parallel; returns the nodes changed and the first failure.
@@ -349,11 +358,14 @@ impl Engine {
     pub(crate) async fn promote(
         &self,
         job: &Job,
-        node_count: usize,
+        nodes: &[Node],
         trigger: Trigger,
         kind: EventKind,
     ) -> Result<Rotation, EngineError> {
         self.progress(job.rotation.id, Step::Promote, None, true);
+        let node_count = nodes.len();
+        let warning = self.volatile_warning(nodes);
+        let note = warning.clone();
         let cipher = self.inner.store.cipher()?;
         let sealed_username = cipher.seal(&Password::new(job.username.clone()));
         let (id, job_id, slot, username, sealed) = (
@@ -380,7 +392,7 @@ impl Engine {
                 r.last_rotated_at = Some(now);
                 r.last_rotation_attempted_at = Some(now);
                 r.last_rotation_job_id = Some(job_id);
-                r.last_rotation_message = None;
+                r.last_rotation_message = note;
                 r.next_rotation_at = schedule::next_rotation_at(
                     r.is_auto_rotation_enabled,
                     r.rotation_interval,
@@ -424,17 +436,23 @@ impl Engine {
                     Some(job_id),
                     now,
                     format!(
-                        "{verb} {} → slot {} ({username}) in {:.1} ms on {node_count} node{}",
+                        "{verb} {} → slot {} ({username}) in {:.1} ms on {node_count} node{}{}",
                         r.name,
                         slot.index(),
                         elapsed.as_secs_f64() * 1000.0,
-                        if node_count == 1 { "" } else { "s" }
+                        if node_count == 1 { "" } else { "s" },
+                        warning.map(|w| format!("; {w}")).unwrap_or_default()
                     ),
                 ));
                 Ok(r)
             })
             .await?;
-        self.notify(&promoted, Outcome::Success, None).await;
+        self.notify(
+            &promoted,
+            Outcome::Success,
+            promoted.last_rotation_message.as_deref(),
+        )
+        .await;
         Ok(promoted)
     }
 
@@ -533,6 +551,22 @@ impl Engine {
             }
         };
         acl::persist(node, mode).await
+    }
+
+    /// A warning naming the nodes that cannot persist ACL changes, if any.
+    fn volatile_warning(&self, nodes: &[Node]) -> Option<String> {
+        let map = self.inner.persistence.lock().ok()?;
+        let volatile: Vec<String> = nodes
+            .iter()
+            .map(|n| n.addr.to_string())
+            .filter(|a| map.get(a) == Some(&crate::redis::Persistence::None))
+            .collect();
+        (!volatile.is_empty()).then(|| {
+            format!(
+                "warning: {} has neither an aclfile nor a config file: the rotated users vanish when it restarts",
+                volatile.join(", ")
+            )
+        })
     }
 
     /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
