@@ -3,10 +3,11 @@
 
 pub mod acl;
 pub mod error;
+pub mod fleet;
 pub mod node;
 pub mod probe;
 pub mod topology;
 
 pub use error::RedisError;
-pub use node::{ConnectParams, Node, NodeAddr, TlsParams};
+pub use node::{ConnectParams, Node, NodeAddr, TlsParams, install_crypto_provider};
 pub use probe::{NodeReport, Persistence};

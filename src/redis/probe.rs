@@ -1,9 +1,11 @@
 //! Side-effect-free probes: role, version, RTT, ACL permissions, persistence mode, sessions.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use redis::Value;
 use serde::Serialize;
 
+use super::acl::{pairs, text};
 use super::{Node, RedisError};
 
 /// How ACL changes survive a restart on a node.
@@ -42,28 +44,205 @@ fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::
     }
 }
 
+impl NodeReport {
+    /// The report of a node that could not even be connected to.
+    pub fn failed(address: String, error: &RedisError) -> NodeReport {
+        NodeReport {
+            address,
+            role: None,
+            version: None,
+            rtt: None,
+            can_set_user: false,
+            can_del_user: false,
+            persistence: None,
+            error: Some(error.to_string()),
+        }
+    }
+}
+
 /// Role, version, RTT, permissions (`ACL SETUSER <own>` with no rules, `ACL DELUSER
 /// <name that does not exist>`) and persistence of one connected node.
 pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
-    let _ = (node, own_username);
-    todo!("redis helper")
+    let address = node.addr.to_string();
+    let started = Instant::now();
+    if let Err(e) = node.query::<String>("PING", &redis::cmd("PING")).await {
+        return NodeReport::failed(address, &e);
+    }
+    let rtt = started.elapsed();
+    let mut errors = Vec::new();
+    let mut note = |e: RedisError| errors.push(e.to_string());
+
+    let role = match node.query::<Value>("ROLE", &redis::cmd("ROLE")).await {
+        Ok(Value::Array(items)) => items.first().and_then(text),
+        Ok(_) => None,
+        Err(e) => {
+            note(e);
+            None
+        }
+    };
+    let version = match info_field(node, "server", "redis_version").await {
+        Ok(v) => v,
+        Err(e) => {
+            note(e);
+            None
+        }
+    };
+    // Rules-less SETUSER on oneself changes nothing; DELUSER of a name nobody has removes nothing.
+    let mut setuser = redis::cmd("ACL");
+    setuser.arg("SETUSER").arg(own_username);
+    let can_set_user = match node.query::<()>("ACL SETUSER", &setuser).await {
+        Ok(()) => true,
+        Err(e) => {
+            note(e);
+            false
+        }
+    };
+    let mut deluser = redis::cmd("ACL");
+    deluser.arg("DELUSER").arg(format!(
+        "redis-rotator-probe-{:016x}",
+        rand::random::<u64>()
+    ));
+    let can_del_user = match node.query::<u64>("ACL DELUSER", &deluser).await {
+        Ok(_) => true,
+        Err(e) => {
+            note(e);
+            false
+        }
+    };
+    let persistence = match persistence(node).await {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(format!("{e}; how ACL changes persist there is unknown"));
+            None
+        }
+    };
+    NodeReport {
+        address,
+        role,
+        version,
+        rtt: Some(rtt),
+        can_set_user,
+        can_del_user,
+        persistence,
+        error: (!errors.is_empty()).then(|| errors.join("; ")),
+    }
 }
 
 /// `CONFIG GET aclfile` non-empty → Aclfile; `INFO server` `config_file` non-empty → Config;
 /// else None.
 pub async fn persistence(node: &Node) -> Result<Persistence, RedisError> {
-    let _ = node;
-    todo!("redis helper")
+    let mut cmd = redis::cmd("CONFIG");
+    cmd.arg("GET").arg("aclfile");
+    let reply: Value = node.query("CONFIG GET", &cmd).await?;
+    let fields = match reply {
+        Value::Array(items) => pairs(items),
+        Value::Map(fields) => fields,
+        _ => Vec::new(),
+    };
+    let aclfile = fields
+        .iter()
+        .find(|(k, _)| text(k).as_deref() == Some("aclfile"))
+        .and_then(|(_, v)| text(v))
+        .unwrap_or_default();
+    if !aclfile.trim().is_empty() {
+        return Ok(Persistence::Aclfile);
+    }
+    let config_file = info_field(node, "server", "config_file").await?;
+    Ok(match config_file {
+        Some(path) if !path.trim().is_empty() => Persistence::Config,
+        _ => Persistence::None,
+    })
 }
 
 /// Connections authenticated as `username` (`CLIENT LIST` `user=`).
 pub async fn sessions(node: &Node, username: &str) -> Result<usize, RedisError> {
-    let _ = (node, username);
-    todo!("redis helper")
+    let mut cmd = redis::cmd("CLIENT");
+    cmd.arg("LIST");
+    let list: String = node.query("CLIENT LIST", &cmd).await?;
+    Ok(count_sessions(&list, username))
+}
+
+fn count_sessions(client_list: &str, username: &str) -> usize {
+    client_list
+        .lines()
+        .filter(|line| {
+            line.split_whitespace()
+                .any(|field| field.strip_prefix("user=") == Some(username))
+        })
+        .count()
 }
 
 /// Failed AUTHs for `username` in `ACL LOG` (sum of `count`).
 pub async fn failed_auths(node: &Node, username: &str) -> Result<u64, RedisError> {
-    let _ = (node, username);
-    todo!("redis helper")
+    let mut cmd = redis::cmd("ACL");
+    cmd.arg("LOG");
+    let reply: Value = node.query("ACL LOG", &cmd).await?;
+    let Value::Array(entries) = reply else {
+        return Ok(0);
+    };
+    let mut total = 0;
+    for entry in entries {
+        let fields = match entry {
+            Value::Array(items) => pairs(items),
+            Value::Map(fields) => fields,
+            _ => continue,
+        };
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| text(k).as_deref() == Some(name))
+                .and_then(|(_, v)| text(v))
+        };
+        if get("reason").as_deref() == Some("auth") && get("username").as_deref() == Some(username)
+        {
+            total += get("count")
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or(1);
+        }
+    }
+    Ok(total)
+}
+
+/// One `field:value` line of `INFO <section>`.
+pub(crate) async fn info_field(
+    node: &Node,
+    section: &str,
+    field: &str,
+) -> Result<Option<String>, RedisError> {
+    let mut cmd = redis::cmd("INFO");
+    cmd.arg(section);
+    let info: String = node.query("INFO", &cmd).await?;
+    Ok(parse_info_field(&info, field))
+}
+
+fn parse_info_field(info: &str, field: &str) -> Option<String> {
+    info.lines().find_map(|line| {
+        let (k, v) = line.trim_end_matches('\r').split_once(':')?;
+        (k == field).then(|| v.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_sessions_by_exact_user_field() {
+        let list = "id=3 addr=127.0.0.1:1 user=app-0 cmd=ping\n\
+                    id=4 addr=127.0.0.1:2 user=app-0-old cmd=ping\n\
+                    id=5 addr=127.0.0.1:3 user=app-0 cmd=get\n";
+        assert_eq!(count_sessions(list, "app-0"), 2);
+        assert_eq!(count_sessions(list, "app"), 0);
+    }
+
+    #[test]
+    fn reads_info_fields() {
+        let info = "# Server\r\nredis_version:7.0.15\r\nconfig_file:\r\n";
+        assert_eq!(
+            parse_info_field(info, "redis_version").as_deref(),
+            Some("7.0.15")
+        );
+        assert_eq!(parse_info_field(info, "config_file").as_deref(), Some(""));
+        assert_eq!(parse_info_field(info, "missing"), None);
+    }
 }
