@@ -15,10 +15,24 @@ mod stats;
 mod store_bench;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let wants = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
-    println!("redis-rotator benchmarks ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    println!(
+        "redis-rotator benchmarks ({} build)",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     if wants("rotation") {
         rt.block_on(rotation_bench::one_node());
     }

@@ -1,6 +1,7 @@
 //! The real binary on the read side: empty and corrupt databases, secrets export/get, run,
 //! exit codes and `--help` on every subcommand.
 
+mod common;
 mod support;
 
 use std::path::Path;

@@ -18,13 +18,22 @@ async fn bad_permission_scopes_are_refused_naming_the_field() {
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     let before = file_bytes(&db);
-    for scope in ["~* +@all nopass", "reset ~*", ">sneaky-password ~*", "~* +@all on", "bogus"] {
+    for scope in [
+        "~* +@all nopass",
+        "reset ~*",
+        ">sneaky-password ~*",
+        "~* +@all on",
+        "bogus",
+    ] {
         let mut req = create_request("scoped", "local");
         req.parameters.as_mut().unwrap().permission_scope = Some(scope.into());
         let err = db.engine.create_rotation(&req).await.expect_err(scope);
         let msg = err.to_string();
         assert!(msg.contains("parameters.permissionScope"), "{scope}: {msg}");
-        assert!(!msg.contains("sneaky-password"), "no secret in the message: {msg}");
+        assert!(
+            !msg.contains("sneaky-password"),
+            "no secret in the message: {msg}"
+        );
         assert_eq!(err.exit_code(), 2);
     }
     assert_eq!(file_bytes(&db), before, "nothing written");
@@ -34,11 +43,24 @@ async fn bad_permission_scopes_are_refused_naming_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_without_acl_permission_is_refused_on_save() {
     let server = RedisServer::start(Persist::Aclfile);
-    server.cli(&["ACL", "SETUSER", "weak", "on", ">weak-pass-123", "~*", "+@all", "-@admin"]);
+    server.cli(&[
+        "ACL",
+        "SETUSER",
+        "weak",
+        "on",
+        ">weak-pass-123",
+        "~*",
+        "+@all",
+        "-@admin",
+    ]);
     let db = TestDb::new();
     let mut req = connection_request("weak", server.host(), server.port);
     req.username = Some("weak".into());
-    let err = db.engine.add_connection(&req, Some(Password::new("weak-pass-123"))).await.expect_err("no +acl");
+    let err = db
+        .engine
+        .add_connection(&req, Some(Password::new("weak-pass-123")))
+        .await
+        .expect_err("no +acl");
     let msg = err.to_string();
     assert!(msg.contains("ACL SETUSER") && msg.contains("+acl"), "{msg}");
     assert!(!msg.contains("weak-pass-123"));
@@ -50,7 +72,11 @@ async fn a_wrong_password_is_refused_on_save() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let req = connection_request("wrong", server.host(), server.port);
-    let err = db.engine.add_connection(&req, Some(Password::new("not-the-password"))).await.expect_err("wrong password");
+    let err = db
+        .engine
+        .add_connection(&req, Some(Password::new("not-the-password")))
+        .await
+        .expect_err("wrong password");
     let msg = err.to_string();
     assert!(msg.contains("wrong password"), "{msg}");
     assert!(!msg.contains("not-the-password"));
@@ -67,7 +93,11 @@ async fn a_tls_server_with_an_unknown_ca_is_refused_and_the_right_ca_works() {
     let mut req = connection_request("tls", "localhost", server.port);
     req.tls_enabled = Some(true);
     req.ca_certificate = Some(other_ca.display().to_string());
-    let err = db.engine.add_connection(&req, Some(admin_password())).await.expect_err("unknown CA");
+    let err = db
+        .engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect_err("unknown CA");
     let msg = err.to_string();
     assert!(msg.contains("TLS"), "{msg}");
     assert!(file_bytes(&db).is_none());
@@ -75,6 +105,12 @@ async fn a_tls_server_with_an_unknown_ca_is_refused_and_the_right_ca_works() {
     let ca = db.dir.path().join("ca.pem");
     std::fs::write(&ca, &tls.ca_pem).unwrap();
     req.ca_certificate = Some(ca.display().to_string());
-    db.engine.add_connection(&req, Some(admin_password())).await.expect("right CA");
-    db.engine.create_rotation(&create_request("tls-cache", "tls")).await.expect("rotation over TLS");
+    db.engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("right CA");
+    db.engine
+        .create_rotation(&create_request("tls-cache", "tls"))
+        .await
+        .expect("rotation over TLS");
 }

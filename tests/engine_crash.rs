@@ -21,9 +21,16 @@ fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
         .env("REDIS_ROTATOR_TEST_CRASH_AT", point)
         .output()
         .expect("run redis-rotator");
-    assert!(!out.status.success(), "the process must die at {point}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !out.status.success(),
+        "the process must die at {point}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("crash injected at {point}")), "crashed at {point}: {stderr}");
+    assert!(
+        stderr.contains(&format!("crash injected at {point}")),
+        "crashed at {point}: {stderr}"
+    );
 }
 
 async fn assert_recovered_and_consistent(db: &TestDb, name: &str, servers: &[&RedisServer]) {
@@ -31,36 +38,62 @@ async fn assert_recovered_and_consistent(db: &TestDb, name: &str, servers: &[&Re
     let engine = engine_at(db.path());
     let outcomes = engine.recover_all().await;
     for (n, r) in &outcomes {
-        assert!(r.is_ok(), "recovery of {n}: {:?}", r.as_ref().err().map(ToString::to_string));
+        assert!(
+            r.is_ok(),
+            "recovery of {n}: {:?}",
+            r.as_ref().err().map(ToString::to_string)
+        );
     }
     let r = engine.find_rotation(name).unwrap();
     assert!(r.pending.is_none(), "journal cleared");
     assert_eq!(r.rotation_status, RotationStatus::Success);
     let creds = engine.credentials(name).unwrap();
-    let mut known = vec!["admin".to_string(), "default".to_string(), creds.active.username.clone()];
+    let mut known = vec![
+        "admin".to_string(),
+        "default".to_string(),
+        creds.active.username.clone(),
+    ];
     for s in servers {
-        assert!(s.can_auth(&creds.active.username, creds.active.password.expose()), "active on {}", s.addr());
+        assert!(
+            s.can_auth(&creds.active.username, creds.active.password.expose()),
+            "active on {}",
+            s.addr()
+        );
     }
     if let Some(prev) = &creds.previous {
         known.push(prev.username.clone());
         for s in servers {
-            assert!(s.can_auth(&prev.username, prev.password.expose()), "previous on {}", s.addr());
+            assert!(
+                s.can_auth(&prev.username, prev.password.expose()),
+                "previous on {}",
+                s.addr()
+            );
         }
     }
     for s in servers {
         for u in s.acl_users() {
-            assert!(known.contains(&u), "ACL user {u} on {} is unknown to the store", s.addr());
+            assert!(
+                known.contains(&u),
+                "ACL user {u} on {} is unknown to the store",
+                s.addr()
+            );
         }
     }
     // And the next rotation works normally.
-    engine.rotate(name, Trigger::Manual).await.expect("rotation after recovery");
+    engine
+        .rotate(name, Trigger::Manual)
+        .await
+        .expect("rotation after recovery");
 }
 
 async fn setup(db: &TestDb, a: &RedisServer, b: &RedisServer) {
     let mut req = connection_request("pair", a.host(), a.port);
     req.topology = Some("nodes".into());
     req.nodes = Some(vec![a.addr(), b.addr()]);
-    db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    db.engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("added");
 }
 
 async fn crash_rotation_at(point: &str) {
@@ -68,7 +101,10 @@ async fn crash_rotation_at(point: &str) {
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     setup(&db, &a, &b).await;
-    db.engine.create_rotation(&create_request("crashy", "pair")).await.unwrap();
+    db.engine
+        .create_rotation(&create_request("crashy", "pair"))
+        .await
+        .unwrap();
     db.engine.rotate("crashy", Trigger::Manual).await.unwrap();
     run_crashing(&db, point, &["rotation", "rotate", "crashy"]);
     assert_recovered_and_consistent(&db, "crashy", &[&a, &b]).await;
@@ -106,7 +142,15 @@ async fn crash_during_create_is_recovered() {
     let db = TestDb::new();
     setup(&db, &a, &b).await;
     let req = db.dir.path().join("req.json");
-    std::fs::write(&req, serde_json::to_string(&create_request("newborn", "pair")).unwrap()).unwrap();
-    run_crashing(&db, "after-apply:1", &["rotation", "create", "--file", req.to_str().unwrap()]);
+    std::fs::write(
+        &req,
+        serde_json::to_string(&create_request("newborn", "pair")).unwrap(),
+    )
+    .unwrap();
+    run_crashing(
+        &db,
+        "after-apply:1",
+        &["rotation", "create", "--file", req.to_str().unwrap()],
+    );
     assert_recovered_and_consistent(&db, "newborn", &[&a, &b]).await;
 }

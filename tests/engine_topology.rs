@@ -13,8 +13,16 @@ fn assert_both_authenticate(db: &TestDb, name: &str, servers: &[&RedisServer]) {
     let creds = db.engine.credentials(name).unwrap();
     let prev = creds.previous.expect("previous");
     for s in servers {
-        assert!(s.can_auth(&creds.active.username, creds.active.password.expose()), "active on {}", s.addr());
-        assert!(s.can_auth(&prev.username, prev.password.expose()), "previous on {}", s.addr());
+        assert!(
+            s.can_auth(&creds.active.username, creds.active.password.expose()),
+            "active on {}",
+            s.addr()
+        );
+        assert!(
+            s.can_auth(&prev.username, prev.password.expose()),
+            "previous on {}",
+            s.addr()
+        );
     }
 }
 
@@ -25,10 +33,24 @@ async fn credentials_authenticate_on_replicas() {
     let db = TestDb::new();
     let mut req = connection_request("repl", primary.host(), primary.port);
     req.topology = Some("replication".into());
-    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
-    assert_eq!(report.nodes.len(), 2, "primary and replica discovered: {report:?}");
-    db.engine.create_rotation(&create_request("repl-cache", "repl")).await.expect("created");
-    db.engine.rotate("repl-cache", Trigger::Manual).await.expect("rotated");
+    let (_, report) = db
+        .engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("added");
+    assert_eq!(
+        report.nodes.len(),
+        2,
+        "primary and replica discovered: {report:?}"
+    );
+    db.engine
+        .create_rotation(&create_request("repl-cache", "repl"))
+        .await
+        .expect("created");
+    db.engine
+        .rotate("repl-cache", Trigger::Manual)
+        .await
+        .expect("rotated");
     assert_both_authenticate(&db, "repl-cache", &[&primary, &replica]);
 }
 
@@ -39,10 +61,20 @@ async fn credentials_authenticate_on_every_cluster_node() {
     let seed = &cluster.nodes[0];
     let mut req = connection_request("clu", seed.host(), seed.port);
     req.topology = Some("cluster".into());
-    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    let (_, report) = db
+        .engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("added");
     assert_eq!(report.nodes.len(), 3, "{report:?}");
-    db.engine.create_rotation(&create_request("clu-cache", "clu")).await.expect("created");
-    db.engine.rotate("clu-cache", Trigger::Manual).await.expect("rotated");
+    db.engine
+        .create_rotation(&create_request("clu-cache", "clu"))
+        .await
+        .expect("created");
+    db.engine
+        .rotate("clu-cache", Trigger::Manual)
+        .await
+        .expect("rotated");
     let nodes: Vec<&RedisServer> = cluster.nodes.iter().collect();
     assert_both_authenticate(&db, "clu-cache", &nodes);
 }
@@ -55,11 +87,24 @@ async fn restart_keeps_both_credentials_with_aclfile_and_config_file() {
     let mut req = connection_request("pair", a.host(), a.port);
     req.topology = Some("nodes".into());
     req.nodes = Some(vec![a.addr(), b.addr()]);
-    let (_, report) = db.engine.add_connection(&req, Some(admin_password())).await.expect("added");
+    let (_, report) = db
+        .engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("added");
     let modes: Vec<_> = report.nodes.iter().map(|n| n.persistence).collect();
-    assert!(modes.contains(&Some(Persistence::Aclfile)) && modes.contains(&Some(Persistence::Config)), "{report:?}");
-    db.engine.create_rotation(&create_request("durable", "pair")).await.expect("created");
-    db.engine.rotate("durable", Trigger::Manual).await.expect("rotated");
+    assert!(
+        modes.contains(&Some(Persistence::Aclfile)) && modes.contains(&Some(Persistence::Config)),
+        "{report:?}"
+    );
+    db.engine
+        .create_rotation(&create_request("durable", "pair"))
+        .await
+        .expect("created");
+    db.engine
+        .rotate("durable", Trigger::Manual)
+        .await
+        .expect("rotated");
     a.restart();
     b.restart();
     assert_both_authenticate(&db, "durable", &[&a, &b]);
@@ -72,5 +117,12 @@ async fn a_node_that_cannot_persist_is_reported() {
     add_connection(&db.engine, "volatile", &server).await;
     let report = db.engine.test_connection("volatile").await.unwrap();
     assert_eq!(report.nodes[0].persistence, Some(Persistence::None));
-    assert!(report.warnings.iter().any(|w| w.contains("vanish when it restarts")), "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("vanish when it restarts")),
+        "{:?}",
+        report.warnings
+    );
 }

@@ -19,7 +19,10 @@ async fn clients_never_fail_to_authenticate_across_200_rotations() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
-    db.engine.create_rotation(&create_request("hot", "local")).await.unwrap();
+    db.engine
+        .create_rotation(&create_request("hot", "local"))
+        .await
+        .unwrap();
 
     let started = Arc::new(AtomicU64::new(0));
     let completed = Arc::new(AtomicU64::new(0));
@@ -30,9 +33,18 @@ async fn clients_never_fail_to_authenticate_across_200_rotations() {
 
     let mut clients = Vec::new();
     for _ in 0..16 {
-        let (engine, started, completed, done) = (db.engine.clone(), started.clone(), completed.clone(), done.clone());
-        let (connects, failures, violations) = (connects.clone(), failures.clone(), violations.clone());
-        let addr = NodeAddr { host: server.host().to_string(), port: server.port };
+        let (engine, started, completed, done) = (
+            db.engine.clone(),
+            started.clone(),
+            completed.clone(),
+            done.clone(),
+        );
+        let (connects, failures, violations) =
+            (connects.clone(), failures.clone(), violations.clone());
+        let addr = NodeAddr {
+            host: server.host().to_string(),
+            port: server.port,
+        };
         clients.push(tokio::spawn(async move {
             while !done.load(Ordering::SeqCst) {
                 let c = completed.load(Ordering::SeqCst);
@@ -58,15 +70,24 @@ async fn clients_never_fail_to_authenticate_across_200_rotations() {
     }
     for i in 0..200 {
         started.fetch_add(1, Ordering::SeqCst);
-        db.engine.rotate("hot", Trigger::Manual).await.unwrap_or_else(|e| panic!("rotation {i}: {e}"));
+        db.engine
+            .rotate("hot", Trigger::Manual)
+            .await
+            .unwrap_or_else(|e| panic!("rotation {i}: {e}"));
         completed.fetch_add(1, Ordering::SeqCst);
     }
     done.store(true, Ordering::SeqCst);
     for c in clients {
         c.await.unwrap();
     }
-    let (n, f, v) = (connects.load(Ordering::SeqCst), failures.load(Ordering::SeqCst), violations.load(Ordering::SeqCst));
-    println!("zero downtime: {n} connects, {f} authentication failures, {v} violations over 200 rotations");
+    let (n, f, v) = (
+        connects.load(Ordering::SeqCst),
+        failures.load(Ordering::SeqCst),
+        violations.load(Ordering::SeqCst),
+    );
+    println!(
+        "zero downtime: {n} connects, {f} authentication failures, {v} violations over 200 rotations"
+    );
     assert!(n > 200, "the clients really ran: {n} connects");
     assert_eq!(v, 0, "{v} violations ({f} failures in {n} connects)");
 }

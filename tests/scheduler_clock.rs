@@ -32,19 +32,37 @@ async fn fixture(name: &str) -> Fixture {
     let server = RedisServer::start(Persist::Aclfile);
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(at(1, 10, 15, 0, 0));
-    let store = Arc::new(Store::open(dir.path().join("db.json"), KeySource::Env(Password::new(TEST_KEY))));
-    let timeouts = Timeouts { connect: Duration::from_secs(2), command: Duration::from_secs(2) };
+    let store = Arc::new(Store::open(
+        dir.path().join("db.json"),
+        KeySource::Env(Password::new(TEST_KEY)),
+    ));
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        command: Duration::from_secs(2),
+    };
     let engine = Engine::with_timeouts(store, Arc::new(clock.clone()), timeouts);
     add_connection(&engine, "local", &server).await;
     let mut req = create_request(name, "local");
     req.rotation_interval = Some(30.into());
-    req.rotate_at_utc = Some(serde_json::from_value(serde_json::json!({"hours": 0, "minutes": 0})).unwrap());
+    req.rotate_at_utc =
+        Some(serde_json::from_value(serde_json::json!({"hours": 0, "minutes": 0})).unwrap());
     engine.create_rotation(&req).await.expect("created");
-    Fixture { _dir: dir, server, clock, engine }
+    Fixture {
+        _dir: dir,
+        server,
+        clock,
+        engine,
+    }
 }
 
 fn rotated_count(engine: &Engine) -> usize {
-    engine.snapshot().unwrap().events.iter().filter(|e| e.kind == EventKind::Rotated).count()
+    engine
+        .snapshot()
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Rotated)
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,13 +71,20 @@ async fn the_schedule_fires_at_the_right_instant_and_not_before() {
     let r = f.engine.find_rotation("timely").unwrap();
     assert_eq!(r.next_rotation_at, Some(at(2, 10, 0, 0, 0)));
     f.clock.set(at(2, 9, 23, 59, 59));
-    assert!(f.engine.run_due(4).await.is_empty(), "not due one second early");
+    assert!(
+        f.engine.run_due(4).await.is_empty(),
+        "not due one second early"
+    );
     f.clock.set(at(2, 10, 0, 0, 5));
     let done = f.engine.run_due(4).await;
     assert_eq!(done.len(), 1);
     assert!(done[0].1.is_ok());
     let r = f.engine.find_rotation("timely").unwrap();
-    assert_eq!(r.next_rotation_at, Some(at(3, 12, 0, 0, 0)), "scheduled at 10 Feb 00:00:05 → 12 Mar 00:00");
+    assert_eq!(
+        r.next_rotation_at,
+        Some(at(3, 12, 0, 0, 0)),
+        "scheduled at 10 Feb 00:00:05 → 12 Mar 00:00"
+    );
     assert!(f.engine.run_due(4).await.is_empty(), "exactly once");
     assert_eq!(rotated_count(&f.engine), 1);
 }
@@ -80,17 +105,29 @@ async fn failures_back_off_one_two_four_eight_sixteen_seconds_then_hourly() {
         let next = r.retry.unwrap().next_attempt_at.unwrap();
         delays.push((next - now).num_seconds());
         f.clock.set(next - chrono::Duration::milliseconds(1));
-        assert!(f.engine.run_due(4).await.is_empty(), "no attempt before the backoff elapses");
+        assert!(
+            f.engine.run_due(4).await.is_empty(),
+            "no attempt before the backoff elapses"
+        );
         now = next;
         f.clock.set(now);
     }
     assert_eq!(delays, [1, 2, 4, 8, 16, 3600, 3600]);
-    let msg = f.engine.find_rotation("flaky").unwrap().last_rotation_message.unwrap();
+    let msg = f
+        .engine
+        .find_rotation("flaky")
+        .unwrap()
+        .last_rotation_message
+        .unwrap();
     assert!(msg.contains(&f.server.addr()), "{msg}");
     // The server comes back: the next attempt succeeds and the backoff is cleared.
     f.server.restart();
     let done = f.engine.run_due(4).await;
-    assert!(done[0].1.is_ok(), "{:?}", done[0].1.as_ref().err().map(ToString::to_string));
+    assert!(
+        done[0].1.is_ok(),
+        "{:?}",
+        done[0].1.as_ref().err().map(ToString::to_string)
+    );
     assert!(f.engine.find_rotation("flaky").unwrap().retry.is_none());
 }
 
@@ -101,7 +138,10 @@ async fn a_rotation_missed_during_downtime_is_caught_up_once() {
     f.clock.set(at(5, 1, 9, 0, 0));
     let done = f.engine.run_due(4).await;
     assert_eq!(done.len(), 1);
-    assert!(f.engine.run_due(4).await.is_empty(), "caught up once, not three times");
+    assert!(
+        f.engine.run_due(4).await.is_empty(),
+        "caught up once, not three times"
+    );
     let r = f.engine.find_rotation("sleepy").unwrap();
     assert_eq!(r.next_rotation_at, Some(at(5, 31, 0, 0, 0)));
     assert_eq!(rotated_count(&f.engine), 1);
@@ -127,7 +167,10 @@ async fn a_manual_rotation_resets_the_schedule() {
     let r = f.engine.rotate("manual", Trigger::Manual).await.unwrap();
     assert_eq!(r.next_rotation_at, Some(at(2, 20, 0, 0, 0)));
     f.clock.set(at(2, 10, 0, 0, 1));
-    assert!(f.engine.run_due(4).await.is_empty(), "the old due time no longer applies");
+    assert!(
+        f.engine.run_due(4).await.is_empty(),
+        "the old due time no longer applies"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,16 +178,28 @@ async fn a_failing_notify_command_does_not_stop_rotations() {
     let f = fixture("noisy").await;
     let marker = f._dir.path().join("notified.json");
     let cmd = format!("cat > {} && exit 3", marker.display());
-    f.engine.store().update(move |doc| {
-        doc.settings.notify_command = Some(cmd);
-        Ok::<_, redis_rotator::store::StoreError>(())
-    }).unwrap();
-    let r = f.engine.rotate("noisy", Trigger::Manual).await.expect("rotation succeeds");
+    f.engine
+        .store()
+        .update(move |doc| {
+            doc.settings.notify_command = Some(cmd);
+            Ok::<_, redis_rotator::store::StoreError>(())
+        })
+        .unwrap();
+    let r = f
+        .engine
+        .rotate("noisy", Trigger::Manual)
+        .await
+        .expect("rotation succeeds");
     assert_eq!(r.rotation_status, RotationStatus::Success);
     let doc = f.engine.snapshot().unwrap();
     assert!(doc.events.iter().any(|e| e.kind == EventKind::Rotated));
-    assert!(doc.events.iter().any(|e| e.kind == EventKind::NotifyFailed && e.message.contains("exit")));
-    let note: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&marker).unwrap()).unwrap();
+    assert!(
+        doc.events
+            .iter()
+            .any(|e| e.kind == EventKind::NotifyFailed && e.message.contains("exit"))
+    );
+    let note: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&marker).unwrap()).unwrap();
     assert_eq!(note["name"], "noisy");
     assert_eq!(note["outcome"], "success");
     assert_eq!(note["environment"], "dev");

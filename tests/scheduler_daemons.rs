@@ -71,7 +71,10 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     for i in 0..20 {
-        db.engine.create_rotation(&create_request(&format!("r{i}"), "local")).await.expect("created");
+        db.engine
+            .create_rotation(&create_request(&format!("r{i}"), "local"))
+            .await
+            .expect("created");
     }
     let a = Daemon::start(&db);
     let b = Daemon::start(&db);
@@ -105,7 +108,11 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
     loop {
         let doc = writer.snapshot().unwrap();
         let now = Utc::now();
-        if doc.rotations.iter().all(|r| r.next_rotation_at.is_some_and(|t| t > now) && r.pending.is_none()) {
+        if doc
+            .rotations
+            .iter()
+            .all(|r| r.next_rotation_at.is_some_and(|t| t > now) && r.pending.is_none())
+        {
             break;
         }
         assert!(Instant::now() < deadline, "due rotations were not served");
@@ -120,7 +127,10 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
         let name = e.rotation_name.clone().unwrap_or_default();
         match e.kind {
             EventKind::RotationStarted if !e.message.starts_with("creating") => {
-                assert!(!running.get(&name).copied().unwrap_or(false), "{name} ran concurrently");
+                assert!(
+                    !running.get(&name).copied().unwrap_or(false),
+                    "{name} ran concurrently"
+                );
                 running.insert(name, true);
             }
             EventKind::Rotated => {
@@ -132,7 +142,10 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
         }
     }
     let total: usize = issued.values().sum();
-    println!("{total} due times issued over 20 rotations; {} rotations performed", rotated.values().sum::<usize>());
+    println!(
+        "{total} due times issued over 20 rotations; {} rotations performed",
+        rotated.values().sum::<usize>()
+    );
     assert!(total >= 40, "the test really made rotations due: {total}");
     assert_eq!(rotated, issued, "each due time gives exactly one rotation");
 }
@@ -143,16 +156,28 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     let mut first = Daemon::start(&db);
-    assert!(first.wait_for("scheduler active", Duration::from_secs(10)), "first daemon takes the lease");
+    assert!(
+        first.wait_for("scheduler active", Duration::from_secs(10)),
+        "first daemon takes the lease"
+    );
     let second = Daemon::start(&db);
-    assert!(second.wait_for("standby", Duration::from_secs(10)), "second daemon waits");
+    assert!(
+        second.wait_for("standby", Duration::from_secs(10)),
+        "second daemon waits"
+    );
     first.child.kill().unwrap();
     first.child.wait().unwrap();
     let start = Instant::now();
-    assert!(second.wait_for("scheduler active", Duration::from_secs(5)), "lease handed over");
+    assert!(
+        second.wait_for("scheduler active", Duration::from_secs(5)),
+        "lease handed over"
+    );
     println!("lease handed over in {:?}", start.elapsed());
     // And it really rotates: make one due.
-    db.engine.create_rotation(&create_request("handover", "local")).await.unwrap();
+    db.engine
+        .create_rotation(&create_request("handover", "local"))
+        .await
+        .unwrap();
     let now = Utc::now();
     db.engine
         .store()
@@ -163,5 +188,8 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
             Ok::<_, redis_rotator::store::StoreError>(())
         })
         .unwrap();
-    assert!(second.wait_for("rotated handover", Duration::from_secs(10)), "the new holder rotates");
+    assert!(
+        second.wait_for("rotated handover", Duration::from_secs(10)),
+        "the new holder rotates"
+    );
 }

@@ -21,7 +21,11 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
     let sealed = cipher.seal(&Password::new("x".repeat(48)));
     for i in 0..rotations {
         let name = format!("rotation-{i}");
-        let slot = |n: u8| SlotCredential { username: format!("{name}-{n}"), password: sealed.clone(), created_at: now };
+        let slot = |n: u8| SlotCredential {
+            username: format!("{name}-{n}"),
+            password: sealed.clone(),
+            created_at: now,
+        };
         let rotation = Rotation {
             id: Uuid::new_v4(),
             name: name.clone(),
@@ -31,11 +35,21 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
             secret_path: format!("/svc/{i}"),
             is_auto_rotation_enabled: i % 7 != 0,
             rotation_interval: 30,
-            rotate_at_utc: RotateAt { hours: 3, minutes: 15 },
+            rotate_at_utc: RotateAt {
+                hours: 3,
+                minutes: 15,
+            },
             parameters: Parameters::default(),
-            secrets_mapping: SecretsMapping { username: "REDIS_USERNAME".into(), password: "REDIS_PASSWORD".into() },
+            secrets_mapping: SecretsMapping {
+                username: "REDIS_USERNAME".into(),
+                password: "REDIS_PASSWORD".into(),
+            },
             active_index: Slot::One,
-            rotation_status: if i % 13 == 0 { RotationStatus::Failed } else { RotationStatus::Success },
+            rotation_status: if i % 13 == 0 {
+                RotationStatus::Failed
+            } else {
+                RotationStatus::Success
+            },
             last_rotation_attempted_at: Some(now),
             last_rotated_at: Some(now),
             last_rotation_job_id: Some(Uuid::new_v4()),
@@ -55,7 +69,13 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
                 name: name.into(),
                 owner_rotation: Some(rotation.id),
                 versions: (1..=versions_per_secret as u32)
-                    .map(|v| SecretVersion { version: v, value: sealed.clone(), created_at: now, rotation_id: Some(rotation.id), job_id: rotation.last_rotation_job_id })
+                    .map(|v| SecretVersion {
+                        version: v,
+                        value: sealed.clone(),
+                        created_at: now,
+                        rotation_id: Some(rotation.id),
+                        job_id: rotation.last_rotation_job_id,
+                    })
                     .collect(),
             });
         }

@@ -17,7 +17,10 @@ use super::fixture::KEY;
 use super::stats::{Summary, ms, row, summarize};
 
 fn engine(dir: &std::path::Path) -> Engine {
-    let store = Arc::new(Store::open(dir.join("db.json"), KeySource::Env(Password::new(KEY))));
+    let store = Arc::new(Store::open(
+        dir.join("db.json"),
+        KeySource::Env(Password::new(KEY)),
+    ));
     Engine::new(store, Arc::new(SystemClock))
 }
 
@@ -31,7 +34,10 @@ async fn connect(engine: &Engine, host: &str, port: u16, topology: &str, nodes: 
         nodes: (!nodes.is_empty()).then_some(nodes),
         ..Default::default()
     };
-    engine.add_connection(&req, Some(Password::new(ADMIN_PASSWORD))).await.expect("connection");
+    engine
+        .add_connection(&req, Some(Password::new(ADMIN_PASSWORD)))
+        .await
+        .expect("connection");
 }
 
 fn request(name: &str) -> RotationRequest {
@@ -45,25 +51,42 @@ fn request(name: &str) -> RotationRequest {
 }
 
 /// Rotates `runs` times, returning total durations and per-step durations.
-async fn rotate_many(engine: &Engine, name: &str, runs: usize) -> (Vec<Duration>, BTreeMap<String, Vec<Duration>>) {
+async fn rotate_many(
+    engine: &Engine,
+    name: &str,
+    runs: usize,
+) -> (Vec<Duration>, BTreeMap<String, Vec<Duration>>) {
     let mut rx = engine.subscribe();
     let mut totals = Vec::new();
     let mut steps: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     for _ in 0..runs {
         let start = Instant::now();
-        engine.rotate(name, Trigger::Manual).await.expect("rotation");
+        engine
+            .rotate(name, Trigger::Manual)
+            .await
+            .expect("rotation");
         let end = Instant::now();
         totals.push(end - start);
         // Step starts, in order; each step lasts until the next one starts.
-        let mut marks: Vec<(String, Instant)> = vec![("connect + discover + sessions".into(), start)];
+        let mut marks: Vec<(String, Instant)> =
+            vec![("connect + discover + sessions".into(), start)];
         while let Ok(ev) = rx.try_recv() {
-            if let EngineEvent::Progress { step, node: None, at, .. } = ev {
+            if let EngineEvent::Progress {
+                step,
+                node: None,
+                at,
+                ..
+            } = ev
+            {
                 marks.push((step.to_string(), at));
             }
         }
         marks.push(("end".into(), end));
         for w in marks.windows(2) {
-            steps.entry(w[0].0.clone()).or_default().push(w[1].1 - w[0].1);
+            steps
+                .entry(w[0].0.clone())
+                .or_default()
+                .push(w[1].1 - w[0].1);
         }
     }
     (totals, steps)
@@ -81,7 +104,9 @@ pub async fn one_node() {
     e.create_rotation(&request("one")).await.expect("create");
     rotate_many(&e, "one", 20).await; // warm-up
     let (totals, steps) = rotate_many(&e, "one", 300).await;
-    println!("\n1. One rotation on one loopback node, in process (record → apply → persist → verify → promote)");
+    println!(
+        "\n1. One rotation on one loopback node, in process (record → apply → persist → verify → promote)"
+    );
     header();
     row("whole rotation", &summarize(totals), "median < 5 ms");
     let order = [
@@ -131,9 +156,18 @@ pub async fn fanout() {
     let e3 = engine(d3.path());
     let seed = &cluster.nodes[0];
     connect(&e3, seed.host(), seed.port, "cluster", vec![]).await;
-    let clu = fanout_case("6-node cluster (3 masters + 3 replicas)", &e3, "fan-cluster").await;
+    let clu = fanout_case(
+        "6-node cluster (3 masters + 3 replicas)",
+        &e3,
+        "fan-cluster",
+    )
+    .await;
     let ratio = |s: &Summary| s.median.as_secs_f64() / one.median.as_secs_f64();
-    println!("ratio to one node (median): replication {:.2}×, cluster {:.2}×", ratio(&repl), ratio(&clu));
+    println!(
+        "ratio to one node (median): replication {:.2}×, cluster {:.2}×",
+        ratio(&repl),
+        ratio(&clu)
+    );
 }
 
 pub async fn cli_vs_script() {
@@ -154,7 +188,11 @@ pub async fn cli_vs_script() {
             .env("REDIS_ROTATOR_KEY", KEY)
             .output()
             .expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         ours.push(start.elapsed());
     }
     // What an operator would write by hand: set the password, save, log in with it, store it.
@@ -174,16 +212,33 @@ printf '%s' "$pw" > {f}
     let mut theirs = Vec::new();
     for _ in 0..30 {
         let start = Instant::now();
-        let out = Command::new("bash").arg("-c").arg(&script).output().expect("bash");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         theirs.push(start.elapsed());
     }
     let (a, b) = (summarize(ours), summarize(theirs));
-    println!("\n2. A whole `redis-rotator rotation rotate NAME` process vs the redis-cli script (which does less)");
+    println!(
+        "\n2. A whole `redis-rotator rotation rotate NAME` process vs the redis-cli script (which does less)"
+    );
     header();
     row("redis-rotator rotation rotate", &a, "ratio ≤ 1");
-    row("redis-cli script (SETUSER, SAVE, PING as the user, write file)", &b, "");
-    println!("ratio (median): {:.2}", a.median.as_secs_f64() / b.median.as_secs_f64());
+    row(
+        "redis-cli script (SETUSER, SAVE, PING as the user, write file)",
+        &b,
+        "",
+    );
+    println!(
+        "ratio (median): {:.2}",
+        a.median.as_secs_f64() / b.median.as_secs_f64()
+    );
 }
 
 pub async fn mass_due() {
@@ -193,7 +248,9 @@ pub async fn mass_due() {
     connect(&e, server.host(), server.port, "standalone", vec![]).await;
     let setup = Instant::now();
     for i in 0..1000 {
-        e.create_rotation(&request(&format!("mass-{i}"))).await.expect("create");
+        e.create_rotation(&request(&format!("mass-{i}")))
+            .await
+            .expect("create");
     }
     let setup = setup.elapsed();
     let now = e.now();
@@ -210,11 +267,19 @@ pub async fn mass_due() {
     let took = start.elapsed();
     let failures = done.iter().filter(|(_, r)| r.is_err()).count();
     let writes = e.store().write_count() - writes_before;
-    println!("\n4. 1,000 rotations due at once (scheduler path, 16 in parallel, one local redis-server)");
+    println!(
+        "\n4. 1,000 rotations due at once (scheduler path, 16 in parallel, one local redis-server)"
+    );
     println!("| measurement | value |\n|---|---|");
     println!("| total | {} |", ms(took));
-    println!("| rotations per second | {:.0} |", done.len() as f64 / took.as_secs_f64());
-    println!("| database writes (group commit) | {writes} for {} rotations |", done.len());
+    println!(
+        "| rotations per second | {:.0} |",
+        done.len() as f64 / took.as_secs_f64()
+    );
+    println!(
+        "| database writes (group commit) | {writes} for {} rotations |",
+        done.len()
+    );
     println!("| failures | {failures} |");
     println!("(setup: 1,000 creates took {})", ms(setup));
 }

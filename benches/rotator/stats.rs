@@ -11,8 +11,21 @@ pub struct Summary {
 pub fn summarize(mut samples: Vec<Duration>) -> Summary {
     samples.sort();
     let n = samples.len().max(1);
-    let at = |q: f64| samples.get(((n as f64 * q).ceil() as usize).saturating_sub(1).min(n - 1)).copied().unwrap_or_default();
-    Summary { median: at(0.5), p99: at(0.99), runs: samples.len() }
+    let at = |q: f64| {
+        samples
+            .get(
+                ((n as f64 * q).ceil() as usize)
+                    .saturating_sub(1)
+                    .min(n - 1),
+            )
+            .copied()
+            .unwrap_or_default()
+    };
+    Summary {
+        median: at(0.5),
+        p99: at(0.99),
+        runs: samples.len(),
+    }
 }
 
 pub fn ms(d: Duration) -> String {
@@ -21,5 +34,10 @@ pub fn ms(d: Duration) -> String {
 
 /// One markdown table row.
 pub fn row(name: &str, s: &Summary, target: &str) {
-    println!("| {name} | {} | {} | {} | {target} |", ms(s.median), ms(s.p99), s.runs);
+    println!(
+        "| {name} | {} | {} | {} | {target} |",
+        ms(s.median),
+        ms(s.p99),
+        s.runs
+    );
 }

@@ -22,7 +22,9 @@ pub fn run() {
     let mut saves = Vec::new();
     for i in 0..10 {
         let started = Instant::now();
-        store.update_doc(move |doc| doc.rotations[i].rotation_status = RotationStatus::Rotating).expect("update");
+        store
+            .update_doc(move |doc| doc.rotations[i].rotation_status = RotationStatus::Rotating)
+            .expect("update");
         saves.push(started.elapsed());
     }
     let mut loads = Vec::new();
@@ -33,8 +35,16 @@ pub fn run() {
         assert_eq!(doc.rotations.len(), 10_000);
         loads.push(started.elapsed());
     }
-    println!("\nDatabase: 10,000 rotations, 100,000 secret versions, 10,000 events ({:.1} MB); first save {}", size as f64 / 1e6, ms(first));
+    println!(
+        "\nDatabase: 10,000 rotations, 100,000 secret versions, 10,000 events ({:.1} MB); first save {}",
+        size as f64 / 1e6,
+        ms(first)
+    );
     println!("| measurement | median | p99 | runs | target |\n|---|---|---|---|---|");
-    row("save (one-field update, full durable write)", &summarize(saves), "—");
+    row(
+        "save (one-field update, full durable write)",
+        &summarize(saves),
+        "—",
+    );
     row("cold load (parse + check)", &summarize(loads), "—");
 }
