@@ -100,7 +100,7 @@ impl Engine {
         let password = password::generate(&rotation.parameters.password_requirements);
         let sealed = self.inner.store.cipher()?.seal(&password);
         rotation.updated_at = now;
-        let _guard = self.lock_rotation(&rotation)?;
+        let _guard = self.lock_rotation(&rotation).await?;
         let job = Job {
             username: username_for(&base, Slot::Zero),
             kind: JournalKind::Create,
@@ -130,7 +130,7 @@ impl Engine {
         let doc = self.snapshot()?;
         let patch = &pin_usernames(&existing, patch)?;
         let spec = validate_rotation_patch(&existing, patch, context(&doc))?;
-        let _guard = self.lock_rotation(&existing)?;
+        let _guard = self.lock_rotation(&existing).await?;
         let scope_changed =
             spec.parameters.permission_scope != existing.parameters.permission_scope;
         if scope_changed {
@@ -282,7 +282,7 @@ impl Engine {
         delete_secrets: bool,
     ) -> Result<DeleteOutcome, EngineError> {
         let r = self.find_rotation(id_or_name)?;
-        let _guard = self.lock_rotation(&r)?;
+        let _guard = self.lock_rotation(&r).await?;
         let users = [r.username_for(Slot::Zero), r.username_for(Slot::One)];
         let mut outcome = DeleteOutcome {
             name: r.name.clone(),

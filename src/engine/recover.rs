@@ -26,7 +26,7 @@ impl Engine {
             .collect();
         let mut out = Vec::new();
         for r in pending {
-            let Ok(guard) = self.lock_rotation(&r) else {
+            let Ok(guard) = self.lock_rotation(&r).await else {
                 continue;
             };
             let result = self.recover_locked(r.id).await.map(|_| ());

@@ -66,16 +66,23 @@ pub(crate) fn redact(message: &str, secrets: &[&Password]) -> String {
 }
 
 impl Engine {
-    /// Takes the cross-process lock of a rotation or reports it busy.
-    pub(crate) fn lock_rotation(&self, r: &Rotation) -> Result<LockGuard, EngineError> {
-        locks::try_lock_rotation(&self.inner.locks_dir, r.id)
-            .map_err(|e| {
+    /// Takes the cross-process lock of a rotation or reports it busy. A child process forked
+    /// by this process shares its open lock files until it execs, so a lock that looks held is
+    /// retried for a moment before it counts as another rotation running.
+    pub(crate) async fn lock_rotation(&self, r: &Rotation) -> Result<LockGuard, EngineError> {
+        for _ in 0..20 {
+            let held = locks::try_lock_rotation(&self.inner.locks_dir, r.id).map_err(|e| {
                 EngineError::Failed(format!(
                     "cannot create lock in {}: {e}",
                     self.inner.locks_dir.display()
                 ))
-            })?
-            .ok_or_else(|| EngineError::Busy(r.name.clone()))
+            })?;
+            if let Some(guard) = held {
+                return Ok(guard);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        Err(EngineError::Busy(r.name.clone()))
     }
 
     /// Rotate now (manual) or when due (scheduled).
@@ -85,7 +92,7 @@ impl Engine {
         trigger: Trigger,
     ) -> Result<Rotation, EngineError> {
         let rotation = self.find_rotation(id_or_name)?;
-        let _guard = self.lock_rotation(&rotation)?;
+        let _guard = self.lock_rotation(&rotation).await?;
         self.rotate_locked(rotation.id, trigger).await
     }
 
