@@ -3,7 +3,6 @@
 //! `cargo bench --bench rotator -- store rotation fanout cli mass console`.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "rotator/fixture.rs"]
 mod fixture;

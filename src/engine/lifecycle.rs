@@ -413,16 +413,16 @@ fn pin_usernames(
         .parameters
         .as_ref()
         .and_then(|p| p.username_prefix.clone());
-    if let Some(prefix) = &asked {
-        if prefix != &base {
-            return Err(EngineError::Invalid(
-                FieldError::new(
-                    "parameters.usernamePrefix",
-                    format!("cannot change after the users exist (they are `{base}-0` and `{base}-1`); create a new rotation instead"),
-                )
-                .into(),
-            ));
-        }
+    if let Some(prefix) = asked.as_ref().filter(|p| **p != base) {
+        return Err(EngineError::Invalid(
+            FieldError::new(
+                "parameters.usernamePrefix",
+                format!(
+                    "cannot change from `{base}` to `{prefix}` after the users exist (they are `{base}-0` and `{base}-1`); create a new rotation instead"
+                ),
+            )
+            .into(),
+        ));
     }
     let renamed = patch.name.as_ref().is_some_and(|n| n != &existing.name);
     if renamed && existing.parameters.username_prefix.is_none() {
