@@ -301,7 +301,13 @@ impl RedisServer {
         self.dir.path().join("redis.log")
     }
 
-    fn log_tail(&self) -> String {
+    /// The process id, e.g. to `SIGSTOP` the server and see timeouts; `None` when stopped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The last 30 lines of the server's log (and its stderr), for failure messages.
+    pub fn log_tail(&self) -> String {
         let read = |p: PathBuf| fs::read_to_string(p).unwrap_or_default();
         let log = read(self.log_path()) + &read(self.dir.path().join("stderr.log"));
         let lines: Vec<&str> = log.lines().collect();
