@@ -76,6 +76,34 @@ async fn unknown_user_is_a_wrong_password_too() {
 }
 
 #[tokio::test]
+async fn default_user_without_password_is_refused_when_default_is_off() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let mut p = admin(&server);
+    p.username = "default".into();
+    p.password = None;
+    let err = Node::connect(&p).await.unwrap_err();
+    assert!(
+        matches!(&err, RedisError::WrongPassword { user, .. } if user == "default"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn nopass_user_connects_under_its_own_name_without_a_password() {
+    let server = RedisServer::start(Persist::Aclfile);
+    server.cli(&["ACL", "SETUSER", "open", "on", "nopass", "+@all"]);
+    let mut p = admin(&server);
+    p.username = "open".into();
+    p.password = None;
+    let node = Node::connect(&p).await.unwrap();
+    let who: String = node
+        .query("ACL WHOAMI", redis::cmd("ACL").arg("WHOAMI"))
+        .await
+        .unwrap();
+    assert_eq!(who, "open");
+}
+
+#[tokio::test]
 async fn closed_port_is_unreachable_with_the_address() {
     let addr = format!("127.0.0.1:{}", free_port());
     let err = Node::connect(&params(&addr, ADMIN_USER, ADMIN_PASSWORD))
