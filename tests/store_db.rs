@@ -198,12 +198,22 @@ fn assert_refused_and_untouched(contents: &[u8], check: impl Fn(&StoreError) -> 
 }
 
 #[test]
+fn an_empty_file_reads_as_an_empty_database_and_becomes_one_on_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    std::fs::write(&db, b"").unwrap();
+    let store = store_at(&db);
+    assert!(store.load().unwrap().rotations.is_empty());
+    store.update_doc(|doc| doc.push_event(event("first")).seq).unwrap();
+    assert_eq!(store_at(&db).load().unwrap().events.len(), 1);
+}
+
+#[test]
 fn corrupt_file_is_refused_by_load_and_update_and_left_byte_identical() {
     assert_refused_and_untouched(
         b"{not json",
         |e| matches!(e, StoreError::Corrupt { reason, .. } if reason.contains("line 1")),
     );
-    assert_refused_and_untouched(b"", |e| matches!(e, StoreError::Corrupt { .. }));
     assert_refused_and_untouched(
         b"{\"connections\": []}",
         |e| matches!(e, StoreError::Corrupt { reason, .. } if reason.contains("schemaVersion")),
