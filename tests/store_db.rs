@@ -204,7 +204,9 @@ fn an_empty_file_reads_as_an_empty_database_and_becomes_one_on_write() {
     std::fs::write(&db, b"").unwrap();
     let store = store_at(&db);
     assert!(store.load().unwrap().rotations.is_empty());
-    store.update_doc(|doc| doc.push_event(event("first")).seq).unwrap();
+    store
+        .update_doc(|doc| doc.push_event(event("first")).seq)
+        .unwrap();
     assert_eq!(store_at(&db).load().unwrap().events.len(), 1);
 }
 
