@@ -1,0 +1,505 @@
+//! The keys, as data: per context, which keys produce which action and what they do. Key
+//! dispatch, the footer hints and the help screen all read these tables, so they cannot
+//! disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn ch(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+/// One line of the help: keys, the action they produce (`None` for keys a field consumes, such
+/// as typing), what they do, and the footer word when the footer shows it.
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Option<Action>,
+    pub help: &'static str,
+    pub hint: Option<&'static str>,
+    /// Shown instead of the generated key names (e.g. "a–z").
+    pub label: Option<&'static str>,
+}
+
+const fn b(keys: &'static [Key], action: Action, help: &'static str) -> Binding {
+    Binding {
+        keys,
+        action: Some(action),
+        help,
+        hint: None,
+        label: None,
+    }
+}
+
+const fn h(
+    keys: &'static [Key],
+    action: Action,
+    help: &'static str,
+    hint: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        action: Some(action),
+        help,
+        hint: Some(hint),
+        label: None,
+    }
+}
+
+/// Keys a field consumes itself; listed for the help only.
+const fn doc(label: &'static str, help: &'static str) -> Binding {
+    Binding {
+        keys: &[],
+        action: None,
+        help,
+        hint: None,
+        label: Some(label),
+    }
+}
+
+/// Who gets keys right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::VariantArray)]
+pub enum Context {
+    Dashboard,
+    Filter,
+    Connections,
+    ConnectionForm,
+    Credentials,
+    Wizard,
+    Confirm,
+    Delete,
+    Notice,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Dashboard => "Dashboard",
+            Context::Filter => "Filter (after /)",
+            Context::Connections => "Connections screen",
+            Context::ConnectionForm => "Connection form",
+            Context::Credentials => "Credentials screen",
+            Context::Wizard => "New / edit rotation wizard",
+            Context::Confirm => "Confirmation",
+            Context::Delete => "Delete rotation",
+            Context::Notice => "Progress and messages",
+            Context::Help => "This help",
+        }
+    }
+
+    /// Whether `?`, `q` apply on top of the context's own keys.
+    fn with_global(self) -> bool {
+        matches!(
+            self,
+            Context::Dashboard | Context::Connections | Context::Credentials | Context::Wizard
+        )
+    }
+}
+
+const UP: &[Key] = &[code(KeyCode::Up), ch('k')];
+const DOWN: &[Key] = &[code(KeyCode::Down), ch('j')];
+const TOP: &[Key] = &[ch('g'), code(KeyCode::Home)];
+const BOTTOM: &[Key] = &[ch('G'), code(KeyCode::End)];
+const ENTER: &[Key] = &[code(KeyCode::Enter)];
+const ESC: &[Key] = &[code(KeyCode::Esc)];
+const TAB: &[Key] = &[code(KeyCode::Tab)];
+const BACKTAB: &[Key] = &[code(KeyCode::BackTab)];
+
+pub static GLOBAL: &[Binding] = &[
+    b(
+        &[ctrl('c')],
+        Action::ForceQuit,
+        "quit now (asks first only while a rotation runs)",
+    ),
+    h(&[ch('?')], Action::Help, "show every key", "help"),
+    h(
+        &[ch('q')],
+        Action::Quit,
+        "quit (not while typing; asks if a wizard has unsaved input)",
+        "quit",
+    ),
+];
+
+static DASHBOARD: &[Binding] = &[
+    b(
+        UP,
+        Action::Up,
+        "previous rotation (or scroll the focused pane)",
+    ),
+    b(
+        DOWN,
+        Action::Down,
+        "next rotation (or scroll the focused pane)",
+    ),
+    b(TOP, Action::Top, "first rotation"),
+    b(BOTTOM, Action::Bottom, "last rotation"),
+    b(&[code(KeyCode::PageUp)], Action::PageUp, "page up"),
+    b(&[code(KeyCode::PageDown)], Action::PageDown, "page down"),
+    b(TAB, Action::NextFocus, "focus the next pane"),
+    b(BACKTAB, Action::PrevFocus, "focus the previous pane"),
+    h(
+        ENTER,
+        Action::Enter,
+        "details of the selected rotation",
+        "details",
+    ),
+    h(
+        &[ch('r')],
+        Action::RotateNow,
+        "rotate now (asks first)",
+        "rotate",
+    ),
+    h(
+        &[ch('v')],
+        Action::ViewCredentials,
+        "view credentials",
+        "creds",
+    ),
+    h(
+        &[ch('e')],
+        Action::EditRotation,
+        "edit the rotation",
+        "edit",
+    ),
+    h(
+        &[ch('p')],
+        Action::PauseResume,
+        "pause or resume auto-rotation",
+        "pause",
+    ),
+    h(
+        &[ch('d')],
+        Action::DeleteRotation,
+        "delete the rotation (asks first)",
+        "delete",
+    ),
+    h(
+        &[ch('t')],
+        Action::TestConnection,
+        "test the rotation's connection",
+        "test",
+    ),
+    h(
+        &[ch('n')],
+        Action::NewRotation,
+        "new rotation (wizard)",
+        "new",
+    ),
+    h(
+        &[ch('C')],
+        Action::OpenConnections,
+        "connections screen",
+        "connections",
+    ),
+    h(
+        &[ch('/')],
+        Action::Filter,
+        "filter rotations by name, environment or path",
+        "filter",
+    ),
+    b(ESC, Action::Back, "close details / clear the filter"),
+];
+
+static FILTER: &[Binding] = &[
+    doc("text", "type to filter by name, environment or path"),
+    b(&[code(KeyCode::Up)], Action::Up, "previous match"),
+    b(&[code(KeyCode::Down)], Action::Down, "next match"),
+    h(ENTER, Action::Enter, "keep the filter", "keep"),
+    h(ESC, Action::Back, "clear the filter", "clear"),
+];
+
+static CONNECTIONS: &[Binding] = &[
+    b(UP, Action::Up, "previous connection"),
+    b(DOWN, Action::Down, "next connection"),
+    b(TOP, Action::Top, "first connection"),
+    b(BOTTOM, Action::Bottom, "last connection"),
+    h(
+        &[ch('a')],
+        Action::AddConnection,
+        "add a connection (tested before saving)",
+        "add",
+    ),
+    h(
+        &[ch('t')],
+        Action::TestConnection,
+        "test: a report per node",
+        "test",
+    ),
+    h(
+        &[ch('e')],
+        Action::EditConnection,
+        "edit the connection",
+        "edit",
+    ),
+    h(
+        &[ch('d')],
+        Action::RemoveConnection,
+        "remove the connection (asks first)",
+        "remove",
+    ),
+    h(ESC, Action::Back, "back to the dashboard", "back"),
+];
+
+static FORM: &[Binding] = &[
+    doc("text", "type into the focused field (Ctrl-U clears it)"),
+    h(TAB, Action::NextFocus, "next field", "next field"),
+    b(BACKTAB, Action::PrevFocus, "previous field"),
+    b(
+        &[code(KeyCode::Up)],
+        Action::Up,
+        "previous field, or a number up",
+    ),
+    b(
+        &[code(KeyCode::Down)],
+        Action::Down,
+        "next field, or a number down",
+    ),
+    doc("←/→/Space", "change a choice or toggle"),
+    h(
+        ENTER,
+        Action::Enter,
+        "press the focused button, or the next field",
+        "ok",
+    ),
+    h(ESC, Action::Back, "cancel the form", "cancel"),
+];
+
+static CREDENTIALS: &[Binding] = &[
+    b(UP, Action::Up, "current credential"),
+    b(DOWN, Action::Down, "previous credential"),
+    h(
+        &[ch('r')],
+        Action::Reveal,
+        "reveal or hide the passwords",
+        "reveal",
+    ),
+    h(
+        &[ch('c')],
+        Action::Copy,
+        "copy the selected password (OSC 52, works over SSH)",
+        "copy",
+    ),
+    h(ESC, Action::Back, "back to the dashboard", "back"),
+];
+
+static WIZARD: &[Binding] = &[
+    doc("text", "type into the focused field (Ctrl-U clears it)"),
+    h(TAB, Action::NextFocus, "next field", "field"),
+    b(BACKTAB, Action::PrevFocus, "previous field"),
+    b(
+        &[code(KeyCode::Up)],
+        Action::Up,
+        "previous field or connection, or a number up",
+    ),
+    b(
+        &[code(KeyCode::Down)],
+        Action::Down,
+        "next field or connection, or a number down",
+    ),
+    doc("←/→/Space", "change a choice or toggle"),
+    h(
+        ENTER,
+        Action::Enter,
+        "next step (blocked until the step is valid); create on review",
+        "next",
+    ),
+    h(
+        ESC,
+        Action::Back,
+        "previous step; on the first step, cancel (asks if input would be lost)",
+        "back",
+    ),
+];
+
+static CONFIRM: &[Binding] = &[
+    h(&[ch('y')], Action::Yes, "yes", "yes"),
+    h(&[ch('n'), code(KeyCode::Esc)], Action::No, "no", "no"),
+];
+
+static DELETE: &[Binding] = &[
+    b(TAB, Action::NextFocus, "next choice"),
+    b(BACKTAB, Action::PrevFocus, "previous choice"),
+    b(&[code(KeyCode::Up)], Action::Up, "previous choice"),
+    b(&[code(KeyCode::Down)], Action::Down, "next choice"),
+    h(
+        &[code(KeyCode::Char(' '))],
+        Action::Toggle,
+        "tick or untick the focused box",
+        "toggle",
+    ),
+    doc("text", "type the rotation's name to confirm"),
+    h(
+        ENTER,
+        Action::Enter,
+        "delete (once the name matches)",
+        "delete",
+    ),
+    h(ESC, Action::No, "cancel", "cancel"),
+];
+
+static NOTICE: &[Binding] = &[h(
+    &[code(KeyCode::Enter), code(KeyCode::Esc)],
+    Action::Back,
+    "close",
+    "close",
+)];
+
+static HELP: &[Binding] = &[
+    b(UP, Action::Up, "scroll up"),
+    b(DOWN, Action::Down, "scroll down"),
+    b(&[code(KeyCode::PageUp)], Action::PageUp, "page up"),
+    b(&[code(KeyCode::PageDown)], Action::PageDown, "page down"),
+    h(
+        &[code(KeyCode::Esc), ch('?'), ch('q')],
+        Action::Back,
+        "close the help",
+        "close",
+    ),
+];
+
+pub fn bindings(ctx: Context) -> &'static [Binding] {
+    match ctx {
+        Context::Dashboard => DASHBOARD,
+        Context::Filter => FILTER,
+        Context::Connections => CONNECTIONS,
+        Context::ConnectionForm => FORM,
+        Context::Credentials => CREDENTIALS,
+        Context::Wizard => WIZARD,
+        Context::Confirm => CONFIRM,
+        Context::Delete => DELETE,
+        Context::Notice => NOTICE,
+        Context::Help => HELP,
+    }
+}
+
+fn matches(k: &Key, ev: &KeyEvent) -> bool {
+    let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
+    let code = match ev.code {
+        // Some terminals report Shift-Tab as Tab with SHIFT.
+        KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        c => c,
+    };
+    k.code == code && (k.mods & relevant) == (ev.modifiers & relevant)
+}
+
+/// The action a key produces in `ctx` (its own keys first, then the global ones).
+pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Action> {
+    let own = bindings(ctx).iter();
+    let global: &[Binding] = if ctx.with_global() {
+        GLOBAL
+    } else {
+        &GLOBAL[..1]
+    };
+    own.chain(global.iter())
+        .find(|bind| bind.keys.iter().any(|k| matches(k, ev)))
+        .and_then(|bind| bind.action.clone())
+}
+
+/// `↑/k`, `Shift-Tab`, `Ctrl-C`…
+pub fn key_name(k: &Key) -> String {
+    let base = match k.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        other => format!("{other:?}"),
+    };
+    if k.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", base.to_uppercase())
+    } else {
+        base
+    }
+}
+
+pub fn keys_label(bind: &Binding) -> String {
+    match bind.label {
+        Some(l) => l.to_string(),
+        None => bind.keys.iter().map(key_name).collect::<Vec<_>>().join("/"),
+    }
+}
+
+/// The footer's hints for `ctx`: (keys, word), the context's own first, then `?` and `q`.
+pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
+    let global: &[Binding] = if ctx.with_global() { GLOBAL } else { &[] };
+    bindings(ctx)
+        .iter()
+        .chain(global.iter())
+        .filter_map(|bind| {
+            let first = bind.keys.first()?;
+            Some((key_name(first), bind.hint?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn every_context_resolves_its_own_listed_keys() {
+        for ctx in Context::VARIANTS {
+            for bind in bindings(*ctx) {
+                for k in bind.keys {
+                    let ev = KeyEvent::new(k.code, k.mods);
+                    let got = lookup(*ctx, &ev).map(|a| format!("{a:?}"));
+                    // An earlier binding may own the key; it must at least resolve.
+                    assert!(got.is_some(), "{ctx:?} {} unresolved", key_name(k));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shift_letters_and_shift_tab_match() {
+        let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert!(matches!(
+            lookup(Context::Dashboard, &g),
+            Some(Action::Bottom)
+        ));
+        let bt = KeyEvent::new(KeyCode::Tab, KeyModifiers::SHIFT);
+        assert!(matches!(
+            lookup(Context::Dashboard, &bt),
+            Some(Action::PrevFocus)
+        ));
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(
+            lookup(Context::Confirm, &c),
+            Some(Action::ForceQuit)
+        ));
+    }
+}

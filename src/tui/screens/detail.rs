@@ -1,0 +1,283 @@
+//! The detail pane of the selected rotation: connection and nodes, schedule, parameters,
+//! mapping, both credential slots (password masked) with their live sessions, the last message,
+//! and the progress of a running rotation.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::model::Rotation;
+use crate::model::sensitive::MASK;
+use crate::tui::app::{App, Loadable, Pane};
+use crate::tui::theme::Tone;
+use crate::tui::widgets::badge;
+
+fn field(app: &App, label: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), app.theme.title()),
+        Span::raw(value.into()),
+    ])
+}
+
+fn left(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let (sym, words, tone) = badge::badge(r, app.now, app.is_running(r.id));
+    out.push(Line::from(vec![
+        Span::styled(format!("{sym} {words}"), app.theme.tone(tone)),
+        Span::styled(
+            format!("  {} {}", r.environment, r.secret_path),
+            app.theme.muted(),
+        ),
+    ]));
+    if let Some(d) = &r.description {
+        out.push(Line::styled(d.clone(), app.theme.muted()));
+    }
+    let conn = app.doc.connections.iter().find(|c| c.id == r.connection_id);
+    match conn {
+        Some(c) => {
+            out.push(field(
+                app,
+                "Connection",
+                format!(
+                    "{} {} · {}{}",
+                    c.name,
+                    c.address(),
+                    c.topology,
+                    if c.tls.enabled { " · TLS" } else { "" }
+                ),
+            ));
+            match app.reports.get(&c.id) {
+                Some(Loadable::Ready(rep)) => {
+                    for n in &rep.nodes {
+                        let text = match &n.error {
+                            Some(e) => format!("✗ {} {e}", n.address),
+                            None => format!(
+                                "✓ {} {} {} · persists: {}",
+                                n.address,
+                                n.role.as_deref().unwrap_or("?"),
+                                n.version.as_deref().unwrap_or(""),
+                                n.persistence.map_or("?".to_string(), |p| p.to_string())
+                            ),
+                        };
+                        out.push(field(app, "  node", text));
+                    }
+                }
+                Some(Loadable::Loading) => out.push(field(app, "Nodes", "testing…")),
+                Some(Loadable::Failed(e)) => out.push(Line::styled(
+                    format!("Nodes       ✗ {e}"),
+                    app.theme.tone(Tone::Error),
+                )),
+                None => out.push(field(app, "Nodes", "not tested yet (t tests them)")),
+            }
+        }
+        None => out.push(Line::styled(
+            "Connection  ✗ missing (removed?)",
+            app.theme.tone(Tone::Error),
+        )),
+    }
+    let at = r.rotate_at_utc;
+    let (lh, lm) = app
+        .zone
+        .utc_to_local(u32::from(at.hours), u32::from(at.minutes), app.now);
+    out.push(field(
+        app,
+        "Schedule",
+        format!(
+            "every {} day{} at {lh:02}:{lm:02} {} · auto-rotation {}",
+            r.rotation_interval,
+            if r.rotation_interval == 1 { "" } else { "s" },
+            app.zone.label(app.now),
+            if r.is_auto_rotation_enabled {
+                "on"
+            } else {
+                "off"
+            }
+        ),
+    ));
+    out.push(field(
+        app,
+        "Next",
+        match r.next_rotation_at {
+            Some(t) => format!(
+                "{} ({})",
+                app.zone.datetime(t),
+                crate::tui::time::countdown(app.now, t)
+            ),
+            None => "— (auto-rotation disabled)".into(),
+        },
+    ));
+    if let Some(next) = r.retry.as_ref().and_then(|x| x.next_attempt_at) {
+        out.push(field(
+            app,
+            "Retry",
+            format!(
+                "attempt {} failed; next at {}",
+                r.retry.as_ref().map_or(0, |x| x.attempts),
+                app.zone.datetime(next)
+            ),
+        ));
+    }
+    out.push(field(
+        app,
+        "Last",
+        r.last_rotated_at
+            .map_or("never rotated".to_string(), |t| app.zone.datetime(t)),
+    ));
+    out.push(field(app, "Scope", r.parameters.permission_scope.clone()));
+    let p = &r.parameters.password_requirements;
+    out.push(field(
+        app,
+        "Password",
+        format!(
+            "{} chars · {} digit, {} lower, {} upper, {} symbol ({})",
+            p.length,
+            p.required.digits,
+            p.required.lowercase,
+            p.required.uppercase,
+            p.required.symbols,
+            p.allowed_symbols
+        ),
+    ));
+    out.push(field(
+        app,
+        "Mapping",
+        format!(
+            "{} · {}",
+            r.secrets_mapping.username, r.secrets_mapping.password
+        ),
+    ));
+    out
+}
+
+fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled("Credentials", app.theme.title())];
+    let sessions = app.sessions.get(&r.id);
+    for slot in [r.active_index, r.active_index.other()] {
+        let active = slot == r.active_index;
+        let role = if active { "active" } else { "previous" };
+        let mark = if active { "●" } else { "○" };
+        match r.slot(slot) {
+            Some(c) => {
+                out.push(Line::from(vec![
+                    Span::styled(
+                        format!("{mark} slot {} ", slot.index()),
+                        app.theme.tone(if active { Tone::Ok } else { Tone::Normal }),
+                    ),
+                    Span::raw(format!("{}  {MASK}  {role}", c.username)),
+                ]));
+                let live = match sessions {
+                    Some(Loadable::Ready(counts)) => {
+                        let s = counts[slot.index()];
+                        let mut t = format!(
+                            "{} session{}, {} failed AUTH{}",
+                            s.sessions,
+                            if s.sessions == 1 { "" } else { "s" },
+                            s.failed_auths,
+                            if s.failed_auths == 1 { "" } else { "s" }
+                        );
+                        if s.unreachable > 0 {
+                            t.push_str(&format!(" ({} node(s) unreachable)", s.unreachable));
+                        }
+                        t
+                    }
+                    Some(Loadable::Loading) => "sessions …".into(),
+                    Some(Loadable::Failed(_)) => "sessions unknown".into(),
+                    None => String::new(),
+                };
+                out.push(Line::styled(
+                    format!("    created {} · {live}", app.zone.datetime(c.created_at)),
+                    app.theme.muted(),
+                ));
+            }
+            None => out.push(Line::styled(
+                format!(
+                    "{mark} slot {} {}  (empty until the first rotation)",
+                    slot.index(),
+                    r.username_for(slot)
+                ),
+                app.theme.muted(),
+            )),
+        }
+    }
+    if let Some(Loadable::Failed(e)) = sessions {
+        out.push(Line::styled(
+            format!("Sessions: ✗ {e}"),
+            app.theme.tone(Tone::Error),
+        ));
+    }
+    if let Some(p) = app.progress.get(&r.id) {
+        out.push(Line::default());
+        let head = if p.running() {
+            format!("{} Rotating", super::spinner(app.now))
+        } else {
+            "Last run here".to_string()
+        };
+        out.push(Line::styled(
+            format!("{head}: {}", p.summary()),
+            app.theme.tone(Tone::Busy),
+        ));
+        match &p.finished {
+            Some(Ok(m)) => out.push(Line::styled(format!("✓ {m}"), app.theme.tone(Tone::Ok))),
+            Some(Err(m)) => out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error))),
+            None => {}
+        }
+    }
+    if let Some(m) = &r.last_rotation_message {
+        out.push(Line::default());
+        out.push(Line::styled("Last message", app.theme.title()));
+        out.push(Line::styled(m.clone(), app.theme.tone(Tone::Error)));
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let focused = app.dashboard.focus == Pane::Detail;
+    let Some(r) = app.selected_rotation() else {
+        let block = super::dashboard::pane(app, " Details ".into(), focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(Line::styled("No rotation selected.", app.theme.muted())),
+            inner,
+        );
+        return;
+    };
+    let title = if app.dashboard.zoom {
+        format!(" {} · details (Esc back) ", r.name)
+    } else {
+        format!(" {} ", r.name)
+    };
+    let block = super::dashboard::pane(app, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (l, rt) = (left(app, r), right(app, r));
+    let scroll = (app.dashboard.detail_scroll, 0);
+    let fits = inner.height as usize > l.len() + rt.len();
+    if fits || inner.width < 76 || (!app.dashboard.zoom && inner.width < 90 && inner.height > 20) {
+        let mut all = l;
+        all.push(Line::default());
+        all.extend(rt);
+        frame.render_widget(
+            Paragraph::new(all)
+                .wrap(Wrap { trim: false })
+                .scroll(scroll),
+            inner,
+        );
+    } else {
+        let [a, b] =
+            Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
+        let a = Rect {
+            width: a.width.saturating_sub(1),
+            ..a
+        };
+        frame.render_widget(
+            Paragraph::new(l).wrap(Wrap { trim: false }).scroll(scroll),
+            a,
+        );
+        frame.render_widget(
+            Paragraph::new(rt).wrap(Wrap { trim: false }).scroll(scroll),
+            b,
+        );
+    }
+}

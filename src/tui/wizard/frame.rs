@@ -1,0 +1,83 @@
+//! The wizard's frame: title, the six steps with the current one marked, the step's body, and
+//! why Next is blocked when it is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{Step, Wizard};
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+    let title = match w.editing() {
+        Some(r) => format!(" Edit rotation {} ", r.name),
+        None => " New Redis Credentials rotation ".to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border())
+        .title(Span::styled(title, app.theme.header()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [steps_area, body] = crate::tui::screens::split_top(inner, 2);
+    let [body, bottom] = crate::tui::screens::split_bottom(body, 1);
+
+    let mut spans = Vec::new();
+    let wide = inner.width >= 100;
+    use strum::VariantArray;
+    for s in Step::VARIANTS {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" › ", app.theme.muted()));
+        }
+        let label = if wide || *s == w.step {
+            format!("{} {}", s.number(), s.title())
+        } else {
+            s.number().to_string()
+        };
+        let style = if *s == w.step {
+            app.theme.selected()
+        } else if *s < w.step {
+            app.theme.tone(Tone::Ok)
+        } else {
+            app.theme.muted()
+        };
+        let mark = if *s < w.step { "✓" } else { "" };
+        spans.push(Span::styled(format!("{label}{mark}"), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), steps_area);
+
+    match w.step {
+        Step::Connection => super::connection::render(frame, body, app, w),
+        Step::Configuration => super::configuration::render(frame, body, app, w),
+        Step::Parameters => super::parameters::render(frame, body, app, w),
+        Step::Mapping => super::mapping::render(frame, body, app, w),
+        Step::Details => super::details::render(frame, body, app, w),
+        Step::Review => super::review::render(frame, body, app, w),
+    }
+
+    let bottom_line = match &w.blocked {
+        Some(why) => Line::styled(format!("✗ {why}"), app.theme.tone(Tone::Error)),
+        None => {
+            let next = match (w.step, w.editing()) {
+                (Step::Review, Some(_)) => "Enter save changes",
+                (Step::Review, None) => "Enter create rotation",
+                _ => "Enter next ›",
+            };
+            let back = if w.step == Step::Connection {
+                "Esc cancel"
+            } else {
+                "Esc ‹ back"
+            };
+            Line::from(vec![
+                Span::styled(format!("step {} of 6", w.step.number()), app.theme.muted()),
+                Span::raw("   "),
+                Span::styled(next, app.theme.key()),
+                Span::raw("   "),
+                Span::styled(back, app.theme.muted()),
+            ])
+        }
+    };
+    frame.render_widget(Paragraph::new(bottom_line), bottom);
+}
