@@ -150,7 +150,7 @@ impl App {
             tasks: Vec::new(),
             should_quit: false,
         };
-        app.refresh_visible();
+        app.compute_visible();
         app
     }
 
@@ -216,6 +216,24 @@ impl App {
                 .iter()
                 .any(|r| r.next_rotation_at.is_some());
         spinner || countdown
+    }
+
+    /// How often the screen's clock-driven text changes, in seconds: every second while a
+    /// spinner turns or a countdown is under an hour, else every minute. The event loop redraws
+    /// on a tick only when `now` crosses this step, so an idle console does not draw.
+    pub fn clock_resolution(&self) -> i64 {
+        let spinner = self.any_running()
+            || self.wizard.as_ref().is_some_and(|w| w.submitting)
+            || self
+                .reports
+                .values()
+                .any(|r| matches!(r, Loadable::Loading))
+            || matches!(&self.credentials, Some(c) if matches!(c.creds, Loadable::Loading));
+        let soon = self.doc.rotations.iter().any(|r| {
+            r.next_rotation_at
+                .is_some_and(|t| (t - self.now).num_seconds().abs() < 3600)
+        });
+        if spinner || soon { 1 } else { 60 }
     }
 
     /// Who gets keys now: the top popup, else the screen (and what it is focused on).

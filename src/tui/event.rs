@@ -122,8 +122,10 @@ pub async fn run(
                 dirty = true;
             }
             _ = tick.tick(), if ticking => {
+                let step = app.clock_resolution();
+                let before = app.now.timestamp().div_euclid(step);
                 apply(&mut app, Action::Tick(engine.now()));
-                dirty = true;
+                dirty |= app.now.timestamp().div_euclid(step) != before;
             }
             _ = poll.tick() => {
                 // Another process (CLI, daemon) may have written: a cheap stat, then a reload.
