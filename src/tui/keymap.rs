@@ -133,13 +133,13 @@ pub static GLOBAL: &[Binding] = &[
     b(
         &[ctrl('c')],
         Action::ForceQuit,
-        "quit now (asks first only while a rotation runs)",
+        "quit now (asks only while a rotation runs)",
     ),
     h(&[ch('?')], Action::Help, "show every key", "help"),
     h(
         &[ch('q')],
         Action::Quit,
-        "quit (not while typing; asks if a wizard has unsaved input)",
+        "quit (not while typing; asks if input would be lost)",
         "quit",
     ),
 ];
@@ -162,10 +162,10 @@ static DASHBOARD: &[Binding] = &[
     b(TAB, Action::NextFocus, "focus the next pane"),
     b(BACKTAB, Action::PrevFocus, "focus the previous pane"),
     h(
-        ENTER,
-        Action::Enter,
-        "details of the selected rotation",
-        "details",
+        &[ch('n')],
+        Action::NewRotation,
+        "new rotation (wizard)",
+        "new",
     ),
     h(
         &[ch('r')],
@@ -192,6 +192,18 @@ static DASHBOARD: &[Binding] = &[
         "pause",
     ),
     h(
+        &[ch('/')],
+        Action::Filter,
+        "filter by name, environment or path",
+        "filter",
+    ),
+    h(
+        &[ch('C')],
+        Action::OpenConnections,
+        "connections screen",
+        "conns",
+    ),
+    h(
         &[ch('d')],
         Action::DeleteRotation,
         "delete the rotation (asks first)",
@@ -204,22 +216,10 @@ static DASHBOARD: &[Binding] = &[
         "test",
     ),
     h(
-        &[ch('n')],
-        Action::NewRotation,
-        "new rotation (wizard)",
-        "new",
-    ),
-    h(
-        &[ch('C')],
-        Action::OpenConnections,
-        "connections screen",
-        "connections",
-    ),
-    h(
-        &[ch('/')],
-        Action::Filter,
-        "filter rotations by name, environment or path",
-        "filter",
+        ENTER,
+        Action::Enter,
+        "details of the selected rotation",
+        "details",
     ),
     b(ESC, Action::Back, "close details / clear the filter"),
 ];
@@ -300,7 +300,7 @@ static CREDENTIALS: &[Binding] = &[
     h(
         &[ch('c')],
         Action::Copy,
-        "copy the selected password (OSC 52, works over SSH)",
+        "copy the selected password (OSC 52, over SSH too)",
         "copy",
     ),
     h(ESC, Action::Back, "back to the dashboard", "back"),
@@ -324,13 +324,13 @@ static WIZARD: &[Binding] = &[
     h(
         ENTER,
         Action::Enter,
-        "next step (blocked until the step is valid); create on review",
+        "next step (once valid); on Review, create",
         "next",
     ),
     h(
         ESC,
         Action::Back,
-        "previous step; on the first step, cancel (asks if input would be lost)",
+        "previous step; on step 1, cancel (asks first)",
         "back",
     ),
 ];

@@ -62,6 +62,11 @@ impl Zone {
         }
     }
 
+    /// `03-04 06:00` (tables, where the year is noise).
+    pub fn month_day(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%m-%d %H:%M").to_string()
+    }
+
     /// `14:02`.
     pub fn clock(&self, at: DateTime<Utc>) -> String {
         self.local(at).format("%H:%M").to_string()
@@ -94,7 +99,7 @@ pub fn countdown(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     format!("in {}", span(secs))
 }
 
-/// `3 days`, `5 h 12 min`, `4 min 10 s`, `12 s`.
+/// `12 days`, `2 days 18 h`, `5 h 12 min`, `4 min 10 s`, `12 s`.
 pub fn span(secs: i64) -> String {
     let (d, h, m, s) = (
         secs / 86_400,
@@ -103,7 +108,12 @@ pub fn span(secs: i64) -> String {
         secs % 60,
     );
     if d > 0 {
-        format!("{d} day{}", if d == 1 { "" } else { "s" })
+        let days = format!("{d} day{}", if d == 1 { "" } else { "s" });
+        if d < 7 && h > 0 {
+            format!("{days} {h} h")
+        } else {
+            days
+        }
     } else if h > 0 {
         format!("{h} h {m} min")
     } else if m > 0 {
@@ -113,9 +123,9 @@ pub fn span(secs: i64) -> String {
     }
 }
 
-/// Whole days until `at`, rounded down (the badge's "Rotates in N days").
+/// Days until `at`, a started day counting as one (the badge's "Rotates in N days").
 pub fn days_until(now: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
-    (at - now).num_days()
+    ((at - now).num_seconds().max(0) as u64).div_ceil(86_400) as i64
 }
 
 #[cfg(test)]

@@ -16,6 +16,15 @@ impl App {
     /// Recomputes the visible rotations (sorted by name, then environment and path; filtered),
     /// keeping the selected rotation selected when it is still there.
     pub(crate) fn refresh_visible(&mut self) {
+        let before = self.selected_rotation().map(|r| r.id);
+        self.compute_visible();
+        if self.selected_rotation().map(|r| r.id) != before {
+            self.selection_changed();
+        }
+    }
+
+    /// The visible rotations, without side effects (used by `App::new` too).
+    pub(crate) fn compute_visible(&mut self) {
         let keep = self.selected_rotation().map(|r| r.id);
         let needle = self.dashboard.filter.value().to_lowercase();
         let rotations = &self.doc.rotations;
@@ -43,15 +52,11 @@ impl App {
                 .iter()
                 .position(|&i| self.doc.rotations[i].id == id)
         });
-        let before = keep;
         self.dashboard.selected = found.unwrap_or(
             self.dashboard
                 .selected
                 .min(self.dashboard.visible.len().saturating_sub(1)),
         );
-        if self.selected_rotation().map(|r| r.id) != before {
-            self.selection_changed();
-        }
     }
 
     /// A new rotation is selected: fetch its live sessions unless known.

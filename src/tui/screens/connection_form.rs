@@ -285,7 +285,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
         form.set_note(Field::Password, "empty keeps the stored password");
     }
     if form.choice(Field::Topology) != "nodes" {
-        form.set_note(Field::Nodes, "only for the nodes topology");
+        form.set_note(Field::Nodes, "nodes topology only");
     }
     let mut below: Vec<Line> = cf
         .other
@@ -299,7 +299,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
         ));
     }
     match &cf.report {
-        Some(Ok(report)) => below.extend(super::connections::report_lines(report, app)),
+        Some(Ok(report)) => {
+            below.extend(super::connections::report_lines(report, app, inner.width))
+        }
         Some(Err(e)) => below.push(Line::styled(format!("✗ {e}"), app.theme.tone(Tone::Error))),
         None => {}
     }

@@ -11,39 +11,60 @@ use crate::engine::ConnectionReport;
 use crate::tui::app::{App, Loadable};
 use crate::tui::theme::Tone;
 
-/// The per-node report as lines (shared by the form, the wizard and the report popup).
-pub fn report_lines(report: &ConnectionReport, app: &App) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled(
-        format!(
-            "{:<22} {:<8} {:<8} {:>8}  {:<7} {:<7} {}",
-            "Node", "Role", "Version", "RTT", "SETUSER", "DELUSER", "Persists ACLs"
-        ),
-        app.theme.title(),
-    )];
+/// The per-node report as lines (shared by the form, the wizard and the report popup): a table
+/// when `width` allows, one line per node otherwise; then problems, warnings and the verdict.
+pub fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Line<'static>> {
     let yes = |b: bool| if b { "✓" } else { "✗" };
+    let persist = |n: &crate::redis::NodeReport| {
+        n.persistence.map_or("?".to_string(), |p| match p {
+            crate::redis::Persistence::None => "none ⚠".to_string(),
+            other => other.to_string(),
+        })
+    };
+    let table = width >= 74;
+    let mut out = Vec::new();
+    if table {
+        out.push(Line::styled(
+            format!(
+                "{:<21} {:<8} {:<7} {:>7}  {:<7} {:<7} {}",
+                "Node", "Role", "Version", "RTT", "SETUSER", "DELUSER", "Persist"
+            ),
+            app.theme.title(),
+        ));
+    }
     for n in &report.nodes {
-        match &n.error {
-            Some(e) => out.push(Line::styled(
-                format!("{:<22} ✗ {e}", n.address),
-                app.theme.tone(Tone::Error),
-            )),
-            None => out.push(Line::raw(format!(
-                "{:<22} {:<8} {:<8} {:>8}  {:<7} {:<7} {}",
-                n.address,
-                n.role.as_deref().unwrap_or("?"),
-                n.version.as_deref().unwrap_or("?"),
-                n.rtt.map_or("?".to_string(), |d| format!(
-                    "{:.1} ms",
-                    d.as_secs_f64() * 1000.0
-                )),
-                yes(n.can_set_user),
-                yes(n.can_del_user),
-                n.persistence.map_or("?".to_string(), |p| match p {
-                    crate::redis::Persistence::None => "none ⚠".to_string(),
-                    other => other.to_string(),
-                }),
-            ))),
-        }
+        let line = match &n.error {
+            Some(e) => Line::styled(format!("✗ {} {e}", n.address), app.theme.tone(Tone::Error)),
+            None => {
+                let rtt = || {
+                    n.rtt.map_or("?".to_string(), |d| {
+                        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+                    })
+                };
+                let role = n.role.as_deref().unwrap_or("?");
+                let version = n.version.as_deref().unwrap_or("?");
+                if table {
+                    Line::raw(format!(
+                        "{:<21} {role:<8} {version:<7} {:>7}  {:<7} {:<7} {}",
+                        n.address,
+                        rtt(),
+                        yes(n.can_set_user),
+                        yes(n.can_del_user),
+                        persist(n)
+                    ))
+                } else {
+                    let acl_ok = n.can_set_user && n.can_del_user;
+                    Line::raw(format!(
+                        "{} {} {role} {version} · {}{}",
+                        yes(acl_ok),
+                        n.address,
+                        persist(n),
+                        if acl_ok { "" } else { " · ACL refused" }
+                    ))
+                }
+            }
+        };
+        out.push(line);
     }
     for p in &report.problems {
         out.push(Line::styled(format!("✗ {p}"), app.theme.tone(Tone::Error)));
@@ -85,6 +106,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             inner,
         );
     } else {
+        let wide = inner.width >= 100;
         let rows: Vec<Row> = conns
             .iter()
             .map(|c| {
@@ -104,42 +126,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     Some(Loadable::Loading) => Span::styled("testing…", app.theme.tone(Tone::Busy)),
                     None => Span::styled("not tested", app.theme.muted()),
                 };
-                Row::new(vec![
+                let mut cells = vec![
                     Cell::from(c.name.clone()),
                     Cell::from(c.address()),
                     Cell::from(c.topology.to_string()),
-                    Cell::from(c.username.clone()),
+                ];
+                if wide {
+                    cells.push(Cell::from(c.username.clone()));
+                }
+                cells.extend([
                     Cell::from(if c.tls.enabled { "TLS" } else { "plain" }),
                     Cell::from(used.to_string()),
                     Cell::from(tested),
-                ])
+                ]);
+                Row::new(cells)
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Length(11),
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(9),
-                Constraint::Length(11),
-            ],
-        )
-        .header(
-            Row::new([
-                "Name",
-                "Address",
-                "Topology",
-                "Admin",
-                "TLS",
-                "Rotations",
-                "Last test",
-            ])
-            .style(app.theme.title()),
-        )
-        .row_highlight_style(app.theme.selected());
+        let mut widths = vec![
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+            Constraint::Length(11),
+        ];
+        let mut header = vec!["Name", "Address", "Topology"];
+        if wide {
+            widths.push(Constraint::Length(12));
+            header.push("Admin user");
+        }
+        widths.extend([
+            Constraint::Length(5),
+            Constraint::Length(9),
+            Constraint::Length(11),
+        ]);
+        header.extend(["TLS", "Rotations", "Last test"]);
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(app.theme.title()))
+            .row_highlight_style(app.theme.selected());
         let sel = app.connections.selected.min(conns.len() - 1);
         let mut state = TableState::default().with_selected(Some(sel));
         frame.render_stateful_widget(table, inner, &mut state);
@@ -153,7 +174,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(bottom);
     frame.render_widget(block, bottom);
     let lines = match selected.map(|c| app.reports.get(&c.id)) {
-        Some(Some(Loadable::Ready(r))) => report_lines(r, app),
+        Some(Some(Loadable::Ready(r))) => report_lines(r, app, inner.width),
         Some(Some(Loadable::Loading)) => vec![Line::styled(
             format!("{} Testing every node…", super::spinner(app.now)),
             app.theme.tone(Tone::Busy),

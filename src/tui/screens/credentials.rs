@@ -61,6 +61,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     ]),
                 }
             };
+            let user_w = [Some(&creds.active), creds.previous.as_ref()]
+                .iter()
+                .flatten()
+                .map(|v| v.username.chars().count() as u16)
+                .max()
+                .unwrap_or(8)
+                .clamp(8, 40);
             let table = Table::new(
                 vec![
                     row("current", Some(&creds.active)),
@@ -69,9 +76,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 [
                     Constraint::Length(4),
                     Constraint::Length(9),
+                    Constraint::Length(user_w),
                     Constraint::Fill(1),
-                    Constraint::Fill(2),
-                    Constraint::Length(22),
+                    Constraint::Length(20),
                 ],
             )
             .header(

@@ -15,21 +15,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         super::detail::render(frame, area, app);
         return;
     }
+    let rows = app.dashboard.visible.len().max(1) as u16 + 3;
     if area.width >= 140 {
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(56), Constraint::Fill(1)]).areas(area);
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area);
+        let table_h = rows.clamp(5, (left.height * 3 / 5).max(5));
         let [table, log] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(left);
+            Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(left);
         render_table(frame, table, app);
         super::scheduler::render(frame, log, app);
         super::detail::render(frame, right, app);
     } else {
-        let rows = app.dashboard.visible.len() as u16 + 3;
         let table_h = rows.clamp(5, (area.height * 2 / 5).max(5));
         let [table, detail, log] = Layout::vertical([
             Constraint::Length(table_h),
             Constraint::Fill(1),
-            Constraint::Length(6),
+            Constraint::Length(5),
         ])
         .areas(area);
         render_table(frame, table, app);
@@ -81,32 +82,32 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(Line::styled(text, app.theme.muted())), inner);
         return;
     }
-    let wide = inner.width >= 120;
+    let wide = inner.width >= 90;
+    let widest = inner.width >= 120;
     let zone = app.zone.label(app.now);
-    let mut header = vec!["Name", "Environment / path", "Status"];
-    if wide {
-        header.extend(["Active user", "Last rotated"]);
+    let mut header = vec![
+        "Name".to_string(),
+        "Environment / path".into(),
+        "Status".into(),
+    ];
+    let mut widths = vec![
+        Constraint::Fill(3),
+        Constraint::Fill(3),
+        Constraint::Length(25),
+    ];
+    if widest {
+        header.push("Active user".into());
+        widths.push(Constraint::Fill(3));
     }
-    let next_header = format!("Next rotation ({zone})");
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(26),
-            Constraint::Fill(2),
-            Constraint::Length(16),
-            Constraint::Length(30),
-        ]
-    } else {
-        vec![
-            Constraint::Fill(3),
-            Constraint::Fill(3),
-            Constraint::Length(25),
-            Constraint::Length(14),
-        ]
-    };
+    if wide {
+        header.push(format!("Last ({zone})"));
+        widths.push(Constraint::Length(11));
+    }
+    header.push(format!("Next ({zone})"));
+    widths.push(Constraint::Length(11));
     let body_rows = inner.height.saturating_sub(1) as usize;
     let offset = (d.selected + 1).saturating_sub(body_rows.max(1));
+    let stamp = |t| app.zone.month_day(t);
     let rows: Vec<Row> = d
         .visible
         .iter()
@@ -124,30 +125,23 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App) {
                     &app.theme,
                 )),
             ];
-            if wide {
+            if widest {
                 cells.push(Cell::from(
                     r.active().map_or("—".to_string(), |s| s.username.clone()),
                 ));
+            }
+            if wide {
                 cells.push(Cell::from(
-                    r.last_rotated_at
-                        .map_or("never".to_string(), |t| app.zone.short(t)),
+                    r.last_rotated_at.map_or("never".to_string(), stamp),
                 ));
             }
-            let next = match r.next_rotation_at {
-                Some(t) if wide => format!(
-                    "{} ({})",
-                    app.zone.short(t),
-                    crate::tui::time::countdown(app.now, t)
-                ),
-                Some(t) => crate::tui::time::countdown(app.now, t),
-                None => "—".to_string(),
-            };
-            cells.push(Cell::from(next));
+            cells.push(Cell::from(
+                r.next_rotation_at.map_or("—".to_string(), stamp),
+            ));
             Row::new(cells)
         })
         .collect();
-    let mut header_cells: Vec<Cell> = header.into_iter().map(Cell::from).collect();
-    header_cells.push(Cell::from(if wide { next_header } else { "Next".into() }));
+    let header_cells: Vec<Cell> = header.into_iter().map(Cell::from).collect();
     let table = Table::new(rows, widths)
         .header(Row::new(header_cells).style(app.theme.title()))
         .row_highlight_style(app.theme.selected())

@@ -20,7 +20,15 @@ fn field(app: &App, label: &str, value: impl Into<String>) -> Line<'static> {
     ])
 }
 
-fn left(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+/// The facts; `compact` when the pane is split in two columns (shorter dates and wording).
+fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
+    let when = |t| {
+        if compact {
+            app.zone.month_day(t)
+        } else {
+            app.zone.datetime(t)
+        }
+    };
     let mut out = Vec::new();
     let (sym, words, tone) = badge::badge(r, app.now, app.is_running(r.id));
     out.push(Line::from(vec![
@@ -33,8 +41,58 @@ fn left(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     if let Some(d) = &r.description {
         out.push(Line::styled(d.clone(), app.theme.muted()));
     }
-    let conn = app.doc.connections.iter().find(|c| c.id == r.connection_id);
-    match conn {
+    let at = r.rotate_at_utc;
+    let (lh, lm) = app
+        .zone
+        .utc_to_local(u32::from(at.hours), u32::from(at.minutes), app.now);
+    let every = format!(
+        "{} day{}",
+        r.rotation_interval,
+        if r.rotation_interval == 1 { "" } else { "s" }
+    );
+    let auto = if r.is_auto_rotation_enabled {
+        "on"
+    } else {
+        "off"
+    };
+    let zone = app.zone.label(app.now);
+    out.push(field(
+        app,
+        "Schedule",
+        if compact {
+            format!("{every}, {lh:02}:{lm:02} {zone}, auto {auto}")
+        } else {
+            format!("every {every} at {lh:02}:{lm:02} {zone} · auto-rotation {auto}")
+        },
+    ));
+    out.push(field(
+        app,
+        "Next",
+        match r.next_rotation_at {
+            Some(t) => format!("{} ({})", when(t), crate::tui::time::countdown(app.now, t)),
+            None => "— (auto-rotation disabled)".into(),
+        },
+    ));
+    if let Some(retry) = &r.retry
+        && let Some(next) = retry.next_attempt_at
+    {
+        out.push(field(
+            app,
+            "Retry",
+            format!(
+                "{} failed attempt{}; next {}",
+                retry.attempts,
+                if retry.attempts == 1 { "" } else { "s" },
+                when(next)
+            ),
+        ));
+    }
+    out.push(field(
+        app,
+        "Last",
+        r.last_rotated_at.map_or("never rotated".to_string(), when),
+    ));
+    match app.doc.connections.iter().find(|c| c.id == r.connection_id) {
         Some(c) => {
             out.push(field(
                 app,
@@ -50,87 +108,45 @@ fn left(app: &App, r: &Rotation) -> Vec<Line<'static>> {
             match app.reports.get(&c.id) {
                 Some(Loadable::Ready(rep)) => {
                     for n in &rep.nodes {
-                        let text = match &n.error {
-                            Some(e) => format!("✗ {} {e}", n.address),
-                            None => format!(
-                                "✓ {} {} {} · persists: {}",
-                                n.address,
-                                n.role.as_deref().unwrap_or("?"),
-                                n.version.as_deref().unwrap_or(""),
-                                n.persistence.map_or("?".to_string(), |p| p.to_string())
+                        out.push(match &n.error {
+                            Some(e) => Line::styled(
+                                format!("{:<12}✗ {} {e}", "", n.address),
+                                app.theme.tone(Tone::Error),
                             ),
-                        };
-                        out.push(field(app, "  node", text));
+                            None => field(
+                                app,
+                                "",
+                                format!(
+                                    "✓ {} {} {} · {}",
+                                    n.address,
+                                    n.role.as_deref().unwrap_or("?"),
+                                    n.version.as_deref().unwrap_or(""),
+                                    n.persistence.map_or("?".to_string(), |p| p.to_string())
+                                ),
+                            ),
+                        });
                     }
                 }
                 Some(Loadable::Loading) => out.push(field(app, "Nodes", "testing…")),
                 Some(Loadable::Failed(e)) => out.push(Line::styled(
-                    format!("Nodes       ✗ {e}"),
+                    format!("{:<12}✗ {e}", "Nodes"),
                     app.theme.tone(Tone::Error),
                 )),
                 None => out.push(field(app, "Nodes", "not tested yet (t tests them)")),
             }
         }
         None => out.push(Line::styled(
-            "Connection  ✗ missing (removed?)",
+            format!("{:<12}✗ missing (removed?)", "Connection"),
             app.theme.tone(Tone::Error),
         )),
     }
-    let at = r.rotate_at_utc;
-    let (lh, lm) = app
-        .zone
-        .utc_to_local(u32::from(at.hours), u32::from(at.minutes), app.now);
-    out.push(field(
-        app,
-        "Schedule",
-        format!(
-            "every {} day{} at {lh:02}:{lm:02} {} · auto-rotation {}",
-            r.rotation_interval,
-            if r.rotation_interval == 1 { "" } else { "s" },
-            app.zone.label(app.now),
-            if r.is_auto_rotation_enabled {
-                "on"
-            } else {
-                "off"
-            }
-        ),
-    ));
-    out.push(field(
-        app,
-        "Next",
-        match r.next_rotation_at {
-            Some(t) => format!(
-                "{} ({})",
-                app.zone.datetime(t),
-                crate::tui::time::countdown(app.now, t)
-            ),
-            None => "— (auto-rotation disabled)".into(),
-        },
-    ));
-    if let Some(next) = r.retry.as_ref().and_then(|x| x.next_attempt_at) {
-        out.push(field(
-            app,
-            "Retry",
-            format!(
-                "attempt {} failed; next at {}",
-                r.retry.as_ref().map_or(0, |x| x.attempts),
-                app.zone.datetime(next)
-            ),
-        ));
-    }
-    out.push(field(
-        app,
-        "Last",
-        r.last_rotated_at
-            .map_or("never rotated".to_string(), |t| app.zone.datetime(t)),
-    ));
     out.push(field(app, "Scope", r.parameters.permission_scope.clone()));
     let p = &r.parameters.password_requirements;
     out.push(field(
         app,
         "Password",
         format!(
-            "{} chars · {} digit, {} lower, {} upper, {} symbol ({})",
+            "{} chars; ≥{} digit, ≥{} lower, ≥{} upper, ≥{} symbol of {}",
             p.length,
             p.required.digits,
             p.required.lowercase,
@@ -151,12 +167,31 @@ fn left(app: &App, r: &Rotation) -> Vec<Line<'static>> {
 }
 
 fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled("Credentials", app.theme.title())];
+    let mut out = Vec::new();
+    if let Some(p) = app.progress.get(&r.id) {
+        let head = if p.running() {
+            format!("{} Rotating", super::spinner(app.now))
+        } else {
+            "Last run".to_string()
+        };
+        out.push(Line::styled(
+            format!("{head}: {}", p.summary()),
+            app.theme.tone(Tone::Busy),
+        ));
+        match &p.finished {
+            Some(Ok(m)) => out.push(Line::styled(format!("✓ {m}"), app.theme.tone(Tone::Ok))),
+            Some(Err(m)) => out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error))),
+            None => {}
+        }
+    }
+    if let Some(m) = &r.last_rotation_message {
+        out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error)));
+    }
     let sessions = app.sessions.get(&r.id);
     for slot in [r.active_index, r.active_index.other()] {
         let active = slot == r.active_index;
-        let role = if active { "active" } else { "previous" };
         let mark = if active { "●" } else { "○" };
+        let role = if active { "active" } else { "previous" };
         match r.slot(slot) {
             Some(c) => {
                 out.push(Line::from(vec![
@@ -170,29 +205,29 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
                     Some(Loadable::Ready(counts)) => {
                         let s = counts[slot.index()];
                         let mut t = format!(
-                            "{} session{}, {} failed AUTH{}",
+                            "{} session{} · {} failed AUTH{}",
                             s.sessions,
                             if s.sessions == 1 { "" } else { "s" },
                             s.failed_auths,
                             if s.failed_auths == 1 { "" } else { "s" }
                         );
                         if s.unreachable > 0 {
-                            t.push_str(&format!(" ({} node(s) unreachable)", s.unreachable));
+                            t.push_str(&format!(" · {} node(s) unreachable", s.unreachable));
                         }
                         t
                     }
                     Some(Loadable::Loading) => "sessions …".into(),
-                    Some(Loadable::Failed(_)) => "sessions unknown".into(),
+                    Some(Loadable::Failed(_)) => "sessions ?".into(),
                     None => String::new(),
                 };
                 out.push(Line::styled(
-                    format!("    created {} · {live}", app.zone.datetime(c.created_at)),
+                    format!("  {live} · created {}", app.zone.short(c.created_at)),
                     app.theme.muted(),
                 ));
             }
             None => out.push(Line::styled(
                 format!(
-                    "{mark} slot {} {}  (empty until the first rotation)",
+                    "{mark} slot {} {}  empty until the first rotation",
                     slot.index(),
                     r.username_for(slot)
                 ),
@@ -202,31 +237,9 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     }
     if let Some(Loadable::Failed(e)) = sessions {
         out.push(Line::styled(
-            format!("Sessions: ✗ {e}"),
+            format!("sessions: {e}"),
             app.theme.tone(Tone::Error),
         ));
-    }
-    if let Some(p) = app.progress.get(&r.id) {
-        out.push(Line::default());
-        let head = if p.running() {
-            format!("{} Rotating", super::spinner(app.now))
-        } else {
-            "Last run here".to_string()
-        };
-        out.push(Line::styled(
-            format!("{head}: {}", p.summary()),
-            app.theme.tone(Tone::Busy),
-        ));
-        match &p.finished {
-            Some(Ok(m)) => out.push(Line::styled(format!("✓ {m}"), app.theme.tone(Tone::Ok))),
-            Some(Err(m)) => out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error))),
-            None => {}
-        }
-    }
-    if let Some(m) = &r.last_rotation_message {
-        out.push(Line::default());
-        out.push(Line::styled("Last message", app.theme.title()));
-        out.push(Line::styled(m.clone(), app.theme.tone(Tone::Error)));
     }
     out
 }
@@ -251,10 +264,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = super::dashboard::pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (l, rt) = (left(app, r), right(app, r));
+    let (l, rt) = (left(app, r, false), right(app, r));
     let scroll = (app.dashboard.detail_scroll, 0);
+    // One column when it all fits or the pane is narrow; else two, the facts compact and cut
+    // at the column's edge, the credentials column wrapped.
     let fits = inner.height as usize > l.len() + rt.len();
-    if fits || inner.width < 76 || (!app.dashboard.zoom && inner.width < 90 && inner.height > 20) {
+    if fits || inner.width < 76 {
         let mut all = l;
         all.push(Line::default());
         all.extend(rt);
@@ -267,14 +282,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         let [a, b] =
             Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
+        let l = left(app, r, true);
         let a = Rect {
             width: a.width.saturating_sub(1),
             ..a
         };
-        frame.render_widget(
-            Paragraph::new(l).wrap(Wrap { trim: false }).scroll(scroll),
-            a,
-        );
+        frame.render_widget(Paragraph::new(l).scroll(scroll), a);
         frame.render_widget(
             Paragraph::new(rt).wrap(Wrap { trim: false }).scroll(scroll),
             b,

@@ -9,11 +9,16 @@ use strum::VariantArray;
 use crate::tui::app::App;
 use crate::tui::keymap::{self, Binding, Context};
 
+const KEYS_W: usize = 16;
+
 fn section(app: &App, title: &str, bindings: &[Binding], out: &mut Vec<Line<'static>>) {
     out.push(Line::styled(title.to_string(), app.theme.header()));
     for b in bindings {
         out.push(Line::from(vec![
-            Span::styled(format!("  {:<22}", keymap::keys_label(b)), app.theme.key()),
+            Span::styled(
+                format!("  {:<KEYS_W$}", keymap::keys_label(b)),
+                app.theme.key(),
+            ),
             Span::raw(b.help),
         ]));
     }

@@ -26,13 +26,17 @@ pub const MIN_HEIGHT: u16 = 24;
 pub fn render(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        frame.render_widget(
-            Paragraph::new(format!(
-                "Terminal too small: {}×{}, need {MIN_WIDTH}×{MIN_HEIGHT}",
-                area.width, area.height
-            )),
-            area,
-        );
+        let (w, h) = (area.width, area.height);
+        let notice = [
+            format!("Terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}"),
+            format!("Too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}"),
+            format!("Too small, {MIN_WIDTH}×{MIN_HEIGHT} min"),
+            format!("{MIN_WIDTH}×{MIN_HEIGHT} min"),
+        ]
+        .into_iter()
+        .find(|s| s.chars().count() <= w as usize)
+        .unwrap_or_default();
+        frame.render_widget(Paragraph::new(notice), area);
         return;
     }
     let [header, body, status, footer] = Layout::vertical([

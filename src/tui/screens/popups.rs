@@ -145,18 +145,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 let mut tone = Tone::Busy;
                 match app.progress.get(rotation_id) {
                     Some(p) => {
-                        for step in &p.steps {
+                        let last = p.steps.len().saturating_sub(1);
+                        for (i, step) in p.steps.iter().enumerate() {
                             let failed = step.nodes.iter().any(|(_, ok)| !ok);
+                            let current = i == last && p.running();
                             let ok = step.nodes.iter().filter(|(_, ok)| *ok).count();
                             let nodes = if step.nodes.is_empty() {
                                 String::new()
                             } else {
                                 format!(" {ok}/{} nodes", step.nodes.len())
                             };
-                            let mark = if failed { "✗" } else { "✓" };
+                            let mark = if failed {
+                                "✗"
+                            } else if current {
+                                super::spinner(app.now)
+                            } else {
+                                "✓"
+                            };
                             lines.push(Line::raw(format!("{mark} {}{nodes}", step.step)));
-                            for (node, ok) in step.nodes.iter().filter(|(_, ok)| !ok) {
-                                let _ = ok;
+                            for (node, _) in step.nodes.iter().filter(|(_, ok)| !ok) {
                                 lines.push(Line::styled(
                                     format!("    ✗ {node}"),
                                     app.theme.tone(Tone::Error),
@@ -203,7 +210,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             } => {
                 let (mut lines, tone) = match app.reports.get(connection_id) {
                     Some(Loadable::Ready(r)) => (
-                        super::connections::report_lines(r, app),
+                        super::connections::report_lines(r, app, area.width.min(100) - 6),
                         if r.ok() { Tone::Ok } else { Tone::Error },
                     ),
                     Some(Loadable::Failed(e)) => (

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::RotationStatus;
-use crate::tui::app::App;
+use crate::tui::app::{App, Screen};
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme::Tone;
 
@@ -18,12 +18,15 @@ pub fn render(frame: &mut Frame, status: Rect, footer: Rect, app: &App) {
                 Tone::Ok => "✓ ",
                 Tone::Error => "✗ ",
                 Tone::Warn => "⚠ ",
-                Tone::Busy => "… ",
+                Tone::Busy => "↻ ",
                 _ => "",
             };
             Line::styled(format!(" {sym}{}", s.text), app.theme.tone(s.tone))
         }
-        None => Line::styled(format!(" {}", summary(app)), app.theme.muted()),
+        None if matches!(app.screen, Screen::Dashboard | Screen::Connections) => {
+            Line::styled(format!(" {}", summary(app)), app.theme.muted())
+        }
+        None => Line::default(),
     };
     frame.render_widget(Paragraph::new(line), status);
     frame.render_widget(
@@ -62,7 +65,7 @@ fn summary(app: &App) -> String {
         parts.push(format!("{rotating} rotating"));
     }
     if paused > 0 {
-        parts.push(format!("{paused} with auto-rotation disabled"));
+        parts.push(format!("{paused} paused"));
     }
     parts.join(" · ")
 }

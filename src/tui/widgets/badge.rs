@@ -25,15 +25,17 @@ pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, 
     let Some(next) = r.next_rotation_at else {
         return ("·", "Not scheduled".into(), Tone::Muted);
     };
-    let days = time::days_until(now, next);
-    let tone = if days < SOON_DAYS {
+    let secs = (next - now).num_seconds();
+    let tone = if secs < SOON_DAYS * 86_400 {
         Tone::Warn
     } else {
         Tone::Ok
     };
+    // Whole days, counting a started day: 2 days 18 h reads "in 3 days".
+    let days = time::days_until(now, next);
     let words = match days {
-        _ if next <= now => "Rotation due".to_string(),
-        0 => format!("Rotates {}", time::countdown(now, next)),
+        _ if secs <= 0 => "Rotation due".to_string(),
+        _ if secs < 86_400 => format!("Rotates {}", time::countdown(now, next)),
         1 => "Rotates in 1 day".to_string(),
         d => format!("Rotates in {d} days"),
     };

@@ -193,21 +193,23 @@ impl<F: FieldId> Form<F> {
     }
 
     /// Draws the fields (label, value, note, error) and the buttons; `active` says whether the
-    /// form has the keyboard (the focused field is highlighted only then).
+    /// form has the keyboard (the focused field is highlighted only then). A note or error that
+    /// does not fit beside its value goes on the lines below, wrapped.
     pub fn render(&self, area: Rect, buf: &mut Buffer, active: bool, theme: &Theme) {
+        let width = area.width as usize;
         let label_w = self
             .fields
             .iter()
             .filter(|(_, i)| !matches!(i, Input::Button(_)))
             .map(|(f, _)| Span::raw(f.label()).width())
             .max()
-            .unwrap_or(0)
-            + 2;
-        // Half of what is left, so notes and errors fit beside the value.
-        let value_w = ((area.width as usize).saturating_sub(label_w + 2) / 2).clamp(8, 40);
+            .unwrap_or(0);
+        // Label, then "› " or "  ", then the value.
+        let indent = label_w + 3;
+        let value_w = (width.saturating_sub(indent) / 2).clamp(8, 40);
         let mut lines: Vec<Line> = Vec::new();
         let mut focus_line = 0;
-        let mut buttons: Vec<Span> = vec![Span::raw(" ".repeat(label_w + 1))];
+        let mut buttons: Vec<Span> = vec![Span::raw(" ".repeat(indent))];
         for (i, (f, input)) in self.fields.iter().enumerate() {
             let focused = active && i == self.focus;
             if let Input::Button(label) = input {
@@ -223,13 +225,9 @@ impl<F: FieldId> Form<F> {
             if focused {
                 focus_line = lines.len();
             }
-            let marker = if focused { "›" } else { " " };
             let mut spans = vec![
-                Span::styled(marker, theme.focus()),
-                Span::styled(
-                    format!("{:>w$} ", f.label(), w = label_w - 1),
-                    theme.title(),
-                ),
+                Span::styled(format!("{:>label_w$} ", f.label()), theme.title()),
+                Span::styled(if focused { "› " } else { "  " }, theme.focus()),
             ];
             spans.extend(match input {
                 Input::Text(t) => t.spans(focused, value_w, theme),
@@ -241,23 +239,32 @@ impl<F: FieldId> Form<F> {
                 ],
                 Input::Button(_) => Vec::new(),
             });
-            if let Some(note) = self.note(*f) {
-                spans.push(Span::styled(format!("  {note}"), theme.muted()));
+            let mut extra: Vec<(String, ratatui::style::Style)> = Vec::new();
+            if let Some(note) = self.note(*f).filter(|n| !n.is_empty()) {
+                extra.push((note.to_string(), theme.muted()));
             }
-            let used: usize = spans.iter().map(Span::width).sum();
-            match self.error(*f) {
-                Some(err) if used + 4 + Span::raw(err).width() <= area.width as usize => {
-                    spans.push(Span::styled(format!("  ✗ {err}"), theme.tone(Tone::Error)));
-                    lines.push(Line::from(spans));
+            if let Some(err) = self.error(*f) {
+                extra.push((format!("✗ {err}"), theme.tone(Tone::Error)));
+            }
+            let mut used: usize = spans.iter().map(Span::width).sum();
+            let mut below = Vec::new();
+            for (text, style) in extra {
+                let w = Span::raw(text.as_str()).width();
+                if below.is_empty() && used + 2 + w <= width {
+                    spans.push(Span::styled(format!("  {text}"), style));
+                    used += 2 + w;
+                } else {
+                    below.push((text, style));
                 }
-                Some(err) => {
-                    lines.push(Line::from(spans));
+            }
+            lines.push(Line::from(spans));
+            for (text, style) in below {
+                for part in super::wrap(&text, width.saturating_sub(indent)) {
                     lines.push(Line::from(vec![
-                        Span::raw(" ".repeat(label_w + 1)),
-                        Span::styled(format!("✗ {err}"), theme.tone(Tone::Error)),
+                        Span::raw(" ".repeat(indent)),
+                        Span::styled(part, style),
                     ]));
                 }
-                None => lines.push(Line::from(spans)),
             }
         }
         if buttons.len() > 1 {

@@ -4,8 +4,6 @@
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::{Wizard, num};
 use crate::model::Rotation;
@@ -132,16 +130,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             "rotate manually only (r on the dashboard)"
         },
     );
-    let [intro, body] = crate::tui::screens::split_top(area, 2);
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(
-                "How often the credentials rotate, and when in the day.",
-                app.theme.muted(),
-            ),
-            Line::default(),
-        ]),
-        intro,
+    let body = super::intro(
+        frame,
+        area,
+        app,
+        "How often the credentials rotate, and at what local time of day once the interval \
+         has elapsed. The time is stored in UTC.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 use uuid::Uuid;
 
@@ -89,28 +89,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         connection_form::render(frame, area, app, form);
         return;
     }
-    let [intro, body] = crate::tui::screens::split_top(area, 2);
-    let intro_text = if step.locked {
-        "The connection of an existing rotation cannot change."
-    } else {
-        "The Redis connection that rotates this rotation's users. Pick one, or add one."
-    };
-    frame.render_widget(
-        Paragraph::new(vec![Line::styled(intro_text, app.theme.muted())]),
-        intro,
+    let body = super::intro(
+        frame,
+        area,
+        app,
+        if step.locked {
+            "The connection of an existing rotation cannot change."
+        } else {
+            "The Redis connection that will create and re-key this rotation's two users: \
+             pick one, or add and test a new one."
+        },
     );
     let [list_area, info_area] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(body);
     let mut items: Vec<ListItem> = app
         .doc
         .connections
         .iter()
-        .map(|c| {
-            ListItem::new(Line::from(vec![
-                Span::styled(format!("{:<18}", c.name), app.theme.title()),
-                Span::raw(format!(" {}", c.address())),
-            ]))
-        })
+        .map(|c| ListItem::new(Line::styled(c.name.clone(), app.theme.title())))
         .collect();
     if !step.locked {
         items.push(ListItem::new(Line::styled(
@@ -162,7 +158,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             ));
             lines.push(Line::default());
             match app.reports.get(&c.id) {
-                Some(Loadable::Ready(report)) => lines.extend(report_lines(report, app)),
+                Some(Loadable::Ready(report)) => {
+                    lines.extend(report_lines(report, app, info_area.width.saturating_sub(2)))
+                }
                 Some(Loadable::Loading) => {
                     lines.push(Line::styled("Testing…", app.theme.tone(Tone::Busy)))
                 }

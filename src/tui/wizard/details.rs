@@ -3,8 +3,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::Wizard;
 use crate::model::Rotation;
@@ -85,19 +83,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.details;
     let mut form = step.form.clone();
     let name = form.text(Field::Name);
-    if !name.is_empty() {
+    if !name.is_empty() && form.error(Field::Name).is_none() {
         form.set_note(Field::Name, format!("users {name}-0 and {name}-1"));
     }
-    let [intro, body] = crate::tui::screens::split_top(area, 2);
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(
-                "Give the rotation a slug-friendly name: lowercase letters, digits, single hyphens.",
-                app.theme.muted(),
-            ),
-            Line::default(),
-        ]),
-        intro,
+    let body = super::intro(
+        frame,
+        area,
+        app,
+        "Give the rotation a slug-friendly name (lowercase letters, digits, single hyphens); \
+         it also names the two Redis users.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

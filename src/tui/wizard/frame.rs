@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         } else {
             app.theme.muted()
         };
-        let mark = if *s < w.step { "✓" } else { "" };
+        let mark = if *s < w.step { " ✓" } else { "" };
         spans.push(Span::styled(format!("{label}{mark}"), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), steps_area);
@@ -59,25 +59,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
 
     let bottom_line = match &w.blocked {
         Some(why) => Line::styled(format!("✗ {why}"), app.theme.tone(Tone::Error)),
-        None => {
-            let next = match (w.step, w.editing()) {
-                (Step::Review, Some(_)) => "Enter save changes",
-                (Step::Review, None) => "Enter create rotation",
-                _ => "Enter next ›",
-            };
-            let back = if w.step == Step::Connection {
-                "Esc cancel"
-            } else {
-                "Esc ‹ back"
-            };
-            Line::from(vec![
-                Span::styled(format!("step {} of 6", w.step.number()), app.theme.muted()),
-                Span::raw("   "),
-                Span::styled(next, app.theme.key()),
-                Span::raw("   "),
-                Span::styled(back, app.theme.muted()),
-            ])
-        }
+        None => Line::styled(
+            format!("step {} of 6 · {}", w.step.number(), w.step.title()),
+            app.theme.muted(),
+        ),
     };
     frame.render_widget(Paragraph::new(bottom_line), bottom);
 }

@@ -4,8 +4,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::Wizard;
 use crate::model::Rotation;
@@ -119,18 +117,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     if matches!(form.input(Field::Environment), Some(Input::Text(_))) {
         form.set_note(Field::Environment, "dev, staging, prod or any slug");
     }
-    form.set_note(Field::Username, "secret holding the active username");
-    form.set_note(Field::Password, "secret holding the active password");
-    let [intro, body] = crate::tui::screens::split_top(area, 2);
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(
-                "The secrets the active credential is mapped to; applications read these.",
-                app.theme.muted(),
-            ),
-            Line::default(),
-        ]),
-        intro,
+    form.set_note(Field::Username, "secret name for the username");
+    form.set_note(Field::Password, "secret name for the password");
+    let body = super::intro(
+        frame,
+        area,
+        app,
+        "Where the active credential is published: applications read these two secrets.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

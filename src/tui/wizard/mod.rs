@@ -366,6 +366,26 @@ fn place<F: FieldId>(
     other
 }
 
+/// A step's explanation above its form: muted, wrapped, in the top two rows of `area`; returns
+/// the rest.
+pub(crate) fn intro(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    app: &super::app::App,
+    text: &str,
+) -> ratatui::layout::Rect {
+    let [top, rest] = super::screens::split_top(area, 3);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(ratatui::text::Line::styled(
+            text.to_string(),
+            app.theme.muted(),
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        top,
+    );
+    rest
+}
+
 /// Step-level messages (errors that name no field of the form), under the form.
 pub(crate) fn render_other(
     frame: &mut ratatui::Frame,

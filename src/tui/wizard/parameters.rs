@@ -3,8 +3,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::{Wizard, num};
 use crate::model::Rotation;
@@ -165,19 +163,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     if form.text(Field::AllowedSymbols) == DEFAULT_SYMBOLS {
         form.set_note(Field::AllowedSymbols, "(default)");
     }
-    let [intro, body] = crate::tui::screens::split_top(area, 2);
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(
-                "Permissions of the two Redis users, and how their passwords are generated.",
-                app.theme.muted(),
-            ),
-            Line::styled(
-                "Empty scope means ~* +@all. Only permission rules: no on/off, passwords or reset.",
-                app.theme.muted(),
-            ),
-        ]),
-        intro,
+    let body = super::intro(
+        frame,
+        area,
+        app,
+        "The permissions of the two Redis users (empty means ~* +@all; permission rules only: \
+         no on/off, passwords or reset) and how their passwords are generated.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

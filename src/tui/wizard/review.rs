@@ -43,11 +43,32 @@ fn n(v: &Option<serde_json::Number>) -> String {
     v.as_ref().map_or("?".to_string(), |n| n.to_string())
 }
 
-fn row<'a>(label: &str, value: String, app: &App) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{label:>16}  "), app.theme.title()),
-        Span::raw(value),
-    ])
+const LABEL: usize = 16;
+
+/// A labelled value, wrapped under itself (not under the label).
+fn row<'a>(label: &str, value: String, app: &App, width: u16) -> Vec<Line<'a>> {
+    styled_row(label, value, app.theme.tone(Tone::Normal), app, width)
+}
+
+fn styled_row<'a>(
+    label: &str,
+    value: String,
+    style: ratatui::style::Style,
+    app: &App,
+    width: u16,
+) -> Vec<Line<'a>> {
+    let room = (width as usize).saturating_sub(LABEL + 2);
+    crate::tui::widgets::wrap(&value, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let label = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{label:>LABEL$}  "), app.theme.title()),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
@@ -67,12 +88,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         ),
         Line::default(),
     ];
-    lines.push(row(
+    lines.extend(row(
         "Connection",
         conn.map_or("(none)".to_string(), |c| {
             format!("{} ({}, {})", c.name, c.address(), c.topology)
         }),
         app,
+        area.width,
     ));
     let at = req.rotate_at_utc.clone().unwrap_or_default();
     let local = match w.configuration.rotate_at_utc(app.zone, app.now) {
@@ -87,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         }
         None => String::new(),
     };
-    lines.push(row(
+    lines.extend(row(
         "Configuration",
         format!(
             "every {} days at {local}{:0>2}:{:0>2} UTC · auto-rotation {}",
@@ -101,22 +123,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             }
         ),
         app,
+        area.width,
     ));
     let params = req.parameters.clone().unwrap_or_default();
     let pr = params.password_requirements.unwrap_or_default();
     let rq = pr.required.unwrap_or_default();
-    lines.push(row(
+    lines.extend(row(
         "Permission scope",
         params
             .permission_scope
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| format!("{DEFAULT_SCOPE} (default)")),
         app,
+        area.width,
     ));
-    lines.push(row(
+    lines.extend(row(
         "Password",
         format!(
-            "{} chars, at least {} digit, {} lowercase, {} uppercase, {} symbol from {}",
+            "{} characters; at least {} digits, {} lowercase, {} uppercase, {} symbols; symbols from {}",
             n(&pr.length),
             n(&rq.digits),
             n(&rq.lowercase),
@@ -125,9 +149,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             pr.allowed_symbols.unwrap_or_default()
         ),
         app,
+        area.width,
     ));
     let map = req.secrets_mapping.clone().unwrap_or_default();
-    lines.push(row(
+    lines.extend(row(
         "Secrets Mapping",
         format!(
             "{} {} → {} (username), {} (password)",
@@ -137,33 +162,40 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             map.password.unwrap_or_default()
         ),
         app,
+        area.width,
     ));
     let name = req.name.clone().unwrap_or_default();
-    lines.push(row(
+    lines.extend(row(
         "Name",
         match &req.description {
             Some(d) => format!("{name} — {d}"),
             None => name.clone(),
         },
         app,
+        area.width,
     ));
-    lines.push(row(
+    lines.extend(row(
         "Redis users",
         format!("{name}-0 and {name}-1 (dual-phase: the previous one stays valid)"),
         app,
+        area.width,
     ));
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>16}  ", "ACL rule sent"), app.theme.title()),
-        Span::styled(acl_rule(w, &req), app.theme.key()),
-    ]));
+    lines.extend(styled_row(
+        "ACL rule sent",
+        acl_rule(w, &req),
+        app.theme.key(),
+        app,
+        area.width,
+    ));
     if let Some(r) = w.editing()
         && params_scope_changed(r, &req)
     {
-        lines.push(row(
+        lines.extend(row(
             "",
             "the new scope is applied to both users right away".into(),
             app,
+            area.width,
         ));
     }
     let warnings: Vec<String> = match (&w.check.spec, &w.check.scope) {
