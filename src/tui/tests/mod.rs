@@ -1,1 +1,6 @@
-//! tests
+//! Console tests without a terminal: `App::update` driven by synthetic keys, and every screen,
+//! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 and 160×48.
+
+mod fixture;
+mod snapshots;
+mod updates;
