@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use uuid::Uuid;
 
 use super::action::Action;
-use super::keymap::{self, Context};
+use super::keymap::Context;
 use super::popup::Popup;
 use super::progress::RotationProgress;
 use super::rules::Rules;
@@ -320,122 +319,5 @@ impl App {
             Screen::Credentials => self.credentials_action(action),
             Screen::Wizard => self.wizard_action(action),
         }
-    }
-
-    fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
-        if key.kind != KeyEventKind::Press {
-            return None;
-        }
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return Some(Action::ForceQuit);
-        }
-        if self.edit_key(&key) {
-            return None;
-        }
-        keymap::lookup(self.context(), &key)
-    }
-
-    /// Gives the key to the focused field, if it takes it. True when consumed.
-    fn edit_key(&mut self, key: &KeyEvent) -> bool {
-        use super::widgets::Handled;
-        match self.context() {
-            Context::Filter => match self.dashboard.filter.handle(key) {
-                Handled::Changed => {
-                    self.refresh_visible();
-                    true
-                }
-                Handled::Moved => true,
-                Handled::Ignored => false,
-            },
-            Context::Delete => match self.popups.last_mut() {
-                Some(Popup::Delete(d)) if d.focus == super::popup::DeleteFocus::Name => {
-                    d.nudge = false;
-                    d.typed.handle(key) != Handled::Ignored
-                }
-                _ => false,
-            },
-            Context::ConnectionForm => self.form_key(key),
-            Context::Wizard => self.wizard_key(key),
-            _ => false,
-        }
-    }
-
-    fn on_paste(&mut self, text: &str) {
-        match self.context() {
-            Context::Filter => {
-                self.dashboard.filter.insert_str(text);
-                self.refresh_visible();
-            }
-            Context::Delete => {
-                if let Some(Popup::Delete(d)) = self.popups.last_mut() {
-                    d.typed.insert_str(text);
-                }
-            }
-            Context::ConnectionForm | Context::Wizard => self.wizard_or_form_paste(text),
-            _ => {}
-        }
-    }
-
-    /// `q`: asks first when a wizard has unsaved input or a rotation is running.
-    fn ask_quit(&mut self) -> Option<Action> {
-        let unsaved = self.screen == Screen::Wizard
-            && self
-                .wizard
-                .as_ref()
-                .is_some_and(|w| w.is_dirty(&self.doc, self.zone, self.now));
-        if unsaved {
-            self.confirm(
-                "Quit?",
-                vec!["The rotation being edited has unsaved input; it will be lost.".into()],
-                Action::QuitNow,
-                "quit",
-            );
-            return None;
-        }
-        if self.any_running() {
-            return self.force_quit();
-        }
-        Some(Action::QuitNow)
-    }
-
-    /// Ctrl-C: exits, asking only while a rotation runs (a second Ctrl-C exits anyway).
-    fn force_quit(&mut self) -> Option<Action> {
-        let asking = matches!(
-            self.popups.last(),
-            Some(Popup::Confirm(c)) if matches!(*c.yes, Action::QuitNow)
-        );
-        if self.any_running() && !asking {
-            self.confirm(
-                "A rotation is running",
-                vec![
-                    "Quitting stops it midway; its journal lets the next start finish it.".into(),
-                    "Quit anyway?".into(),
-                ],
-                Action::QuitNow,
-                "quit",
-            );
-            return None;
-        }
-        Some(Action::QuitNow)
-    }
-
-    pub fn confirm(
-        &mut self,
-        title: &str,
-        lines: Vec<String>,
-        yes: Action,
-        yes_label: &'static str,
-    ) {
-        self.popups.push(Popup::Confirm(super::popup::Confirm {
-            title: title.to_string(),
-            lines,
-            yes: Box::new(yes),
-            yes_label,
-        }));
-    }
-
-    pub fn close_wizard(&mut self) {
-        self.wizard = None;
-        self.screen = Screen::Dashboard;
     }
 }

@@ -3,6 +3,8 @@
 mod connections;
 mod credentials;
 mod dashboard;
+mod keys;
 mod popups;
+mod quit;
 mod results;
 mod wizard;

@@ -130,7 +130,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             "rotate manually only (r on the dashboard)"
         },
     );
-    let body = super::intro(
+    let body = super::frame::intro(
         frame,
         area,
         app,
@@ -139,5 +139,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16);
     form.render(fields, frame.buffer_mut(), true, &app.theme);
-    super::render_other(frame, rest, &step.other, app);
+    super::frame::render_other(frame, rest, &step.other, app);
 }

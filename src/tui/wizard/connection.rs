@@ -89,7 +89,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         connection_form::render(frame, area, app, form);
         return;
     }
-    let body = super::intro(
+    let body = super::frame::intro(
         frame,
         area,
         app,

@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     if !name.is_empty() && form.error(Field::Name).is_none() {
         form.set_note(Field::Name, format!("users {name}-0 and {name}-1"));
     }
-    let body = super::intro(
+    let body = super::frame::intro(
         frame,
         area,
         app,
@@ -95,5 +95,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);
-    super::render_other(frame, rest, &step.other, app);
+    super::frame::render_other(frame, rest, &step.other, app);
 }

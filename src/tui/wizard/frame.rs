@@ -66,3 +66,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     };
     frame.render_widget(Paragraph::new(bottom_line), bottom);
 }
+
+/// A step's explanation above its form: muted, wrapped, in the top two rows of `area`; returns
+/// the rest.
+pub(crate) fn intro(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    app: &crate::tui::app::App,
+    text: &str,
+) -> ratatui::layout::Rect {
+    let [top, rest] = crate::tui::screens::split_top(area, 3);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(ratatui::text::Line::styled(
+            text.to_string(),
+            app.theme.muted(),
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        top,
+    );
+    rest
+}
+
+/// Step-level messages (errors that name no field of the form), under the form.
+pub(crate) fn render_other(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    other: &[String],
+    app: &crate::tui::app::App,
+) {
+    let lines: Vec<ratatui::text::Line> = other
+        .iter()
+        .map(|e| {
+            ratatui::text::Line::styled(
+                format!("✗ {e}"),
+                app.theme.tone(crate::tui::theme::Tone::Error),
+            )
+        })
+        .collect();
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
+}

@@ -119,7 +119,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     }
     form.set_note(Field::Username, "secret name for the username");
     form.set_note(Field::Password, "secret name for the password");
-    let body = super::intro(
+    let body = super::frame::intro(
         frame,
         area,
         app,
@@ -127,5 +127,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);
-    super::render_other(frame, rest, &step.other, app);
+    super::frame::render_other(frame, rest, &step.other, app);
 }

@@ -9,6 +9,7 @@ pub mod frame;
 pub mod mapping;
 pub mod parameters;
 pub mod review;
+mod step;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -28,61 +29,7 @@ pub use connection::ConnectionStep;
 pub use details::DetailsStep;
 pub use mapping::MappingStep;
 pub use parameters::ParametersStep;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray)]
-pub enum Step {
-    Connection,
-    Configuration,
-    Parameters,
-    Mapping,
-    Details,
-    Review,
-}
-
-impl Step {
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Connection => "Connection",
-            Step::Configuration => "Configuration",
-            Step::Parameters => "Parameters",
-            Step::Mapping => "Secrets Mapping",
-            Step::Details => "Details",
-            Step::Review => "Review",
-        }
-    }
-
-    pub fn number(self) -> usize {
-        self as usize + 1
-    }
-
-    pub fn next(self) -> Step {
-        use strum::VariantArray;
-        Step::VARIANTS[(self as usize + 1).min(Step::VARIANTS.len() - 1)]
-    }
-
-    pub fn prev(self) -> Option<Step> {
-        use strum::VariantArray;
-        (self as usize).checked_sub(1).map(|i| Step::VARIANTS[i])
-    }
-
-    /// The step whose fields a request path (`rotateAtUtc.hours`) belongs to.
-    pub fn of_path(path: &str) -> Step {
-        let is = |p: &str| path == p || path.starts_with(&format!("{p}."));
-        if is("connectionId") {
-            Step::Connection
-        } else if is("rotationInterval") || is("rotateAtUtc") || is("isAutoRotationEnabled") {
-            Step::Configuration
-        } else if is("parameters") {
-            Step::Parameters
-        } else if is("environment") || is("secretPath") || is("secretsMapping") {
-            Step::Mapping
-        } else if is("name") || is("description") {
-            Step::Details
-        } else {
-            Step::Review
-        }
-    }
-}
+pub use step::Step;
 
 #[derive(Clone, Debug)]
 pub enum Mode {
@@ -364,45 +311,6 @@ fn place<F: FieldId>(
     }
     form.set_errors(placed);
     other
-}
-
-/// A step's explanation above its form: muted, wrapped, in the top two rows of `area`; returns
-/// the rest.
-pub(crate) fn intro(
-    frame: &mut ratatui::Frame,
-    area: ratatui::layout::Rect,
-    app: &super::app::App,
-    text: &str,
-) -> ratatui::layout::Rect {
-    let [top, rest] = super::screens::split_top(area, 3);
-    frame.render_widget(
-        ratatui::widgets::Paragraph::new(ratatui::text::Line::styled(
-            text.to_string(),
-            app.theme.muted(),
-        ))
-        .wrap(ratatui::widgets::Wrap { trim: true }),
-        top,
-    );
-    rest
-}
-
-/// Step-level messages (errors that name no field of the form), under the form.
-pub(crate) fn render_other(
-    frame: &mut ratatui::Frame,
-    area: ratatui::layout::Rect,
-    other: &[String],
-    app: &super::app::App,
-) {
-    let lines: Vec<ratatui::text::Line> = other
-        .iter()
-        .map(|e| {
-            ratatui::text::Line::styled(format!("✗ {e}"), app.theme.tone(super::theme::Tone::Error))
-        })
-        .collect();
-    frame.render_widget(
-        ratatui::widgets::Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-        area,
-    );
 }
 
 /// A request number.

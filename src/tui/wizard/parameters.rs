@@ -163,7 +163,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     if form.text(Field::AllowedSymbols) == DEFAULT_SYMBOLS {
         form.set_note(Field::AllowedSymbols, "(default)");
     }
-    let body = super::intro(
+    let body = super::frame::intro(
         frame,
         area,
         app,
@@ -172,5 +172,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);
-    super::render_other(frame, rest, &step.other, app);
+    super::frame::render_other(frame, rest, &step.other, app);
 }
