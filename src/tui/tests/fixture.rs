@@ -1,5 +1,5 @@
 //! A fixture database (two connections, five rotations in every state, events), a fixed clock
-//! in UTC, and stand-in validation rules (the model's are tested in `model`).
+//! in UTC, key helpers, and drawing into a `TestBackend`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,19 +11,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
 use crate::engine::{ConnectionReport, Credentials, SessionCounts, SlotView};
-use crate::model::request::{ConnectionRequest, RotationRequest};
-use crate::model::rotation::{DEFAULT_SCOPE, ROTATION_TYPE, RetryState};
-use crate::model::scope::{Scope, ScopeError};
-use crate::model::validation::{ConnectionSpec, Context, RotationSpec, ValidationErrors};
+use crate::model::rotation::{ROTATION_TYPE, RetryState};
 use crate::model::{
-    Connection, Event, EventKind, FieldError, Outcome, Parameters, Password, RotateAt, Rotation,
+    Connection, Event, EventKind, Outcome, Parameters, Password, RotateAt, Rotation,
     RotationStatus, Sealed, SecretsMapping, Slot, SlotCredential, TlsSettings, TopologyKind,
 };
 use crate::redis::{NodeReport, Persistence};
 use crate::store::Document;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::rules::Rules;
 use crate::tui::theme::Theme;
 use crate::tui::time::Zone;
 
@@ -236,171 +232,11 @@ pub fn document() -> Document {
     }
 }
 
-// Stand-in rules: a few checks of the model's kind, enough to exercise blocking and messages.
-
-fn stub_scope(s: &str) -> Result<Scope, ScopeError> {
-    let tokens: Vec<String> = if s.trim().is_empty() {
-        DEFAULT_SCOPE.split(' ').map(String::from).collect()
-    } else {
-        s.split_whitespace().map(String::from).collect()
-    };
-    for t in &tokens {
-        if ["on", "off", "nopass", "reset"].contains(&t.as_str()) || t.starts_with('>') {
-            return Err(ScopeError {
-                token: t.clone(),
-                reason: "only permission rules are allowed here".into(),
-            });
-        }
-    }
-    let warnings = if tokens.iter().any(|t| t == "+@all") {
-        vec!["+@all grants @admin and @dangerous commands, including ACL".into()]
-    } else {
-        Vec::new()
-    };
-    Ok(Scope { tokens, warnings })
-}
-
-fn num(v: &Option<serde_json::Number>) -> u32 {
-    v.as_ref().and_then(|n| n.as_u64()).unwrap_or(0) as u32
-}
-
-fn stub_rotation(
-    req: &RotationRequest,
-    _ctx: Context<'_>,
-) -> Result<RotationSpec, ValidationErrors> {
-    let mut errors = Vec::new();
-    let name = req.name.clone().unwrap_or_default();
-    if name.is_empty()
-        || name
-            .chars()
-            .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-    {
-        errors.push(FieldError::new(
-            "name",
-            "must be a slug: lowercase letters, digits and single hyphens",
-        ));
-    }
-    let map = req.secrets_mapping.clone().unwrap_or_default();
-    if map.username == map.password {
-        errors.push(FieldError::new(
-            "secretsMapping.password",
-            "must differ from the username secret",
-        ));
-    }
-    let params = req.parameters.clone().unwrap_or_default();
-    let scope = params.permission_scope.clone().unwrap_or_default();
-    if let Err(e) = stub_scope(&scope) {
-        errors.push(FieldError::new("parameters.permissionScope", e.to_string()));
-    }
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors));
-    }
-    let at = req.rotate_at_utc.clone().unwrap_or_default();
-    let pr = params.password_requirements.unwrap_or_default();
-    let rq = pr.required.unwrap_or_default();
-    Ok(RotationSpec {
-        name,
-        description: req.description.clone(),
-        connection_id: req
-            .connection_id
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_default(),
-        environment: req.environment.clone().unwrap_or_default(),
-        secret_path: req.secret_path.clone().unwrap_or_default(),
-        is_auto_rotation_enabled: req.is_auto_rotation_enabled.unwrap_or(true),
-        rotation_interval: num(&req.rotation_interval),
-        rotate_at_utc: RotateAt {
-            hours: num(&at.hours) as u8,
-            minutes: num(&at.minutes) as u8,
-        },
-        parameters: Parameters {
-            password_requirements: crate::model::PasswordRequirements {
-                length: num(&pr.length),
-                required: crate::model::RequiredChars {
-                    digits: num(&rq.digits),
-                    lowercase: num(&rq.lowercase),
-                    uppercase: num(&rq.uppercase),
-                    symbols: num(&rq.symbols),
-                },
-                allowed_symbols: pr.allowed_symbols.unwrap_or_default(),
-            },
-            permission_scope: stub_scope(&scope)
-                .map(|s| s.normalized())
-                .unwrap_or_default(),
-            username_prefix: None,
-        },
-        secrets_mapping: SecretsMapping {
-            username: map.username.unwrap_or_default(),
-            password: map.password.unwrap_or_default(),
-        },
-        warnings: stub_scope(&scope).map(|s| s.warnings).unwrap_or_default(),
-    })
-}
-
-fn stub_patch(
-    existing: &Rotation,
-    patch: &RotationRequest,
-    ctx: Context<'_>,
-) -> Result<RotationSpec, ValidationErrors> {
-    let full = RotationRequest {
-        environment: Some(existing.environment.clone()),
-        secret_path: Some(existing.secret_path.clone()),
-        connection_id: Some(existing.connection_id.to_string()),
-        ..patch.clone()
-    };
-    stub_rotation(&full, ctx)
-}
-
-fn stub_connection(
-    req: &ConnectionRequest,
-    _existing: &[Connection],
-    _editing: Option<Uuid>,
-) -> Result<ConnectionSpec, ValidationErrors> {
-    let mut errors = Vec::new();
-    let name = req.name.clone().unwrap_or_default();
-    if name.is_empty() {
-        errors.push(FieldError::new(
-            "name",
-            "is required: a slug such as prod-cache",
-        ));
-    }
-    let host = req.host.clone().unwrap_or_default();
-    if host.is_empty() || host.contains(' ') || host.contains("://") {
-        errors.push(FieldError::new(
-            "host",
-            "a hostname or IP address, without scheme or spaces",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors));
-    }
-    Ok(ConnectionSpec {
-        name,
-        description: req.description.clone(),
-        host,
-        port: num(&req.port) as u16,
-        username: req.username.clone().unwrap_or_default(),
-        tls: TlsSettings::default(),
-        topology: TopologyKind::Standalone,
-        nodes: Vec::new(),
-    })
-}
-
-pub fn rules() -> Rules {
-    Rules {
-        new_rotation: stub_rotation,
-        rotation_patch: stub_patch,
-        scope: stub_scope,
-        connection: stub_connection,
-    }
-}
-
 /// The app over the fixture, in UTC at the fixed instant, without colour, stand-in rules.
 pub fn app() -> App {
     App::new(Arc::new(document()), now(), Zone::Utc, Theme::new(false))
         .with_title(Some("fixture".into()))
-        .with_rules(rules())
+        .with_rules(super::stub_rules::rules())
 }
 
 pub fn report() -> ConnectionReport {

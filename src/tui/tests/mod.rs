@@ -2,5 +2,8 @@
 //! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 and 160×48.
 
 mod fixture;
+mod scale;
 mod snapshots;
+mod stub_rules;
 mod updates;
+mod wizard_updates;
