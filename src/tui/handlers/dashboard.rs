@@ -59,12 +59,17 @@ impl App {
         );
     }
 
-    /// A new rotation is selected: fetch its live sessions unless known.
+    /// A new rotation is selected: fetch its live sessions unless known, and test its
+    /// connection once (side-effect free) so the detail pane can list the nodes.
     pub(crate) fn selection_changed(&mut self) {
         self.dashboard.detail_scroll = 0;
-        let Some(id) = self.selected_rotation().map(|r| r.id) else {
+        let Some((id, conn)) = self.selected_rotation().map(|r| (r.id, r.connection_id)) else {
             return;
         };
+        if !self.reports.contains_key(&conn) && self.doc.connections.iter().any(|c| c.id == conn) {
+            self.reports.insert(conn, Loadable::Loading);
+            self.tasks.push(Task::TestConnection(conn));
+        }
         if !matches!(
             self.sessions.get(&id),
             Some(Loadable::Ready(_) | Loadable::Loading)

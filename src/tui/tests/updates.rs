@@ -32,13 +32,18 @@ fn rotations_are_listed_by_name_and_arrows_jk_g_move_the_selection() {
 }
 
 #[test]
-fn selecting_a_rotation_fetches_its_live_sessions_once() {
+fn selecting_a_rotation_fetches_its_sessions_and_tests_its_connection_once() {
     let mut app = app();
     app.start();
     send(&mut app, ch('j'));
     let tasks = app.take_tasks();
     assert!(
-        matches!(tasks.as_slice(), [Task::Sessions(_), Task::Sessions(b)] if *b == id(BILLING))
+        matches!(
+            tasks.as_slice(),
+            [Task::TestConnection(p), Task::Sessions(_), Task::TestConnection(s), Task::Sessions(b)]
+                if *b == id(BILLING) && *p == id(PROD) && *s == id(STAGING)
+        ),
+        "{tasks:?}"
     );
     send(&mut app, ch('k'));
     assert!(
