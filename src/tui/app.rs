@@ -173,9 +173,11 @@ impl App {
         std::mem::take(&mut self.tasks)
     }
 
+    /// The status line: one line, so a multi-line engine message is joined with "; ".
     pub fn set_status(&mut self, tone: Tone, text: impl Into<String>) {
+        let text: String = text.into();
         self.status = Some(Status {
-            text: text.into(),
+            text: text.lines().collect::<Vec<_>>().join("; "),
             tone,
         });
     }

@@ -143,7 +143,7 @@ impl App {
                         self.set_status(Tone::Error, "Delete failed.");
                         Message {
                             title: "Delete failed".into(),
-                            lines: vec![e.message],
+                            lines: e.message.lines().map(String::from).collect(),
                             tone: Tone::Error,
                         }
                     }
@@ -189,7 +189,7 @@ impl App {
                     Ok(c) => self.set_status(Tone::Ok, format!("Removed connection {}.", c.name)),
                     Err(e) => self.popups.push(Popup::Message(Message {
                         title: "Connection not removed".into(),
-                        lines: vec![e.message],
+                        lines: e.message.lines().map(String::from).collect(),
                         tone: Tone::Error,
                     })),
                 }

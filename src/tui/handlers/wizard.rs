@@ -130,6 +130,7 @@ impl App {
             return;
         }
         if let Some(bad) = w.first_bad_step(w.step) {
+            w.reveal_errors(bad);
             w.blocked = Some(if bad == w.step {
                 match bad {
                     Step::Connection => "Choose a connection, or add one.".to_string(),

@@ -242,8 +242,9 @@ impl ConnectionForm {
     }
 
     /// The engine work a command needs, or why it cannot run yet.
-    pub fn task(&self, origin: FormOrigin, command: Command) -> Result<Option<Task>, String> {
+    pub fn task(&mut self, origin: FormOrigin, command: Command) -> Result<Option<Task>, String> {
         if matches!(command, Command::Test | Command::Save) && !self.valid() {
+            self.form.reveal_errors();
             return Err("fix the fields marked ✗ first".into());
         }
         Ok(match (command, &self.spec) {
@@ -302,10 +303,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
         Some(Ok(report)) => {
             below.extend(super::connections::report_lines(report, app, inner.width))
         }
-        Some(Err(e)) => below.push(Line::styled(format!("✗ {e}"), app.theme.tone(Tone::Error))),
+        Some(Err(e)) => below.extend(
+            e.lines()
+                .map(|l| Line::styled(format!("✗ {l}"), app.theme.tone(Tone::Error))),
+        ),
         None => {}
     }
-    let form_h = (inner.height.saturating_sub(below.len() as u16)).max(inner.height.min(17));
+    // The form scrolls to its focused field when the report needs the room.
+    let form_h = (inner.height.saturating_sub(below.len() as u16)).max(inner.height.min(8));
     let [top, bottom] = super::split_top(inner, form_h);
     form.render(top, frame.buffer_mut(), true, &app.theme);
     frame.render_widget(Paragraph::new(below).wrap(Wrap { trim: false }), bottom);

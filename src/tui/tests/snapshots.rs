@@ -108,6 +108,12 @@ fn connection_form() {
     keys(&mut app, [ch('C'), ch('a')]);
     type_text(&mut app, "edge-cache");
     snap("connection_form", &app);
+    // Save with no host: refused, every error shown.
+    for _ in 0..12 {
+        send(&mut app, key(KeyCode::Tab));
+    }
+    send(&mut app, key(KeyCode::Enter));
+    snap("connection_form_refused", &app);
 }
 
 #[test]

@@ -325,3 +325,23 @@ fn too_small_terminal_draws_a_notice_and_never_panics() {
     let mut empty = ratatui::Terminal::new(ratatui::backend::TestBackend::new(0, 0)).unwrap();
     empty.draw(|f| crate::tui::render(f, &app)).unwrap();
 }
+
+#[test]
+fn a_refused_connection_save_lists_each_problem_and_keeps_the_form() {
+    let mut app = app();
+    keys(&mut app, [ch('C'), ch('a')]);
+    let err = crate::tui::action::TaskError::new(
+        "connection `edge` was not saved:\n10.0.0.9:6379 is unreachable: timed out\nwrong password",
+    );
+    send(
+        &mut app,
+        Action::ConnectionSaved(crate::tui::action::FormOrigin::Screen, Err(err)),
+    );
+    let form = app.connections.form.as_ref().expect("the form stays open");
+    assert!(form.busy.is_none());
+    assert!(matches!(&form.report, Some(Err(m)) if m.lines().count() == 3));
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(!status.contains('\n'));
+    let out = draw(&app, 80, 24);
+    assert!(out.contains("✗ wrong password"), "{out}");
+}

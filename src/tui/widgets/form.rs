@@ -38,6 +38,10 @@ pub struct Form<F> {
     focus: usize,
     errors: Vec<(F, String)>,
     notes: Vec<(F, String)>,
+    /// Fields the operator changed: their errors show at once.
+    touched: Vec<F>,
+    /// Set when the operator tried to go on: every error shows.
+    reveal: bool,
 }
 
 impl<F: FieldId> Form<F> {
@@ -48,6 +52,8 @@ impl<F: FieldId> Form<F> {
             focus,
             errors: Vec::new(),
             notes: Vec::new(),
+            touched: Vec::new(),
+            reveal: false,
         }
     }
 
@@ -139,20 +145,47 @@ impl<F: FieldId> Form<F> {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Handled {
-        match self.fields.get_mut(self.focus) {
+        let handled = match self.fields.get_mut(self.focus) {
             Some((_, Input::Text(t))) => t.handle(key),
             Some((_, Input::Number(n))) => n.handle(key),
             Some((_, Input::Choice(c))) => c.handle(key),
             _ => Handled::Ignored,
+        };
+        if handled == Handled::Changed {
+            self.touch();
         }
+        handled
     }
 
     pub fn paste(&mut self, text: &str) -> bool {
         if let Some((_, Input::Text(t))) = self.fields.get_mut(self.focus) {
             t.insert_str(text);
+            self.touch();
             return true;
         }
         false
+    }
+
+    fn touch(&mut self) {
+        let f = self.focused();
+        if !self.touched.contains(&f) {
+            self.touched.push(f);
+        }
+    }
+
+    /// Shows every error from now on (the operator tried to go on).
+    pub fn reveal_errors(&mut self) {
+        self.reveal = true;
+    }
+
+    /// The error drawn next to `f`: only once it was edited, or after an attempt to go on, so
+    /// a fresh form does not open covered in complaints.
+    pub fn shown_error(&self, f: F) -> Option<&str> {
+        if self.reveal || self.touched.contains(&f) {
+            self.error(f)
+        } else {
+            None
+        }
     }
 
     /// Sets the inline errors; a number field out of its bounds gets its own message when
@@ -243,7 +276,7 @@ impl<F: FieldId> Form<F> {
             if let Some(note) = self.note(*f).filter(|n| !n.is_empty()) {
                 extra.push((note.to_string(), theme.muted()));
             }
-            if let Some(err) = self.error(*f) {
+            if let Some(err) = self.shown_error(*f) {
                 extra.push((format!("✗ {err}"), theme.tone(Tone::Error)));
             }
             let mut used: usize = spans.iter().map(Span::width).sum();

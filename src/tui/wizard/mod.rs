@@ -270,10 +270,29 @@ impl Wizard {
             .find(|s| *s <= step && self.step_errors(*s))
     }
 
+    /// Shows every error of `step` (Next was refused because of it).
+    pub fn reveal_errors(&mut self, step: Step) {
+        match step {
+            Step::Configuration => self.configuration.form.reveal_errors(),
+            Step::Parameters => self.parameters.form.reveal_errors(),
+            Step::Mapping => self.mapping.form.reveal_errors(),
+            Step::Details => self.details.form.reveal_errors(),
+            Step::Connection | Step::Review => {}
+        }
+    }
+
     pub fn submit_failed(&mut self, error: TaskError) {
         self.submitting = false;
+        let steps: Vec<Step> = error
+            .fields
+            .iter()
+            .map(|e| Step::of_path(&e.field))
+            .collect();
         self.submit_error = Some(error);
         self.place_errors();
+        for step in steps {
+            self.reveal_errors(step);
+        }
     }
 
     /// Whether the focused field swallows plain characters.

@@ -219,7 +219,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         .map(|e| format!("✗ {e} (step {})", Step::of_path(&e.field).number()))
         .collect();
     if let Some(e) = &w.submit_error {
-        errors.push(format!("✗ {}", e.message));
+        errors.extend(e.message.lines().map(|l| format!("✗ {l}")));
     }
     if !errors.is_empty() {
         lines.push(Line::default());
