@@ -27,6 +27,8 @@ mod tests;
 pub use app::App;
 pub use screens::render;
 
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+
 use crate::engine::Engine;
 
 /// How the console is started.
@@ -39,8 +41,8 @@ pub struct TuiOptions {
 }
 
 /// Runs the console on `engine` until the operator quits. The terminal is restored on every
-/// path: normal exit, error, and panic (ratatui's panic hook restores before the previous hook,
-/// e.g. color-eyre's, reports).
+/// path: normal exit, error, and panic (our hook turns bracketed paste off, ratatui's restores
+/// raw mode and the screen, then the hook installed before us, e.g. color-eyre's, reports).
 pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> {
     let doc = {
         let e = engine.clone();
@@ -54,7 +56,16 @@ pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> 
     )
     .with_title(options.title);
     let mut terminal = ratatui::try_init()?;
+    // Pasted text (a long admin password) arrives whole, not as keys; undone on every exit.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        // ratatui's hook (installed by `try_init`) restores the terminal, then color-eyre reports.
+        previous(info);
+    }));
     let result = event::run(&mut terminal, engine, app).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }

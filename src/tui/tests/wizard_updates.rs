@@ -208,3 +208,16 @@ fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
         Some("already exists in dev /")
     );
 }
+
+#[test]
+fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
+    let mut app = app();
+    keys(&mut app, [ch('n')]);
+    for _ in 0..4 {
+        send(&mut app, key(KeyCode::Enter));
+    }
+    send(&mut app, Action::Paste("cart-cache\n".into()));
+    let w = app.wizard.as_ref().unwrap();
+    assert_eq!(w.details.name(), "cart-cache");
+    assert!(w.step_ok(Step::Details), "revalidated after the paste");
+}
