@@ -1,13 +1,71 @@
 //! The console: renders from state, turns keys and engine events into actions.
+//!
+//! Map: `app` (state + `update`), `action` (every intent and result), `event` (the loop),
+//! `keymap` (keys as data), `tasks` (engine work off the UI path), `rules` (the model's
+//! validation, swappable in tests), `theme`, `time`, `popup`, `progress`, `handlers/` (update,
+//! per screen), `screens/` (drawing, per view), `wizard/` (the six steps), `widgets/` (fields,
+//! badges).
 
-/// Console options.
+pub mod action;
+pub mod app;
+pub mod event;
+mod handlers;
+pub mod keymap;
+pub mod popup;
+pub mod progress;
+pub mod rules;
+pub mod screens;
+pub mod tasks;
+pub mod theme;
+pub mod time;
+pub mod widgets;
+pub mod wizard;
+
+#[cfg(test)]
+mod tests;
+
+pub use app::App;
+pub use screens::render;
+
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+
+use crate::engine::Engine;
+
+/// How the console is started.
+#[derive(Clone, Debug, Default)]
 pub struct TuiOptions {
+    /// `--no-color` (`NO_COLOR` is honoured too).
     pub no_color: bool,
+    /// Shown in the header, e.g. "demo".
     pub title: Option<String>,
 }
 
-/// Opens the console (built in the console issue).
-pub async fn run(engine: crate::engine::Engine, options: TuiOptions) -> color_eyre::Result<()> {
-    let _ = (engine, options);
-    Err(color_eyre::eyre::eyre!("the console is not built yet"))
+/// Runs the console on `engine` until the operator quits. The terminal is restored on every
+/// path: normal exit, error, and panic (our hook turns bracketed paste off, ratatui's restores
+/// raw mode and the screen, then the hook installed before us, e.g. color-eyre's, reports).
+pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> {
+    let doc = {
+        let e = engine.clone();
+        tokio::task::spawn_blocking(move || e.snapshot()).await??
+    };
+    let app = App::new(
+        doc,
+        engine.now(),
+        time::Zone::Local,
+        theme::Theme::from_env(options.no_color),
+    )
+    .with_title(options.title);
+    let mut terminal = ratatui::try_init()?;
+    // Pasted text (a long admin password) arrives whole, not as keys; undone on every exit.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        // ratatui's hook (installed by `try_init`) restores the terminal, then color-eyre reports.
+        previous(info);
+    }));
+    let result = event::run(&mut terminal, engine, app).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
 }

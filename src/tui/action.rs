@@ -1,0 +1,145 @@
+//! Every user intent and every background result, as one enum: the only input `App::update`
+//! knows. Keys become actions through the keymap; engine work comes back as actions.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
+use uuid::Uuid;
+
+use crate::engine::SessionCounts;
+use crate::engine::{ConnectionReport, Credentials, DeleteOutcome, EngineError, EngineEvent};
+use crate::model::{Connection, FieldError, Rotation};
+use crate::store::Document;
+
+/// Where a connection form lives, so its result goes back to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormOrigin {
+    /// The connections screen.
+    Screen,
+    /// Step 1 of the wizard (add and test inline).
+    Wizard,
+}
+
+/// What a connection test was about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestTarget {
+    Stored(Uuid),
+    Draft(FormOrigin),
+}
+
+/// An engine failure as the console shows it: the sentence, and the fields it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskError {
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl TaskError {
+    pub fn new(message: impl Into<String>) -> TaskError {
+        TaskError {
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl From<EngineError> for TaskError {
+    fn from(e: EngineError) -> TaskError {
+        let fields = match &e {
+            EngineError::Invalid(v) => v.0.clone(),
+            _ => Vec::new(),
+        };
+        TaskError {
+            message: e.to_string(),
+            fields,
+        }
+    }
+}
+
+pub type Outcome<T> = Result<T, TaskError>;
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    // Terminal and clock.
+    Key(KeyEvent),
+    Paste(String),
+    Resize,
+    /// The wall clock moved (countdowns, spinners).
+    Tick(DateTime<Utc>),
+
+    // Movement and focus.
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextFocus,
+    PrevFocus,
+    /// Enter: open, next, confirm.
+    Enter,
+    /// Esc: close, cancel, step back.
+    Back,
+    /// Space on a checkbox.
+    Toggle,
+
+    // The application.
+    Help,
+    /// `q`: asks first when a wizard has unsaved input.
+    Quit,
+    /// Ctrl-C: exits, asking first only when a rotation is running.
+    ForceQuit,
+    /// Confirmed: exit now.
+    QuitNow,
+    Filter,
+
+    // On the selected rotation.
+    RotateNow,
+    ViewCredentials,
+    EditRotation,
+    PauseResume,
+    DeleteRotation,
+    TestConnection,
+    NewRotation,
+    OpenConnections,
+
+    // Credentials screen.
+    Reveal,
+    Copy,
+
+    // Connections screen.
+    AddConnection,
+    EditConnection,
+    RemoveConnection,
+
+    // Confirmations.
+    Yes,
+    No,
+
+    // Intents a confirmation carries, emitted on yes.
+    StartRotation(Uuid),
+    StartDelete {
+        id: Uuid,
+        revoke: bool,
+        delete_secrets: bool,
+    },
+    StartRemoveConnection(Uuid),
+    DiscardWizard,
+
+    // Results of background work.
+    Reloaded(Outcome<Arc<Document>>),
+    Engine(EngineEvent),
+    Rotated(Uuid, Outcome<Rotation>),
+    Created(Outcome<Rotation>),
+    Updated(Uuid, Outcome<Rotation>),
+    AutoRotationSet(Uuid, Outcome<Rotation>),
+    Deleted(Uuid, Outcome<DeleteOutcome>),
+    CredentialsLoaded(Uuid, Outcome<Credentials>),
+    SessionsLoaded(Uuid, Outcome<[SessionCounts; 2]>),
+    ConnectionTested(TestTarget, Outcome<ConnectionReport>),
+    ConnectionSaved(FormOrigin, Outcome<(Connection, ConnectionReport)>),
+    ConnectionRemoved(Uuid, Outcome<Connection>),
+}

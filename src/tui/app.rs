@@ -1,0 +1,325 @@
+//! The console's state and its one update function: every key, tick and background result
+//! arrives as an `Action`, changes state here, and may yield a follow-up action. Engine work is
+//! queued as `Task`s for the event loop to run; nothing here blocks or does I/O.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::action::Action;
+use super::keymap::Context;
+use super::popup::Popup;
+use super::progress::RotationProgress;
+use super::rules::Rules;
+use super::screens::connection_form::ConnectionForm;
+use super::tasks::Task;
+use super::theme::{Theme, Tone};
+use super::time::Zone;
+use super::widgets::TextField;
+use super::wizard::Wizard;
+use crate::engine::{ConnectionReport, Credentials, SessionCounts};
+use crate::model::{Event, Rotation};
+use crate::store::Document;
+
+/// Something fetched in the background.
+#[derive(Clone, Debug)]
+pub enum Loadable<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    Connections,
+    Credentials,
+    Wizard,
+}
+
+/// The dashboard's panes, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Rotations,
+    Detail,
+    Scheduler,
+}
+
+#[derive(Clone, Debug)]
+pub struct Status {
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Clone, Debug)]
+pub struct DashboardState {
+    /// Position in `visible`.
+    pub selected: usize,
+    /// Indices into `doc.rotations`: sorted, filtered.
+    pub visible: Vec<usize>,
+    pub filter: TextField,
+    pub filtering: bool,
+    pub focus: Pane,
+    /// Enter: the detail pane takes the whole body.
+    pub zoom: bool,
+    pub detail_scroll: u16,
+    /// Lines scrolled back from the newest event.
+    pub log_scroll: usize,
+    /// Select this rotation once the next snapshot has it (just created).
+    pub select_after_reload: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionsState {
+    pub selected: usize,
+    pub form: Option<ConnectionForm>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CredentialsState {
+    pub rotation_id: Uuid,
+    pub creds: Loadable<Credentials>,
+    pub revealed: bool,
+    /// 0 current, 1 previous.
+    pub row: usize,
+}
+
+pub struct App {
+    pub doc: Arc<Document>,
+    /// The display clock; ticks move it.
+    pub now: DateTime<Utc>,
+    pub zone: Zone,
+    pub theme: Theme,
+    /// Shown in the header (e.g. "demo").
+    pub title: Option<String>,
+    pub rules: Rules,
+    pub screen: Screen,
+    pub dashboard: DashboardState,
+    pub connections: ConnectionsState,
+    pub credentials: Option<CredentialsState>,
+    pub wizard: Option<Wizard>,
+    /// The top popup gets keys first.
+    pub popups: Vec<Popup>,
+    pub sessions: HashMap<Uuid, Loadable<[SessionCounts; 2]>>,
+    /// Connection test reports, by connection id.
+    pub reports: HashMap<Uuid, Loadable<ConnectionReport>>,
+    pub progress: HashMap<Uuid, RotationProgress>,
+    /// Events announced by this process's engine and not yet in `doc`.
+    pub live_events: Vec<Event>,
+    pub status: Option<Status>,
+    /// Engine work for the event loop to run.
+    pub tasks: Vec<Task>,
+    pub should_quit: bool,
+}
+
+impl App {
+    /// State over a document, with the display clock and zone given (tests pass UTC and a fixed
+    /// instant). Validation uses the model's rules.
+    pub fn new(doc: Arc<Document>, now: DateTime<Utc>, zone: Zone, theme: Theme) -> App {
+        let mut app = App {
+            doc,
+            now,
+            zone,
+            theme,
+            title: None,
+            rules: Rules::model(),
+            screen: Screen::Dashboard,
+            dashboard: DashboardState {
+                selected: 0,
+                visible: Vec::new(),
+                filter: TextField::default(),
+                filtering: false,
+                focus: Pane::Rotations,
+                zoom: false,
+                detail_scroll: 0,
+                log_scroll: 0,
+                select_after_reload: None,
+            },
+            connections: ConnectionsState::default(),
+            credentials: None,
+            wizard: None,
+            popups: Vec::new(),
+            sessions: HashMap::new(),
+            reports: HashMap::new(),
+            progress: HashMap::new(),
+            live_events: Vec::new(),
+            status: None,
+            tasks: Vec::new(),
+            should_quit: false,
+        };
+        app.compute_visible();
+        app
+    }
+
+    pub fn with_title(mut self, title: Option<String>) -> App {
+        self.title = title;
+        self
+    }
+
+    /// Swaps the validation rules (tests use stand-ins).
+    pub fn with_rules(mut self, rules: Rules) -> App {
+        self.rules = rules;
+        self
+    }
+
+    /// First work once running: live sessions of the selected rotation.
+    pub fn start(&mut self) {
+        self.selection_changed();
+    }
+
+    pub fn take_tasks(&mut self) -> Vec<Task> {
+        std::mem::take(&mut self.tasks)
+    }
+
+    /// The status line: one line, so a multi-line engine message is joined with "; ".
+    pub fn set_status(&mut self, tone: Tone, text: impl Into<String>) {
+        let text: String = text.into();
+        self.status = Some(Status {
+            text: text.lines().collect::<Vec<_>>().join("; "),
+            tone,
+        });
+    }
+
+    pub fn selected_rotation(&self) -> Option<&Rotation> {
+        let i = *self.dashboard.visible.get(self.dashboard.selected)?;
+        self.doc.rotations.get(i)
+    }
+
+    pub fn rotation(&self, id: Uuid) -> Option<&Rotation> {
+        self.doc.rotations.iter().find(|r| r.id == id)
+    }
+
+    pub fn is_running(&self, id: Uuid) -> bool {
+        self.progress
+            .get(&id)
+            .is_some_and(RotationProgress::running)
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.progress.values().any(RotationProgress::running)
+    }
+
+    /// Whether something on screen changes with the clock (countdowns, spinners), so the event
+    /// loop ticks only then.
+    pub fn needs_ticks(&self) -> bool {
+        let spinner = self.any_running()
+            || self.wizard.as_ref().is_some_and(|w| w.submitting)
+            || self
+                .reports
+                .values()
+                .any(|r| matches!(r, Loadable::Loading));
+        let countdown = self.screen == Screen::Dashboard
+            && self
+                .doc
+                .rotations
+                .iter()
+                .any(|r| r.next_rotation_at.is_some());
+        spinner || countdown
+    }
+
+    /// How often the screen's clock-driven text changes, in seconds: every second while a
+    /// spinner turns or a countdown is under an hour, else every minute. The event loop redraws
+    /// on a tick only when `now` crosses this step, so an idle console does not draw.
+    pub fn clock_resolution(&self) -> i64 {
+        let spinner = self.any_running()
+            || self.wizard.as_ref().is_some_and(|w| w.submitting)
+            || self
+                .reports
+                .values()
+                .any(|r| matches!(r, Loadable::Loading))
+            || matches!(&self.credentials, Some(c) if matches!(c.creds, Loadable::Loading));
+        let soon = self.doc.rotations.iter().any(|r| {
+            r.next_rotation_at
+                .is_some_and(|t| (t - self.now).num_seconds().abs() < 3600)
+        });
+        if spinner || soon { 1 } else { 60 }
+    }
+
+    /// Who gets keys now: the top popup, else the screen (and what it is focused on).
+    pub fn context(&self) -> Context {
+        if let Some(p) = self.popups.last() {
+            return p.context();
+        }
+        match self.screen {
+            Screen::Dashboard if self.dashboard.filtering => Context::Filter,
+            Screen::Dashboard => Context::Dashboard,
+            Screen::Connections if self.connections.form.is_some() => Context::ConnectionForm,
+            Screen::Connections => Context::Connections,
+            Screen::Credentials => Context::Credentials,
+            Screen::Wizard
+                if self
+                    .wizard
+                    .as_ref()
+                    .is_some_and(|w| w.connection.form.is_some()) =>
+            {
+                Context::ConnectionForm
+            }
+            Screen::Wizard => Context::Wizard,
+        }
+    }
+
+    /// The single entry point: applies `action`, returns a follow-up action if any.
+    pub fn update(&mut self, action: Action) -> Option<Action> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => {
+                self.on_paste(&text);
+                None
+            }
+            Action::Resize => None,
+            Action::Tick(now) => {
+                self.now = now;
+                None
+            }
+            Action::ForceQuit => self.force_quit(),
+            Action::QuitNow => {
+                self.should_quit = true;
+                None
+            }
+            Action::Quit => self.ask_quit(),
+            Action::Help => {
+                self.popups.push(Popup::Help { scroll: 0 });
+                None
+            }
+            Action::StartRotation(id) => self.start_rotation(id),
+            Action::StartDelete {
+                id,
+                revoke,
+                delete_secrets,
+            } => self.start_delete(id, revoke, delete_secrets),
+            Action::StartRemoveConnection(id) => self.start_remove_connection(id),
+            Action::DiscardWizard => {
+                self.close_wizard();
+                None
+            }
+            a @ (Action::Reloaded(_)
+            | Action::Engine(_)
+            | Action::Rotated(..)
+            | Action::Created(_)
+            | Action::Updated(..)
+            | Action::AutoRotationSet(..)
+            | Action::Deleted(..)
+            | Action::CredentialsLoaded(..)
+            | Action::SessionsLoaded(..)
+            | Action::ConnectionTested(..)
+            | Action::ConnectionSaved(..)
+            | Action::ConnectionRemoved(..)) => self.on_result(a),
+            other => self.route(other),
+        }
+    }
+
+    /// Navigation and intents go to the top popup, else to the current screen.
+    fn route(&mut self, action: Action) -> Option<Action> {
+        if !self.popups.is_empty() {
+            return self.popup_action(action);
+        }
+        match self.screen {
+            Screen::Dashboard => self.dashboard_action(action),
+            Screen::Connections => self.connections_action(action),
+            Screen::Credentials => self.credentials_action(action),
+            Screen::Wizard => self.wizard_action(action),
+        }
+    }
+}

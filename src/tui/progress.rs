@@ -1,0 +1,104 @@
+//! Live progress of rotations, fed by the engine's `Progress` events: which step runs, and how
+//! each node answered. Shown in the detail pane and the progress popup.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::engine::Step;
+use crate::model::{Event, EventKind};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepLine {
+    pub step: Step,
+    /// (node address, ok)
+    pub nodes: Vec<(String, bool)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationProgress {
+    pub started: DateTime<Utc>,
+    pub steps: Vec<StepLine>,
+    /// `Ok(message)` or `Err(message)` once the rotation ended.
+    pub finished: Option<Result<String, String>>,
+}
+
+impl RotationProgress {
+    pub fn new(started: DateTime<Utc>) -> RotationProgress {
+        RotationProgress {
+            started,
+            steps: Vec::new(),
+            finished: None,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.finished.is_none()
+    }
+
+    /// A step started (`node: None`) or finished on one node.
+    pub fn record(&mut self, step: Step, node: Option<String>, ok: bool) {
+        if self.steps.last().map(|s| s.step) != Some(step) {
+            self.steps.push(StepLine {
+                step,
+                nodes: Vec::new(),
+            });
+        }
+        if let (Some(node), Some(line)) = (node, self.steps.last_mut()) {
+            line.nodes.push((node, ok));
+        }
+    }
+
+    /// `record ✓ · apply 3/3 ✓ · persist 2/3 ✗ · verify …`
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        let last = self.steps.len().saturating_sub(1);
+        for (i, line) in self.steps.iter().enumerate() {
+            let failed = line.nodes.iter().any(|(_, ok)| !ok);
+            let done = i < last || self.finished.is_some();
+            let mark = if failed {
+                "✗"
+            } else if done {
+                "✓"
+            } else {
+                "…"
+            };
+            if line.nodes.is_empty() {
+                parts.push(format!("{} {mark}", line.step));
+            } else {
+                let ok = line.nodes.iter().filter(|(_, ok)| *ok).count();
+                parts.push(format!("{} {ok}/{} {mark}", line.step, line.nodes.len()));
+            }
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Whether a logged event ends a rotation run: (rotation, ok, message).
+pub fn ends_run(event: &Event) -> Option<(Uuid, bool, String)> {
+    let id = event.rotation_id?;
+    match event.kind {
+        EventKind::Rotated | EventKind::Created | EventKind::Recovered => {
+            Some((id, true, event.message.clone()))
+        }
+        EventKind::RotationFailed => Some((id, false, event.message.clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn progress_counts_nodes_per_step() {
+        let mut p = RotationProgress::new(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
+        p.record(Step::Record, None, true);
+        p.record(Step::Apply, None, true);
+        p.record(Step::Apply, Some("10.0.0.1:6379".into()), true);
+        p.record(Step::Apply, Some("10.0.0.2:6379".into()), false);
+        assert_eq!(p.summary(), "record ✓ · apply 1/2 ✗");
+        p.finished = Some(Err("apply failed".into()));
+        assert!(!p.running());
+    }
+}

@@ -1,0 +1,317 @@
+//! The connection form (add or edit), used by the connections screen and inline by the wizard's
+//! first step: every field of SPEC 2.1, validated by the model as it is typed, then Test (a
+//! per-node report) and Save (which tests again before writing).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use uuid::Uuid;
+
+use crate::engine::ConnectionReport;
+use crate::model::connection::{DEFAULT_PORT, DEFAULT_USERNAME};
+use crate::model::request::ConnectionRequest;
+use crate::model::validation::ConnectionSpec;
+use crate::model::{Connection, Password, TopologyKind};
+use crate::tui::action::FormOrigin;
+use crate::tui::app::App;
+use crate::tui::rules::Rules;
+use crate::tui::tasks::Task;
+use crate::tui::theme::Tone;
+use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField, TextField};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Description,
+    Host,
+    Port,
+    Username,
+    Password,
+    Tls,
+    Verify,
+    Ca,
+    Topology,
+    Nodes,
+    Test,
+    Save,
+    Cancel,
+}
+
+impl FieldId for Field {
+    fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Description => "Description",
+            Field::Host => "Host",
+            Field::Port => "Port",
+            Field::Username => "Admin username",
+            Field::Password => "Admin password",
+            Field::Tls => "TLS",
+            Field::Verify => "Verify certificate",
+            Field::Ca => "CA certificate",
+            Field::Topology => "Topology",
+            Field::Nodes => "Nodes (host:port, …)",
+            Field::Test => "Test",
+            Field::Save => "Save",
+            Field::Cancel => "Cancel",
+        }
+    }
+}
+
+/// The field a model error path names (`host`, `tls.caCertificate`, `nodes[1]`…).
+pub fn field_for(path: &str) -> Option<Field> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.split('[').next().unwrap_or(last);
+    Some(match last {
+        "name" => Field::Name,
+        "description" => Field::Description,
+        "host" => Field::Host,
+        "port" => Field::Port,
+        "username" => Field::Username,
+        "password" => Field::Password,
+        "tls" | "enabled" | "tlsEnabled" => Field::Tls,
+        "rejectUnauthorized" => Field::Verify,
+        "caCertificate" => Field::Ca,
+        "topology" => Field::Topology,
+        "nodes" => Field::Nodes,
+        _ => return None,
+    })
+}
+
+const TOPOLOGIES: &[&str] = &["standalone", "replication", "cluster", "nodes"];
+
+/// What Enter on the form asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    None,
+    Test,
+    Save,
+    Cancel,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConnectionForm {
+    /// The connection being edited; `None` when adding.
+    pub editing: Option<Uuid>,
+    pub form: Form<Field>,
+    /// The validated values, when the form is valid.
+    pub spec: Option<ConnectionSpec>,
+    /// Errors naming no field.
+    pub other: Vec<String>,
+    /// "Testing…" or "Saving…" while the engine works.
+    pub busy: Option<&'static str>,
+    pub report: Option<Result<ConnectionReport, String>>,
+}
+
+impl ConnectionForm {
+    fn with(editing: Option<Uuid>, c: Option<&Connection>) -> ConnectionForm {
+        let text = |v: Option<&str>| Input::Text(TextField::new(v.unwrap_or("")));
+        ConnectionForm {
+            editing,
+            form: Form::new(vec![
+                (Field::Name, text(c.map(|c| c.name.as_str()))),
+                (
+                    Field::Description,
+                    text(c.and_then(|c| c.description.as_deref())),
+                ),
+                (Field::Host, text(c.map(|c| c.host.as_str()))),
+                (
+                    Field::Port,
+                    Input::Number(NumberField::new(
+                        c.map_or(u32::from(DEFAULT_PORT), |c| u32::from(c.port)),
+                        1,
+                        65535,
+                    )),
+                ),
+                (
+                    Field::Username,
+                    text(Some(c.map_or(DEFAULT_USERNAME, |c| c.username.as_str()))),
+                ),
+                (Field::Password, Input::Text(TextField::masked())),
+                (
+                    Field::Tls,
+                    Input::Choice(Choice::toggle(c.is_some_and(|c| c.tls.enabled))),
+                ),
+                (
+                    Field::Verify,
+                    Input::Choice(Choice::toggle(c.is_none_or(|c| c.tls.reject_unauthorized))),
+                ),
+                (
+                    Field::Ca,
+                    text(c.and_then(|c| c.tls.ca_certificate.as_deref())),
+                ),
+                (
+                    Field::Topology,
+                    Input::Choice(Choice::select(
+                        TOPOLOGIES,
+                        &c.map_or(TopologyKind::Standalone, |c| c.topology)
+                            .to_string(),
+                    )),
+                ),
+                (Field::Nodes, text(c.map(|c| c.nodes.join(", ")).as_deref())),
+                (Field::Test, Input::Button("Test")),
+                (Field::Save, Input::Button("Save")),
+                (Field::Cancel, Input::Button("Cancel")),
+            ]),
+            spec: None,
+            other: Vec::new(),
+            busy: None,
+            report: None,
+        }
+    }
+
+    pub fn new() -> ConnectionForm {
+        ConnectionForm::with(None, None)
+    }
+
+    pub fn edit(c: &Connection) -> ConnectionForm {
+        ConnectionForm::with(Some(c.id), Some(c))
+    }
+
+    pub fn request(&self) -> ConnectionRequest {
+        let f = &self.form;
+        let opt = |field| Some(f.text(field).trim().to_string()).filter(|s| !s.is_empty());
+        let nodes: Vec<String> = f
+            .text(Field::Nodes)
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        ConnectionRequest {
+            name: Some(f.text(Field::Name).to_string()),
+            description: opt(Field::Description),
+            host: Some(f.text(Field::Host).to_string()),
+            port: f.raw_number(Field::Port).map(serde_json::Number::from),
+            username: Some(f.text(Field::Username).to_string()),
+            tls_enabled: Some(f.on(Field::Tls)),
+            reject_unauthorized: Some(f.on(Field::Verify)),
+            ca_certificate: opt(Field::Ca),
+            topology: Some(f.choice(Field::Topology).to_string()),
+            nodes: Some(nodes),
+        }
+    }
+
+    /// The typed admin password; `None` keeps the stored one when editing.
+    pub fn password(&self) -> Option<Password> {
+        let p = self.form.text(Field::Password);
+        (!p.is_empty()).then(|| Password::new(p))
+    }
+
+    /// The model's connection rules, run after every change.
+    pub fn revalidate(&mut self, rules: &Rules, existing: &[Connection]) {
+        match (rules.connection)(&self.request(), existing, self.editing) {
+            Ok(spec) => {
+                self.spec = Some(spec);
+                self.other.clear();
+                self.form.set_errors(Vec::new());
+            }
+            Err(errors) => {
+                self.spec = None;
+                let mut placed: Vec<(Field, String)> = Vec::new();
+                self.other.clear();
+                for e in errors.0 {
+                    match field_for(&e.field) {
+                        Some(f) if !placed.iter().any(|(x, _)| *x == f) => {
+                            placed.push((f, e.message))
+                        }
+                        Some(_) => {}
+                        None => self.other.push(e.to_string()),
+                    }
+                }
+                self.form.set_errors(placed);
+            }
+        }
+    }
+
+    pub fn valid(&self) -> bool {
+        self.spec.is_some() && !self.form.has_errors()
+    }
+
+    /// Enter: press the focused button, or move to the next field.
+    pub fn enter(&mut self) -> Command {
+        match self.form.focused() {
+            Field::Test => Command::Test,
+            Field::Save => Command::Save,
+            Field::Cancel => Command::Cancel,
+            _ => {
+                self.form.focus_step(true);
+                Command::None
+            }
+        }
+    }
+
+    /// The engine work a command needs, or why it cannot run yet.
+    pub fn task(&mut self, origin: FormOrigin, command: Command) -> Result<Option<Task>, String> {
+        if matches!(command, Command::Test | Command::Save) && !self.valid() {
+            self.form.reveal_errors();
+            return Err("fix the fields marked ✗ first".into());
+        }
+        Ok(match (command, &self.spec) {
+            (Command::Test, Some(spec)) => Some(Task::TestDraft {
+                origin,
+                spec: spec.clone(),
+                password: self.password(),
+                stored: self.editing,
+            }),
+            (Command::Save, _) => Some(match self.editing {
+                Some(id) => Task::EditConnection(origin, id, self.request(), self.password()),
+                None => Task::AddConnection(origin, self.request(), self.password()),
+            }),
+            _ => None,
+        })
+    }
+}
+
+impl Default for ConnectionForm {
+    fn default() -> Self {
+        ConnectionForm::new()
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
+    let title = if cf.editing.is_some() {
+        " Edit connection "
+    } else {
+        " Add a connection "
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focus())
+        .title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut form = cf.form.clone();
+    if cf.editing.is_some() {
+        form.set_note(Field::Password, "empty keeps the stored password");
+    }
+    if form.choice(Field::Topology) != "nodes" {
+        form.set_note(Field::Nodes, "nodes topology only");
+    }
+    let mut below: Vec<Line> = cf
+        .other
+        .iter()
+        .map(|e| Line::styled(format!("✗ {e}"), app.theme.tone(Tone::Error)))
+        .collect();
+    if let Some(busy) = cf.busy {
+        below.push(Line::styled(
+            format!("{} {busy}", super::spinner(app.now)),
+            app.theme.tone(Tone::Busy),
+        ));
+    }
+    match &cf.report {
+        Some(Ok(report)) => {
+            below.extend(super::connections::report_lines(report, app, inner.width))
+        }
+        Some(Err(e)) => below.extend(
+            e.lines()
+                .map(|l| Line::styled(format!("✗ {l}"), app.theme.tone(Tone::Error))),
+        ),
+        None => {}
+    }
+    // The form scrolls to its focused field when the report needs the room.
+    let form_h = (inner.height.saturating_sub(below.len() as u16)).max(inner.height.min(8));
+    let [top, bottom] = super::split_top(inner, form_h);
+    form.render(top, frame.buffer_mut(), true, &app.theme);
+    frame.render_widget(Paragraph::new(below).wrap(Wrap { trim: false }), bottom);
+}

@@ -1,0 +1,296 @@
+//! The detail pane of the selected rotation: connection and nodes, schedule, parameters,
+//! mapping, both credential slots (password masked) with their live sessions, the last message,
+//! and the progress of a running rotation.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::model::Rotation;
+use crate::model::sensitive::MASK;
+use crate::tui::app::{App, Loadable, Pane};
+use crate::tui::theme::Tone;
+use crate::tui::widgets::badge;
+
+fn field(app: &App, label: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), app.theme.title()),
+        Span::raw(value.into()),
+    ])
+}
+
+/// The facts; `compact` when the pane is split in two columns (shorter dates and wording).
+fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
+    let when = |t| {
+        if compact {
+            app.zone.month_day(t)
+        } else {
+            app.zone.datetime(t)
+        }
+    };
+    let mut out = Vec::new();
+    let (sym, words, tone) = badge::badge(r, app.now, app.is_running(r.id));
+    out.push(Line::from(vec![
+        Span::styled(format!("{sym} {words}"), app.theme.tone(tone)),
+        Span::styled(
+            format!("  {} {}", r.environment, r.secret_path),
+            app.theme.muted(),
+        ),
+    ]));
+    if let Some(d) = &r.description {
+        out.push(Line::styled(d.clone(), app.theme.muted()));
+    }
+    let at = r.rotate_at_utc;
+    let (lh, lm) = app
+        .zone
+        .utc_to_local(u32::from(at.hours), u32::from(at.minutes), app.now);
+    let every = format!(
+        "{} day{}",
+        r.rotation_interval,
+        if r.rotation_interval == 1 { "" } else { "s" }
+    );
+    let auto = if r.is_auto_rotation_enabled {
+        "on"
+    } else {
+        "off"
+    };
+    let zone = app.zone.label(app.now);
+    out.push(field(
+        app,
+        "Schedule",
+        if compact {
+            format!("{every}, {lh:02}:{lm:02} {zone}, auto {auto}")
+        } else {
+            format!("every {every} at {lh:02}:{lm:02} {zone} · auto-rotation {auto}")
+        },
+    ));
+    out.push(field(
+        app,
+        "Next",
+        match r.next_rotation_at {
+            Some(t) => format!("{} ({})", when(t), crate::tui::time::countdown(app.now, t)),
+            None => "— (auto-rotation disabled)".into(),
+        },
+    ));
+    if let Some(retry) = &r.retry
+        && let Some(next) = retry.next_attempt_at
+    {
+        out.push(field(
+            app,
+            "Retry",
+            format!(
+                "{} failed attempt{}; next {}",
+                retry.attempts,
+                if retry.attempts == 1 { "" } else { "s" },
+                when(next)
+            ),
+        ));
+    }
+    out.push(field(
+        app,
+        "Last",
+        r.last_rotated_at.map_or("never rotated".to_string(), when),
+    ));
+    match app.doc.connections.iter().find(|c| c.id == r.connection_id) {
+        Some(c) => {
+            out.push(field(
+                app,
+                "Connection",
+                format!(
+                    "{} {} · {}{}",
+                    c.name,
+                    c.address(),
+                    c.topology,
+                    if c.tls.enabled { " · TLS" } else { "" }
+                ),
+            ));
+            match app.reports.get(&c.id) {
+                Some(Loadable::Ready(rep)) => {
+                    for n in &rep.nodes {
+                        out.push(match &n.error {
+                            Some(e) => Line::styled(
+                                format!("{:<12}✗ {} {e}", "", n.address),
+                                app.theme.tone(Tone::Error),
+                            ),
+                            None => field(
+                                app,
+                                "",
+                                format!(
+                                    "✓ {} {} {} · {}",
+                                    n.address,
+                                    n.role.as_deref().unwrap_or("?"),
+                                    n.version.as_deref().unwrap_or(""),
+                                    n.persistence.map_or("?".to_string(), |p| p.to_string())
+                                ),
+                            ),
+                        });
+                    }
+                }
+                Some(Loadable::Loading) => out.push(field(app, "Nodes", "testing…")),
+                Some(Loadable::Failed(e)) => out.push(Line::styled(
+                    format!("{:<12}✗ {e}", "Nodes"),
+                    app.theme.tone(Tone::Error),
+                )),
+                None => out.push(field(app, "Nodes", "not tested yet (t tests them)")),
+            }
+        }
+        None => out.push(Line::styled(
+            format!("{:<12}✗ missing (removed?)", "Connection"),
+            app.theme.tone(Tone::Error),
+        )),
+    }
+    out.push(field(app, "Scope", r.parameters.permission_scope.clone()));
+    let p = &r.parameters.password_requirements;
+    out.push(field(
+        app,
+        "Password",
+        format!(
+            "{} chars; ≥{} digit, ≥{} lower, ≥{} upper, ≥{} symbol of {}",
+            p.length,
+            p.required.digits,
+            p.required.lowercase,
+            p.required.uppercase,
+            p.required.symbols,
+            p.allowed_symbols
+        ),
+    ));
+    out.push(field(
+        app,
+        "Mapping",
+        format!(
+            "{} · {}",
+            r.secrets_mapping.username, r.secrets_mapping.password
+        ),
+    ));
+    out
+}
+
+fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(p) = app.progress.get(&r.id) {
+        let head = if p.running() {
+            format!("{} Rotating", super::spinner(app.now))
+        } else {
+            "Last run".to_string()
+        };
+        out.push(Line::styled(
+            format!("{head}: {}", p.summary()),
+            app.theme.tone(Tone::Busy),
+        ));
+        match &p.finished {
+            Some(Ok(m)) => out.push(Line::styled(format!("✓ {m}"), app.theme.tone(Tone::Ok))),
+            Some(Err(m)) => out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error))),
+            None => {}
+        }
+    }
+    if let Some(m) = &r.last_rotation_message {
+        out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error)));
+    }
+    let sessions = app.sessions.get(&r.id);
+    for slot in [r.active_index, r.active_index.other()] {
+        let active = slot == r.active_index;
+        let mark = if active { "●" } else { "○" };
+        let role = if active { "active" } else { "previous" };
+        match r.slot(slot) {
+            Some(c) => {
+                out.push(Line::from(vec![
+                    Span::styled(
+                        format!("{mark} slot {} ", slot.index()),
+                        app.theme.tone(if active { Tone::Ok } else { Tone::Normal }),
+                    ),
+                    Span::raw(format!("{}  {MASK}  {role}", c.username)),
+                ]));
+                let live = match sessions {
+                    Some(Loadable::Ready(counts)) => {
+                        let s = counts[slot.index()];
+                        let mut t = format!(
+                            "{} session{} · {} failed AUTH{}",
+                            s.sessions,
+                            if s.sessions == 1 { "" } else { "s" },
+                            s.failed_auths,
+                            if s.failed_auths == 1 { "" } else { "s" }
+                        );
+                        if s.unreachable > 0 {
+                            t.push_str(&format!(" · {} node(s) unreachable", s.unreachable));
+                        }
+                        t
+                    }
+                    Some(Loadable::Loading) => "sessions …".into(),
+                    Some(Loadable::Failed(_)) => "sessions ?".into(),
+                    None => String::new(),
+                };
+                out.push(Line::styled(
+                    format!("  {live} · created {}", app.zone.short(c.created_at)),
+                    app.theme.muted(),
+                ));
+            }
+            None => out.push(Line::styled(
+                format!(
+                    "{mark} slot {} {}  empty until the first rotation",
+                    slot.index(),
+                    r.username_for(slot)
+                ),
+                app.theme.muted(),
+            )),
+        }
+    }
+    if let Some(Loadable::Failed(e)) = sessions {
+        out.push(Line::styled(
+            format!("sessions: {e}"),
+            app.theme.tone(Tone::Error),
+        ));
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let focused = app.dashboard.focus == Pane::Detail;
+    let Some(r) = app.selected_rotation() else {
+        let block = super::dashboard::pane(app, " Details ".into(), focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(Line::styled("No rotation selected.", app.theme.muted())),
+            inner,
+        );
+        return;
+    };
+    let title = if app.dashboard.zoom {
+        format!(" {} · details (Esc back) ", r.name)
+    } else {
+        format!(" {} ", r.name)
+    };
+    let block = super::dashboard::pane(app, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (l, rt) = (left(app, r, false), right(app, r));
+    let scroll = (app.dashboard.detail_scroll, 0);
+    // One column when it all fits or the pane is narrow; else two, the facts compact and cut
+    // at the column's edge, the credentials column wrapped.
+    let fits = inner.height as usize > l.len() + rt.len();
+    if fits || inner.width < 76 {
+        let mut all = l;
+        all.push(Line::default());
+        all.extend(rt);
+        frame.render_widget(
+            Paragraph::new(all)
+                .wrap(Wrap { trim: false })
+                .scroll(scroll),
+            inner,
+        );
+    } else {
+        let [a, b] =
+            Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
+        let l = left(app, r, true);
+        let a = Rect {
+            width: a.width.saturating_sub(1),
+            ..a
+        };
+        frame.render_widget(Paragraph::new(l).scroll(scroll), a);
+        frame.render_widget(
+            Paragraph::new(rt).wrap(Wrap { trim: false }).scroll(scroll),
+            b,
+        );
+    }
+}

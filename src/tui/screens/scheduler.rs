@@ -1,0 +1,67 @@
+//! The scheduler pane: the event log, newest at the bottom, from the database's events plus
+//! those this process's engine announced since the last reload.
+//! "14:02:11 ✓ rotated orders-cache → slot 1 (orders-cache-1) in 3.1 ms on 3 nodes".
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::{Event, Outcome};
+use crate::tui::app::{App, Pane};
+use crate::tui::theme::Tone;
+
+pub fn event_line(app: &App, e: &Event) -> Line<'static> {
+    let (sym, tone) = match e.outcome {
+        Outcome::Success => ("✓", Tone::Ok),
+        Outcome::Failure => ("✗", Tone::Error),
+        Outcome::Info => ("·", Tone::Muted),
+    };
+    Line::from(vec![
+        Span::styled(
+            format!("{} ", app.zone.log_stamp(e.at, app.now)),
+            app.theme.muted(),
+        ),
+        Span::styled(format!("{sym} "), app.theme.tone(tone)),
+        Span::styled(
+            e.message.clone(),
+            if e.outcome == Outcome::Failure {
+                app.theme.tone(Tone::Error)
+            } else {
+                app.theme.tone(Tone::Normal)
+            },
+        ),
+    ])
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let focused = app.dashboard.focus == Pane::Scheduler;
+    let total = app.doc.events.len() + app.live_events.len();
+    let scroll = app.dashboard.log_scroll.min(total.saturating_sub(1));
+    let title = if scroll > 0 {
+        format!(" Scheduler · event log ({scroll} newer below) ")
+    } else {
+        " Scheduler · event log ".to_string()
+    };
+    let block = super::dashboard::pane(app, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let h = inner.height as usize;
+    let mut lines: Vec<Line> = app
+        .live_events
+        .iter()
+        .rev()
+        .chain(app.doc.events.iter().rev())
+        .skip(scroll)
+        .take(h)
+        .map(|e| event_line(app, e))
+        .collect();
+    lines.reverse();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "No events yet. Rotations, edits and failures appear here as they happen.",
+            app.theme.muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

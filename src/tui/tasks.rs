@@ -1,0 +1,172 @@
+//! Work the console asks for and never does on the UI path: every engine call runs on tokio and
+//! its result comes back as an `Action` over the channel. `App::update` only queues `Task`s.
+
+use tokio::sync::mpsc::UnboundedSender;
+use uuid::Uuid;
+
+use super::action::{Action, FormOrigin, TaskError, TestTarget};
+use crate::engine::Engine;
+use crate::model::Password;
+use crate::model::request::{ConnectionRequest, RotationRequest};
+use crate::model::schedule::Trigger;
+use crate::model::validation::ConnectionSpec;
+
+#[derive(Clone, Debug)]
+pub enum Task {
+    /// Read the database again (another process wrote, or we did).
+    Reload,
+    Rotate(Uuid),
+    Create(RotationRequest),
+    Update(Uuid, RotationRequest),
+    SetAutoRotation(Uuid, bool),
+    Delete {
+        id: Uuid,
+        revoke: bool,
+        delete_secrets: bool,
+    },
+    Credentials(Uuid),
+    Sessions(Uuid),
+    TestConnection(Uuid),
+    /// Test a form's values before saving. `stored` is the connection being edited: its stored
+    /// admin password is used when no new one was typed.
+    TestDraft {
+        origin: FormOrigin,
+        spec: ConnectionSpec,
+        password: Option<Password>,
+        stored: Option<Uuid>,
+    },
+    AddConnection(FormOrigin, ConnectionRequest, Option<Password>),
+    EditConnection(FormOrigin, Uuid, ConnectionRequest, Option<Password>),
+    RemoveConnection(Uuid),
+    /// Copy to the operator's clipboard with OSC 52 (handled by the event loop: it owns the
+    /// terminal).
+    Clipboard(Password),
+}
+
+/// Runs `task` in the background; its result arrives on `tx`.
+pub fn spawn(engine: &Engine, task: Task, tx: &UnboundedSender<Action>) {
+    let engine = engine.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        if let Some(action) = run(engine, task).await {
+            let _ = tx.send(action);
+        }
+    });
+}
+
+/// Blocking engine reads (they may read and decrypt the file) go to the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, TaskError> + Send + 'static,
+) -> Result<T, TaskError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(TaskError::new(format!("background read stopped: {e}"))))
+}
+
+async fn run(engine: Engine, task: Task) -> Option<Action> {
+    let action = match task {
+        Task::Reload => {
+            let e = engine.clone();
+            Action::Reloaded(blocking(move || e.snapshot().map_err(TaskError::from)).await)
+        }
+        Task::Rotate(id) => Action::Rotated(
+            id,
+            engine
+                .rotate(&id.to_string(), Trigger::Manual)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::Create(req) => {
+            Action::Created(engine.create_rotation(&req).await.map_err(TaskError::from))
+        }
+        Task::Update(id, patch) => Action::Updated(
+            id,
+            engine
+                .update_rotation(&id.to_string(), &patch)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::SetAutoRotation(id, on) => Action::AutoRotationSet(
+            id,
+            engine
+                .set_auto_rotation(&id.to_string(), on)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::Delete {
+            id,
+            revoke,
+            delete_secrets,
+        } => Action::Deleted(
+            id,
+            engine
+                .delete_rotation(&id.to_string(), revoke, delete_secrets)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::Credentials(id) => {
+            let e = engine.clone();
+            Action::CredentialsLoaded(
+                id,
+                blocking(move || e.credentials(&id.to_string()).map_err(TaskError::from)).await,
+            )
+        }
+        Task::Sessions(id) => Action::SessionsLoaded(
+            id,
+            engine
+                .sessions(&id.to_string())
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::TestConnection(id) => Action::ConnectionTested(
+            TestTarget::Stored(id),
+            engine
+                .test_connection(&id.to_string())
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::TestDraft {
+            origin,
+            spec,
+            password,
+            stored,
+        } => {
+            let password = match (password, stored) {
+                (Some(p), _) => Ok(Some(p)),
+                (None, Some(id)) => engine
+                    .find_connection(&id.to_string())
+                    .and_then(|c| engine.admin_password(&c))
+                    .map_err(TaskError::from),
+                (None, None) => Ok(None),
+            };
+            let report = match password {
+                Ok(p) => Ok(engine.test_draft(&spec, p).await),
+                Err(e) => Err(e),
+            };
+            Action::ConnectionTested(TestTarget::Draft(origin), report)
+        }
+        Task::AddConnection(origin, req, password) => Action::ConnectionSaved(
+            origin,
+            engine
+                .add_connection(&req, password)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::EditConnection(origin, id, req, password) => Action::ConnectionSaved(
+            origin,
+            engine
+                .edit_connection(&id.to_string(), &req, password)
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::RemoveConnection(id) => Action::ConnectionRemoved(
+            id,
+            engine
+                .remove_connection(&id.to_string())
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::Clipboard(_) => return None,
+    };
+    Some(action)
+}

@@ -1,0 +1,9 @@
+//! Console tests without a terminal: `App::update` driven by synthetic keys, and every screen,
+//! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 and 160×48.
+
+mod fixture;
+mod scale;
+mod snapshots;
+mod stub_rules;
+mod updates;
+mod wizard_updates;

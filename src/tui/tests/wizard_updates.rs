@@ -1,0 +1,223 @@
+//! The wizard driven by keys: Next blocked until each step is valid, Up/Down on numbers, Esc
+//! back and the discard question, inline connection, edit mode, a failed create.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::fixture::*;
+use crate::tui::action::Action;
+use crate::tui::app::Screen;
+use crate::tui::popup::Popup;
+use crate::tui::tasks::Task;
+use crate::tui::wizard::Step;
+
+#[test]
+fn wizard_blocks_next_until_each_step_is_valid_then_creates() {
+    let mut app = app();
+    send(&mut app, ch('n'));
+    assert_eq!(app.screen, Screen::Wizard);
+    let step = |app: &crate::tui::App| app.wizard.as_ref().unwrap().step;
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(step(&app), Step::Mapping);
+    // Same name for both secrets: the stand-in rules refuse it.
+    keys(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    send(&mut app, ctrl('u'));
+    type_text(&mut app, "REDIS_USERNAME");
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(step(&app), Step::Mapping, "Next is blocked");
+    assert!(app.wizard.as_ref().unwrap().blocked.is_some());
+    send(&mut app, ctrl('u'));
+    type_text(&mut app, "REDIS_PASSWORD");
+    assert!(
+        app.wizard.as_ref().unwrap().blocked.is_none(),
+        "fixing clears the message"
+    );
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(step(&app), Step::Details);
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(step(&app), Step::Details, "an empty name blocks Next");
+    type_text(&mut app, "cart-cache");
+    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    let tasks = app.take_tasks();
+    let Some(Task::Create(req)) = tasks.last() else {
+        panic!("expected a create, got {tasks:?}");
+    };
+    assert_eq!(req.name.as_deref(), Some("cart-cache"));
+    assert_eq!(
+        req.connection_id.as_deref(),
+        Some(id(PROD).to_string().as_str())
+    );
+    assert_eq!(req.environment.as_deref(), Some("dev"));
+    assert!(app.wizard.as_ref().unwrap().submitting);
+}
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+#[test]
+fn number_fields_step_with_up_down_and_take_digits_only() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [
+            ch('n'),
+            key(KeyCode::Enter),
+            key(KeyCode::Up),
+            key(KeyCode::Up),
+        ],
+    );
+    let w = app.wizard.as_ref().unwrap();
+    let req = w.request(&app.doc, app.zone, app.now);
+    assert_eq!(req.rotation_interval.unwrap().as_u64(), Some(32));
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+            ch('x'),
+            ch('7'),
+        ],
+    );
+    let req = app
+        .wizard
+        .as_ref()
+        .unwrap()
+        .request(&app.doc, app.zone, app.now);
+    assert_eq!(req.rotation_interval.unwrap().as_u64(), Some(7));
+}
+
+#[test]
+fn esc_steps_back_and_asks_before_discarding_input() {
+    let mut app = app();
+    keys(&mut app, [ch('n'), key(KeyCode::Enter), key(KeyCode::Up)]);
+    send(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Connection);
+    send(&mut app, key(KeyCode::Esc));
+    assert!(
+        matches!(app.popups.last(), Some(Popup::Confirm(_))),
+        "input would be lost"
+    );
+    send(&mut app, ch('n'));
+    assert_eq!(app.screen, Screen::Wizard);
+    keys(&mut app, [key(KeyCode::Esc), ch('y')]);
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(app.wizard.is_none());
+}
+
+#[test]
+fn an_untouched_wizard_closes_without_asking() {
+    let mut app = app();
+    keys(&mut app, [ch('n'), key(KeyCode::Esc)]);
+    assert!(app.popups.is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn the_connection_step_can_add_a_connection_inline() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [
+            ch('n'),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Enter),
+        ],
+    );
+    let w = app.wizard.as_ref().unwrap();
+    assert!(
+        w.connection.form.is_some(),
+        "Enter on “+ Add” opens the form"
+    );
+    type_text(&mut app, "edge-cache");
+    // Save is blocked while the host is empty.
+    for _ in 0..12 {
+        send(&mut app, key(KeyCode::Tab));
+    }
+    send(&mut app, key(KeyCode::Enter));
+    assert!(
+        app.take_tasks()
+            .iter()
+            .all(|t| !matches!(t, Task::AddConnection(..)))
+    );
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Connection);
+    send(&mut app, key(KeyCode::Esc));
+    assert!(app.wizard.as_ref().unwrap().connection.form.is_none());
+}
+
+#[test]
+fn edit_opens_the_same_steps_prefilled_with_location_read_only() {
+    let mut app = app();
+    keys(&mut app, [ch('j'), ch('j'), ch('e')]);
+    let w = app.wizard.as_ref().unwrap();
+    assert!(w.connection.locked);
+    assert_eq!(w.details.name(), "orders-cache");
+    let req = w.request(&app.doc, app.zone, app.now);
+    let patch = crate::tui::wizard::Wizard::patch(&req);
+    assert_eq!(patch.environment, None);
+    assert_eq!(patch.secret_path, None);
+    assert_eq!(patch.connection_id, None);
+    assert_eq!(req.rotate_at_utc.unwrap().hours.unwrap().as_u64(), Some(2));
+    keys(&mut app, [key(KeyCode::Down), key(KeyCode::Enter)]);
+    assert_eq!(
+        app.wizard.as_ref().unwrap().step,
+        Step::Configuration,
+        "connection stays"
+    );
+}
+
+#[test]
+fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [
+            ch('n'),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
+    );
+    type_text(&mut app, "orders-cache");
+    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    let err = crate::tui::action::TaskError {
+        message: "name: `orders-cache` already exists in dev /".into(),
+        fields: vec![crate::model::FieldError::new(
+            "name",
+            "already exists in dev /",
+        )],
+    };
+    send(&mut app, Action::Created(Err(err)));
+    let w = app.wizard.as_ref().unwrap();
+    assert!(!w.submitting);
+    assert_eq!(
+        w.details
+            .form
+            .error(crate::tui::wizard::details::Field::Name),
+        Some("already exists in dev /")
+    );
+}
+
+#[test]
+fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
+    let mut app = app();
+    keys(&mut app, [ch('n')]);
+    for _ in 0..4 {
+        send(&mut app, key(KeyCode::Enter));
+    }
+    send(&mut app, Action::Paste("cart-cache\n".into()));
+    let w = app.wizard.as_ref().unwrap();
+    assert_eq!(w.details.name(), "cart-cache");
+    assert!(w.step_ok(Step::Details), "revalidated after the paste");
+}

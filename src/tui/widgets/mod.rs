@@ -1,0 +1,68 @@
+//! Form fields and badges, each drawing itself from its own state.
+
+pub mod badge;
+pub mod choice;
+pub mod form;
+pub mod number_field;
+pub mod text_field;
+
+pub use choice::Choice;
+pub use form::{FieldId, Form, Input};
+pub use number_field::NumberField;
+pub use text_field::TextField;
+
+/// Word-wraps `text` to lines of at most `width` columns (long words are cut).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let need = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+            if need <= width {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if line.is_empty() {
+                // A word longer than the line: cut it.
+                let head: String = word.chars().take(width).collect();
+                word = word.chars().skip(width).collect();
+                lines.push(head);
+                if word.is_empty() {
+                    break;
+                }
+            } else {
+                lines.push(std::mem::take(&mut line));
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// What a field did with a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// The value changed (revalidate).
+    Changed,
+    /// Only the cursor moved.
+    Moved,
+    /// Not for this field: the keymap gets it.
+    Ignored,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(super::wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(super::wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(super::wrap("", 4), [""]);
+    }
+}

@@ -1,0 +1,255 @@
+//! Step 6, Review: every value of the request that will be submitted, the warnings, the exact
+//! ACL rule sent to every node (password masked), and any error still standing. Built from the
+//! same `RotationRequest` that Create submits.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{Step, Wizard};
+use crate::model::request::RotationRequest;
+use crate::model::rotation::DEFAULT_SCOPE;
+use crate::model::sensitive::MASK;
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+/// The `ACL SETUSER` line as sent, with the password masked.
+pub fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
+    let base = req.name.clone().unwrap_or_default();
+    let slot = match w.editing() {
+        Some(r) => r.inactive_slot().index(),
+        None => 0,
+    };
+    let scope = match &w.check.scope {
+        Some(Ok(s)) if !s.tokens.is_empty() => s.normalized(),
+        _ => {
+            let raw = w
+                .parameters
+                .scope_text()
+                .split_whitespace()
+                .collect::<Vec<_>>();
+            if raw.is_empty() {
+                DEFAULT_SCOPE.to_string()
+            } else {
+                raw.join(" ")
+            }
+        }
+    };
+    format!("ACL SETUSER {base}-{slot} reset on >{MASK} {scope}")
+}
+
+fn n(v: &Option<serde_json::Number>) -> String {
+    v.as_ref().map_or("?".to_string(), |n| n.to_string())
+}
+
+const LABEL: usize = 16;
+
+/// A labelled value, wrapped under itself (not under the label).
+fn row<'a>(label: &str, value: String, app: &App, width: u16) -> Vec<Line<'a>> {
+    styled_row(label, value, app.theme.tone(Tone::Normal), app, width)
+}
+
+fn styled_row<'a>(
+    label: &str,
+    value: String,
+    style: ratatui::style::Style,
+    app: &App,
+    width: u16,
+) -> Vec<Line<'a>> {
+    let room = (width as usize).saturating_sub(LABEL + 2);
+    crate::tui::widgets::wrap(&value, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let label = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{label:>LABEL$}  "), app.theme.title()),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+    let req = w.request(&app.doc, app.zone, app.now);
+    let conn = w
+        .connection
+        .selected
+        .and_then(|id| app.doc.connections.iter().find(|c| c.id == id));
+    let mut lines = vec![
+        Line::styled(
+            if w.editing().is_some() {
+                "Check every value, then press Enter to save the changes."
+            } else {
+                "Check every value, then press Enter to create the rotation."
+            },
+            app.theme.muted(),
+        ),
+        Line::default(),
+    ];
+    lines.extend(row(
+        "Connection",
+        conn.map_or("(none)".to_string(), |c| {
+            format!("{} ({}, {})", c.name, c.address(), c.topology)
+        }),
+        app,
+        area.width,
+    ));
+    let at = req.rotate_at_utc.clone().unwrap_or_default();
+    let local = match w.configuration.rotate_at_utc(app.zone, app.now) {
+        Some(_) => {
+            let f = &w.configuration.form;
+            format!(
+                "{:02}:{:02} {} = ",
+                f.number(super::configuration::Field::Hours).unwrap_or(0),
+                f.number(super::configuration::Field::Minutes).unwrap_or(0),
+                app.zone.label(app.now)
+            )
+        }
+        None => String::new(),
+    };
+    lines.extend(row(
+        "Configuration",
+        format!(
+            "every {} days at {local}{:0>2}:{:0>2} UTC · auto-rotation {}",
+            n(&req.rotation_interval),
+            n(&at.hours),
+            n(&at.minutes),
+            if req.is_auto_rotation_enabled == Some(true) {
+                "on"
+            } else {
+                "off"
+            }
+        ),
+        app,
+        area.width,
+    ));
+    let params = req.parameters.clone().unwrap_or_default();
+    let pr = params.password_requirements.unwrap_or_default();
+    let rq = pr.required.unwrap_or_default();
+    lines.extend(row(
+        "Permission scope",
+        params
+            .permission_scope
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| format!("{DEFAULT_SCOPE} (default)")),
+        app,
+        area.width,
+    ));
+    lines.extend(row(
+        "Password",
+        format!(
+            "{} characters; at least {} digits, {} lowercase, {} uppercase, {} symbols; symbols from {}",
+            n(&pr.length),
+            n(&rq.digits),
+            n(&rq.lowercase),
+            n(&rq.uppercase),
+            n(&rq.symbols),
+            pr.allowed_symbols.unwrap_or_default()
+        ),
+        app,
+        area.width,
+    ));
+    let map = req.secrets_mapping.clone().unwrap_or_default();
+    lines.extend(row(
+        "Secrets Mapping",
+        format!(
+            "{} {} → {} (username), {} (password)",
+            req.environment.clone().unwrap_or_default(),
+            req.secret_path.clone().unwrap_or_default(),
+            map.username.unwrap_or_default(),
+            map.password.unwrap_or_default()
+        ),
+        app,
+        area.width,
+    ));
+    let name = req.name.clone().unwrap_or_default();
+    lines.extend(row(
+        "Name",
+        match &req.description {
+            Some(d) => format!("{name} — {d}"),
+            None => name.clone(),
+        },
+        app,
+        area.width,
+    ));
+    lines.extend(row(
+        "Redis users",
+        format!("{name}-0 and {name}-1 (dual-phase: the previous one stays valid)"),
+        app,
+        area.width,
+    ));
+    lines.push(Line::default());
+    lines.extend(styled_row(
+        "ACL rule sent",
+        acl_rule(w, &req),
+        app.theme.key(),
+        app,
+        area.width,
+    ));
+    if let Some(r) = w.editing()
+        && params_scope_changed(r, &req)
+    {
+        lines.extend(row(
+            "",
+            "the new scope is applied to both users right away".into(),
+            app,
+            area.width,
+        ));
+    }
+    let warnings: Vec<String> = match (&w.check.spec, &w.check.scope) {
+        (Some(spec), _) => spec.warnings.clone(),
+        (None, Some(Ok(scope))) => scope.warnings.clone(),
+        _ => Vec::new(),
+    };
+    if !warnings.is_empty() {
+        lines.push(Line::default());
+    }
+    for warn in warnings {
+        lines.push(Line::styled(
+            format!("⚠ {warn}"),
+            app.theme.tone(Tone::Warn),
+        ));
+    }
+    let mut errors: Vec<String> = w
+        .check
+        .errors
+        .iter()
+        .map(|e| format!("✗ {e} (step {})", Step::of_path(&e.field).number()))
+        .collect();
+    if let Some(e) = &w.submit_error {
+        errors.extend(e.message.lines().map(|l| format!("✗ {l}")));
+    }
+    if !errors.is_empty() {
+        lines.push(Line::default());
+    }
+    for e in errors {
+        lines.push(Line::styled(e, app.theme.tone(Tone::Error)));
+    }
+    if w.submitting {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!(
+                "{} {}",
+                crate::tui::screens::spinner(app.now),
+                if w.editing().is_some() {
+                    "Saving…"
+                } else {
+                    "Creating: user on every node, persisted, verified…"
+                }
+            ),
+            app.theme.tone(Tone::Busy),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn params_scope_changed(r: &crate::model::Rotation, req: &RotationRequest) -> bool {
+    req.parameters
+        .as_ref()
+        .and_then(|p| p.permission_scope.as_deref())
+        .is_some_and(|s| {
+            s.split_whitespace().collect::<Vec<_>>().join(" ") != r.parameters.permission_scope
+        })
+}
