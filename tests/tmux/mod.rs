@@ -13,7 +13,10 @@ pub struct Tmux {
 
 fn tmux_bin() -> &'static str {
     assert!(
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
         "tmux not found on PATH: run .ci/run or apt-get install tmux"
     );
     "tmux"
@@ -21,7 +24,13 @@ fn tmux_bin() -> &'static str {
 
 impl Tmux {
     /// Starts `command` (run by `sh -c`) in a `width`×`height` terminal, with `env` set.
-    pub fn start(dir: &Path, width: u16, height: u16, env: &[(&str, String)], command: &str) -> Tmux {
+    pub fn start(
+        dir: &Path,
+        width: u16,
+        height: u16,
+        env: &[(&str, String)],
+        command: &str,
+    ) -> Tmux {
         let socket = dir.join("tmux.sock");
         let mut full = String::from("env");
         for (k, v) in env {
@@ -33,7 +42,18 @@ impl Tmux {
         let status = Command::new(tmux_bin())
             .arg("-S")
             .arg(&socket)
-            .args(["-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg(&full)
             .status()
             .expect("start tmux");
@@ -44,7 +64,12 @@ impl Tmux {
     }
 
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux");
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -74,23 +99,40 @@ impl Tmux {
             if s.contains(text) {
                 return s;
             }
-            assert!(Instant::now() < end, "screen never showed {text:?}; it shows:\n{s}");
+            assert!(
+                Instant::now() < end,
+                "screen never showed {text:?}; it shows:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     pub fn resize(&self, width: u16, height: u16) {
-        self.run(&["resize-window", "-t", "t", "-x", &width.to_string(), "-y", &height.to_string()]);
+        self.run(&[
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
     }
 
     /// True once the program in the pane has exited.
     pub fn exited(&self) -> bool {
-        self.run(&["display-message", "-p", "-t", "t", "#{pane_dead}"]).trim() == "1"
+        self.run(&["display-message", "-p", "-t", "t", "#{pane_dead}"])
+            .trim()
+            == "1"
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").status();
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .status();
     }
 }
