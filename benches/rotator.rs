@@ -4,6 +4,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "rotator/console_bench.rs"]
+mod console_bench;
 #[path = "rotator/fixture.rs"]
 mod fixture;
 #[path = "rotator/rotation_bench.rs"]
@@ -46,5 +48,8 @@ fn main() {
     }
     if wants("store") {
         store_bench::run();
+    }
+    if wants("console") {
+        console_bench::run();
     }
 }
