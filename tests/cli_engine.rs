@@ -1,0 +1,196 @@
+//! The real binary against a real redis-server: connection add (password on stdin) and test,
+//! rotation create from the seed request, rotate with `--json` in the seed response shape,
+//! credentials, get with live sessions, events, delete with revoke.
+
+mod common;
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{ADMIN_PASSWORD, Persist, RedisServer};
+use support::{TEST_KEY, create_request};
+
+fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
+        .arg("--db")
+        .arg(dir.join("db.json"))
+        .args(args)
+        .env("REDIS_ROTATOR_KEY", TEST_KEY)
+        .env("HOME", dir)
+        .env_remove("REDIS_ROTATOR_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-rotator");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_command_line_runs_a_rotation_end_to_end() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = server.port.to_string();
+    let add = bin(
+        d,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "shop",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--username",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    );
+    let text = ok(&add);
+    assert!(
+        text.contains("aclfile") && text.contains("saved connection shop"),
+        "{text}"
+    );
+
+    let test: serde_json::Value = serde_json::from_str(&ok(&bin(
+        d,
+        &["connection", "test", "shop", "--json"],
+        None,
+    )))
+    .unwrap();
+    assert_eq!(test["nodes"][0]["canSetUser"], true);
+    assert_eq!(test["nodes"][0]["persistence"], "aclfile");
+
+    let req = d.join("req.json");
+    std::fs::write(
+        &req,
+        serde_json::to_string(&create_request("orders", "shop")).unwrap(),
+    )
+    .unwrap();
+    let created: serde_json::Value = serde_json::from_str(&ok(&bin(
+        d,
+        &[
+            "rotation",
+            "create",
+            "--file",
+            req.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    )))
+    .unwrap();
+    let r = &created["secretRotation"];
+    for field in [
+        "id",
+        "name",
+        "description",
+        "isAutoRotationEnabled",
+        "activeIndex",
+        "folderId",
+        "connectionId",
+        "createdAt",
+        "updatedAt",
+        "rotationInterval",
+        "rotationStatus",
+        "lastRotationAttemptedAt",
+        "lastRotatedAt",
+        "lastRotationJobId",
+        "nextRotationAt",
+        "projectId",
+        "rotateAtUtc",
+        "lastRotationMessage",
+        "type",
+        "parameters",
+        "secretsMapping",
+    ] {
+        assert!(r.get(field).is_some(), "seed field {field} present: {r}");
+    }
+    assert_eq!(r["connection"]["app"], "redis");
+    assert_eq!(r["connection"]["name"], "shop");
+    assert_eq!(r["environment"]["slug"], "dev");
+    assert_eq!(r["environment"]["name"], "Development");
+    assert_eq!(r["folder"]["path"], "/");
+    assert_eq!(r["type"], "redis-credentials");
+    assert!(
+        r.get("slots").is_none() && r.get("pending").is_none(),
+        "internal fields stay internal"
+    );
+
+    let rotated: serde_json::Value = serde_json::from_str(&ok(&bin(
+        d,
+        &["rotation", "rotate", "orders", "--json"],
+        None,
+    )))
+    .unwrap();
+    assert_eq!(rotated["secretRotation"]["activeIndex"], 1);
+    assert_eq!(rotated["secretRotation"]["rotationStatus"], "success");
+
+    let creds: serde_json::Value = serde_json::from_str(&ok(&bin(
+        d,
+        &["rotation", "credentials", "orders", "--json"],
+        None,
+    )))
+    .unwrap();
+    let (user, pass) = (
+        creds["current"]["username"].as_str().unwrap(),
+        creds["current"]["password"].as_str().unwrap(),
+    );
+    assert_eq!(user, "orders-1");
+    assert!(server.can_auth(user, pass));
+    assert!(server.can_auth(
+        creds["previous"]["username"].as_str().unwrap(),
+        creds["previous"]["password"].as_str().unwrap()
+    ));
+    let exported = ok(&bin(d, &["secrets", "export", "--format", "dotenv"], None));
+    assert!(
+        exported.contains(&format!("ORDERS_PASSWORD=\"{pass}\"")),
+        "{exported}"
+    );
+
+    let get = ok(&bin(d, &["rotation", "get", "orders"], None));
+    assert!(
+        get.contains("slot 1 live") && get.contains("sessions still use orders-1"),
+        "{get}"
+    );
+    assert!(!get.contains(pass), "get never shows a password");
+
+    let events = ok(&bin(d, &["events", "list", "--rotation", "orders"], None));
+    assert!(
+        events.contains("created orders") && events.contains("rotated orders"),
+        "{events}"
+    );
+    assert!(!events.contains(pass));
+
+    let deleted = ok(&bin(d, &["rotation", "delete", "orders", "--revoke"], None));
+    assert!(
+        deleted.contains("revoked ACL user orders-0") && deleted.contains("kept: secrets"),
+        "{deleted}"
+    );
+    assert!(!server.acl_users().iter().any(|u| u.starts_with("orders-")));
+    let gone = bin(d, &["rotation", "get", "orders"], None);
+    assert_eq!(gone.status.code(), Some(2));
+}
