@@ -204,3 +204,29 @@ async fn a_failing_notify_command_does_not_stop_rotations() {
     assert_eq!(note["outcome"], "success");
     assert_eq!(note["environment"], "dev");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_rotation_that_cannot_even_start_backs_off_instead_of_spinning() {
+    let f = fixture("orphan").await;
+    // As if the database were edited by hand: the rotation's connection is gone.
+    f.engine
+        .store()
+        .update_doc(|doc| doc.rotations[0].connection_id = uuid::Uuid::new_v4())
+        .unwrap();
+    f.clock.set(at(2, 10, 0, 0, 0));
+    let done = f.engine.run_due(4).await;
+    assert_eq!(done.len(), 1);
+    let err = done[0]
+        .1
+        .as_ref()
+        .expect_err("cannot rotate without a connection")
+        .to_string();
+    assert!(err.contains("connection"), "{err}");
+    let r = f.engine.find_rotation("orphan").unwrap();
+    assert_eq!(r.rotation_status, RotationStatus::Failed);
+    assert_eq!(r.retry.as_ref().unwrap().attempts, 1);
+    assert!(
+        f.engine.run_due(4).await.is_empty(),
+        "backs off instead of retrying at once"
+    );
+}

@@ -53,7 +53,7 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
             last_rotation_attempted_at: Some(now),
             last_rotated_at: Some(now),
             last_rotation_job_id: Some(Uuid::new_v4()),
-            next_rotation_at: Some(now + chrono::Duration::hours(i as i64 % 900)),
+            next_rotation_at: Some(now + chrono::Duration::hours(1 + i as i64 % 900)),
             last_rotation_message: None,
             created_at: now,
             updated_at: now,

@@ -11,8 +11,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::model::Rotation;
-use crate::model::schedule::Trigger;
+use crate::model::schedule::{self, Trigger};
+use crate::model::{EventKind, Outcome, Rotation, RotationStatus};
 use crate::store::Document;
 
 use super::{Engine, EngineError, locks};
@@ -122,8 +122,55 @@ impl Engine {
         } else {
             self.rotate_locked(id, Trigger::Scheduled).await
         };
+        if let Err(e) = &result {
+            self.back_off_if_still_due(id, e).await;
+        }
         drop(guard);
         Some(result)
+    }
+
+    /// A due rotation that failed before it could record its failure (its connection is gone,
+    /// its key does not open…) still backs off, so the scheduler never retries it in a loop.
+    async fn back_off_if_still_due(&self, id: Uuid, error: &EngineError) {
+        let now = self.now();
+        let still_due = self
+            .rotation_by_id(id)
+            .ok()
+            .and_then(|r| due_at(&r))
+            .is_some_and(|t| t <= now);
+        if !still_due {
+            return;
+        }
+        let message = error.to_string();
+        let _ = self
+            .write(move |doc, events| {
+                let Some(r) = doc.rotation_mut(id) else {
+                    return Ok(());
+                };
+                let retry = r.retry.get_or_insert_with(Default::default);
+                retry.attempts += 1;
+                let next = chrono::Duration::from_std(schedule::backoff(retry.attempts))
+                    .ok()
+                    .map(|d| now + d);
+                retry.next_attempt_at = next;
+                r.rotation_status = RotationStatus::Failed;
+                r.last_rotation_message = Some(message.clone());
+                r.last_rotation_attempted_at = Some(now);
+                let r = r.clone();
+                let when = next
+                    .map(|t| format!("; next attempt {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
+                    .unwrap_or_default();
+                events.push(super::rotate::event_for(
+                    &r,
+                    EventKind::RotationFailed,
+                    Outcome::Failure,
+                    None,
+                    now,
+                    format!("rotation of {} failed: {message}{when}", r.name),
+                ));
+                Ok(())
+            })
+            .await;
     }
 }
 
@@ -169,6 +216,9 @@ async fn wait_until_due_or_changed(
     cancel: &CancellationToken,
 ) {
     let stamp = engine.store().stamp().ok().flatten();
+    // A floor between passes: even a rotation that stays due (its failure could not be
+    // recorded) never turns this loop into a busy one.
+    let next = next.map(|t| t.max(engine.now() + chrono::Duration::milliseconds(100)));
     loop {
         let now = engine.now();
         if next.is_some_and(|t| t <= now) {

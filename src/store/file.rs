@@ -186,7 +186,8 @@ pub(crate) fn write_temp(
         // The umask may have removed bits, never added any; set exactly 0600 regardless.
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        // fdatasync: the data and the size needed to read it back; timestamps need not hit disk.
+        f.sync_data()?;
         let meta = f.metadata()?;
         Ok::<_, std::io::Error>((f, meta))
     })();
