@@ -112,9 +112,9 @@ impl Engine {
             conn,
             rotation,
             started: Instant::now(),
+            sessions: None,
         };
-        self.record(&job, &nodes, SessionCounts::default(), Some(req.clone()))
-            .await?;
+        self.record(&job, &nodes, Some(req.clone())).await?;
         self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
             .await
     }

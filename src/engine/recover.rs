@@ -57,6 +57,7 @@ impl Engine {
             sealed: journal.password.clone(),
             rotation,
             started: Instant::now(),
+            sessions: None,
         };
         let addrs: Vec<NodeAddr> = journal
             .nodes

@@ -29,6 +29,8 @@ pub(crate) struct Job {
     pub sealed: Sealed,
     pub scope: Vec<String>,
     pub started: Instant,
+    /// Sessions and failed AUTHs of the slot's user, counted before it is re-keyed.
+    pub sessions: Option<SessionCounts>,
 }
 
 pub(crate) fn event_for(
@@ -124,6 +126,7 @@ impl Engine {
             conn,
             rotation,
             started: Instant::now(),
+            sessions: None,
         };
         let nodes = match self.fleet(&job.conn).await {
             Ok(n) => n,
@@ -133,8 +136,14 @@ impl Engine {
                     .await);
             }
         };
-        let sessions = self.count_sessions(&nodes, &job.username).await;
-        self.record(&job, &nodes, sessions, None).await?;
+        // Counting live sessions and the journal write are independent: do them together.
+        let (sessions, recorded) = tokio::join!(
+            self.count_sessions(&nodes, &job.username),
+            self.record(&job, &nodes, None)
+        );
+        recorded?;
+        let mut job = job;
+        job.sessions = Some(sessions);
         self.run_steps(job, nodes, trigger, EventKind::Rotated)
             .await
     }
@@ -146,7 +155,6 @@ impl Engine {
         &self,
         job: &Job,
         nodes: &[Node],
-        sessions: SessionCounts,
         create: Option<crate::model::request::RotationRequest>,
     ) -> Result<(), EngineError> {
         self.progress(job.rotation.id, Step::Record, None, true);
@@ -199,16 +207,6 @@ impl Engine {
                     r.pending.as_ref().map_or(0, |j| j.slot.index())
                 ),
             ));
-            if !is_create {
-                events.push(event_for(
-                    &r,
-                    EventKind::Sessions,
-                    Outcome::Info,
-                    None,
-                    now,
-                    sessions_sentence(&username, sessions),
-                ));
-            }
             Ok(())
         })
         .await?;
@@ -286,9 +284,29 @@ impl Engine {
     /// Steps 3 and 4: persist where the node can, then a fresh login as the user on every node.
     pub(crate) async fn persist_and_verify(&self, job: &Job, nodes: &[Node]) -> Result<(), String> {
         let id = job.rotation.id;
+        // Persisting and the fresh login as the new user are independent; both must succeed
+        // before promote, so they run together.
         self.progress(id, Step::Persist, None, true);
-        let persisted =
-            futures::future::join_all(nodes.iter().map(|node| self.persist_node(node))).await;
+        let persist = futures::future::join_all(nodes.iter().map(|node| self.persist_node(node)));
+        let checks = nodes.iter().map(|node| {
+            let params = self.params(
+                &job.conn,
+                &node.addr,
+                &job.username,
+                Some(job.password.clone()),
+            );
+            async move {
+                match params {
+                    Ok(p) => acl::verify(&p).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        });
+        let verify = async {
+            self.progress(id, Step::Verify, None, true);
+            futures::future::join_all(checks).await
+        };
+        let (persisted, verified) = tokio::join!(persist, verify);
         let mut errors: Vec<String> = Vec::new();
         for (node, r) in nodes.iter().zip(persisted) {
             self.progress(id, Step::Persist, Some(node.addr.to_string()), r.is_ok());
@@ -297,28 +315,10 @@ impl Engine {
             }
         }
         crash::point("after-persist");
-        if errors.is_empty() {
-            self.progress(id, Step::Verify, None, true);
-            let checks = nodes.iter().map(|node| {
-                let params = self.params(
-                    &job.conn,
-                    &node.addr,
-                    &job.username,
-                    Some(job.password.clone()),
-                );
-                async move {
-                    match params {
-                        Ok(p) => acl::verify(&p).await.map_err(|e| e.to_string()),
-                        Err(e) => Err(e.to_string()),
-                    }
-                }
-            });
-            let verified = futures::future::join_all(checks).await;
-            for (node, r) in nodes.iter().zip(verified) {
-                self.progress(id, Step::Verify, Some(node.addr.to_string()), r.is_ok());
-                if let Err(e) = r {
-                    errors.push(format!("verify on {}: {e}", node.addr));
-                }
+        for (node, r) in nodes.iter().zip(verified) {
+            self.progress(id, Step::Verify, Some(node.addr.to_string()), r.is_ok());
+            if let Err(e) = r {
+                errors.push(format!("verify on {}: {e}", node.addr));
             }
         }
         if errors.is_empty() {
@@ -372,6 +372,7 @@ impl Engine {
         self.progress(job.rotation.id, Step::Promote, None, true);
         let node_count = nodes.len();
         let warning = self.volatile_warning(nodes);
+        let sessions = job.sessions.map(|c| sessions_sentence(&job.username, c));
         let note = warning.clone();
         let cipher = self.inner.store.cipher()?;
         let sealed_username = cipher.seal(&Password::new(job.username.clone()));
@@ -431,6 +432,16 @@ impl Engine {
                     writer,
                     now,
                 );
+                if let Some(sentence) = sessions {
+                    events.push(event_for(
+                        &r,
+                        EventKind::Sessions,
+                        Outcome::Info,
+                        Some(job_id),
+                        now,
+                        sentence,
+                    ));
+                }
                 let verb = match kind {
                     EventKind::Created => "created",
                     EventKind::Recovered => "recovered",
