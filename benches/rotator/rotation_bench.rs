@@ -128,9 +128,11 @@ pub async fn one_node() {
 async fn fanout_case(label: &str, e: &Engine, name: &str) -> Summary {
     e.create_rotation(&request(name)).await.expect("create");
     rotate_many(e, name, 10).await;
-    let (totals, _) = rotate_many(e, name, 100).await;
+    let (totals, steps) = rotate_many(e, name, 100).await;
     let s = summarize(totals);
     row(label, &s, "");
+    let parts: Vec<String> = steps.iter().map(|(k, v)| format!("{k} {}", ms(summarize(v.clone()).median))).collect();
+    println!("|   steps (median) | {} | | | |", parts.join(", "));
     s
 }
 
