@@ -119,3 +119,21 @@ async fn the_console_stays_responsive_and_says_why_when_the_server_is_down() {
     t.wait_for("orders-cache", WAIT);
     t.keys(&["q"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_what_another_process_changed() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    add_connection(&db.engine, "shop-redis", &server).await;
+    let t = console(&db, 120, 36);
+    t.wait_for("Rotations (0)", WAIT);
+    // Another process (its own engine on the same file) creates a rotation.
+    let other = engine_at(db.path());
+    other
+        .create_rotation(&create_request("made-elsewhere", "shop-redis"))
+        .await
+        .unwrap();
+    t.wait_for("made-elsewhere", Duration::from_secs(5));
+    t.wait_for("Rotations (1)", Duration::from_secs(5));
+    t.keys(&["q"]);
+}

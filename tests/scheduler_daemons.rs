@@ -193,3 +193,21 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
         "the new holder rotates"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_daemon_cleanly() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    add_connection(&db.engine, "local", &server).await;
+    let mut d = Daemon::start(&db);
+    assert!(d.wait_for("scheduler active", Duration::from_secs(10)));
+    // SAFETY: kill(2) on our own child's pid.
+    let rc = unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    assert!(
+        d.wait_for("stopped", Duration::from_secs(10)),
+        "says it stopped"
+    );
+    let status = d.child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}

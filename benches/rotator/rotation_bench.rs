@@ -131,7 +131,10 @@ async fn fanout_case(label: &str, e: &Engine, name: &str) -> Summary {
     let (totals, steps) = rotate_many(e, name, 100).await;
     let s = summarize(totals);
     row(label, &s, "");
-    let parts: Vec<String> = steps.iter().map(|(k, v)| format!("{k} {}", ms(summarize(v.clone()).median))).collect();
+    let parts: Vec<String> = steps
+        .iter()
+        .map(|(k, v)| format!("{k} {}", ms(summarize(v.clone()).median)))
+        .collect();
     println!("|   steps (median) | {} | | | |", parts.join(", "));
     s
 }
