@@ -126,3 +126,25 @@ async fn a_node_that_cannot_persist_is_reported() {
         report.warnings
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_between_rotations_is_reconnected() {
+    // Admin connections are kept between rotations; a restart must not fail the next one.
+    let mut server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    add_connection(&db.engine, "kept", &server).await;
+    db.engine
+        .create_rotation(&create_request("kept-cache", "kept"))
+        .await
+        .unwrap();
+    db.engine
+        .rotate("kept-cache", Trigger::Manual)
+        .await
+        .expect("first rotation");
+    server.restart();
+    db.engine
+        .rotate("kept-cache", Trigger::Manual)
+        .await
+        .expect("rotation after a restart");
+    assert_both_authenticate(&db, "kept-cache", &[&server]);
+}

@@ -1,6 +1,10 @@
 //! From a stored connection to authenticated nodes: connection parameters (TLS, CA), admin
 //! password, discovery, and connecting to every node in parallel.
 
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
 use crate::model::{Connection, Password};
 use crate::redis::{ConnectParams, Node, NodeAddr, RedisError, TlsParams, topology};
 
@@ -90,11 +94,48 @@ impl Engine {
             .collect()
     }
 
-    /// Discovery plus admin connections to all nodes.
+    /// Admin connections to every node: reused from the last rotation on this connection when
+    /// the connection is unchanged, the topology was discovered less than a minute ago and every
+    /// node still answers PING; otherwise discovered and connected afresh.
     pub(crate) async fn fleet(&self, conn: &Connection) -> Result<Vec<Node>, EngineError> {
+        let cached = self.inner.fleets.lock().ok().and_then(|m| {
+            m.get(&conn.id)
+                .filter(|c| c.updated_at == conn.updated_at && c.at.elapsed() < FLEET_TTL)
+                .map(|c| c.nodes.clone())
+        });
+        if let Some(nodes) = cached {
+            let ping = redis::cmd("PING");
+            let pings =
+                futures::future::join_all(nodes.iter().map(|n| n.query::<String>("PING", &ping)))
+                    .await;
+            if pings.iter().all(Result::is_ok) {
+                return Ok(nodes);
+            }
+        }
         let (_, addrs) = self.discover(conn).await?;
-        self.connect_admin(conn, &addrs).await
+        let nodes = self.connect_admin(conn, &addrs).await?;
+        if let Ok(mut m) = self.inner.fleets.lock() {
+            m.insert(
+                conn.id,
+                CachedFleet {
+                    updated_at: conn.updated_at,
+                    at: Instant::now(),
+                    nodes: nodes.clone(),
+                },
+            );
+        }
+        Ok(nodes)
     }
+}
+
+/// How long a discovered topology is trusted before it is discovered again.
+const FLEET_TTL: Duration = Duration::from_secs(60);
+
+/// Admin connections kept between rotations of one connection.
+pub(crate) struct CachedFleet {
+    updated_at: DateTime<Utc>,
+    at: Instant,
+    nodes: Vec<Node>,
 }
 
 /// "connection `x`: <what the node said>".

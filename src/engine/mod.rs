@@ -86,6 +86,8 @@ struct Inner {
     locks_dir: PathBuf,
     /// How each node persists ACL changes, probed once per process.
     persistence: Mutex<HashMap<String, Persistence>>,
+    /// Admin connections to every node of a connection, kept between rotations.
+    fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -110,6 +112,7 @@ impl Engine {
                 timeouts,
                 locks_dir,
                 persistence: Mutex::default(),
+                fleets: Mutex::default(),
             }),
         }
     }
