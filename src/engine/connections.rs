@@ -114,11 +114,11 @@ impl Engine {
             async move {
                 let params = match params {
                     Ok(p) => p,
-                    Err(e) => return failed_report(addr.to_string(), e.to_string()),
+                    Err(e) => return NodeReport::failed(addr.to_string(), &e),
                 };
                 match Node::connect(&params).await {
                     Ok(node) => probe::probe(&node, &own).await,
-                    Err(e) => failed_report(addr.to_string(), e.to_string()),
+                    Err(e) => NodeReport::failed(addr.to_string(), &e),
                 }
             }
         });
@@ -291,19 +291,6 @@ impl Engine {
                 hint: hint_list(&names, "redis-rotator connection add"),
             }
         })
-    }
-}
-
-fn failed_report(address: String, error: String) -> NodeReport {
-    NodeReport {
-        address,
-        role: None,
-        version: None,
-        rtt: None,
-        can_set_user: false,
-        can_del_user: false,
-        persistence: None,
-        error: Some(error),
     }
 }
 

@@ -46,7 +46,7 @@ fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::
 
 impl NodeReport {
     /// The report of a node that could not even be connected to.
-    pub fn failed(address: String, error: &RedisError) -> NodeReport {
+    pub fn failed(address: String, error: &dyn std::fmt::Display) -> NodeReport {
         NodeReport {
             address,
             role: None,
