@@ -31,11 +31,29 @@ fn console(db: &TestDb, width: u16, height: u16) -> Tmux {
 async fn the_wizard_creates_a_rotation_and_rotate_now_rotates_it() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
-    add_connection(&db.engine, "shop-redis", &server).await;
     let t = console(&db, 120, 36);
     t.wait_for("Rotations (0)", WAIT);
     t.keys(&["n"]);
-    t.wait_for("shop-redis", WAIT);
+    // 1 Connection: none exists yet, so Enter opens the inline add form; it is tested on save.
+    t.keys(&["Enter"]);
+    t.wait_for("Add a connection", WAIT);
+    t.type_text("shop-redis");
+    t.keys(&["Tab", "Tab"]);
+    t.type_text(server.host());
+    t.keys(&["Tab", "C-u"]);
+    t.type_text(&server.port.to_string());
+    t.keys(&["Tab", "C-u"]);
+    t.type_text(common::ADMIN_USER);
+    t.keys(&["Tab"]);
+    t.type_text(common::ADMIN_PASSWORD);
+    // TLS, verify, CA, topology, nodes, [Test], then [Save].
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
+    let picked = t.wait_for("usable: 1 node answered", WAIT);
+    assert!(picked.contains("aclfile"), "{picked}");
+    assert!(
+        !picked.contains(common::ADMIN_PASSWORD),
+        "the password is masked"
+    );
     // 1 Connection → 2 Configuration → 3 Parameters → 4 Secrets mapping → 5 Details.
     t.keys(&["Enter"]);
     t.wait_for("Rotation Interval", WAIT);

@@ -52,6 +52,11 @@ impl NumberField {
     }
 
     pub fn handle(&mut self, key: &KeyEvent) -> Handled {
+        // Ctrl-U clears, as in the text fields.
+        if key.code == KeyCode::Char('u') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.text.clear();
+            return Handled::Changed;
+        }
         if key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
