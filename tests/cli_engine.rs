@@ -185,6 +185,27 @@ fn the_command_line_runs_a_rotation_end_to_end() {
     );
     assert!(!events.contains(pass));
 
+    // Edit keeps the stored password unless told otherwise, and is tested before it is saved.
+    let edited = ok(&bin(
+        d,
+        &[
+            "connection",
+            "edit",
+            "shop",
+            "--description",
+            "primary cache",
+        ],
+        None,
+    ));
+    assert!(edited.contains("saved connection shop"), "{edited}");
+    let refused = bin(d, &["connection", "edit", "shop", "--no-password"], None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("was not changed"));
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&bin(d, &["connection", "list", "--json"], None))).unwrap();
+    assert_eq!(listed["connections"][0]["description"], "primary cache");
+    assert_eq!(listed["connections"][0]["hasPassword"], true);
+
     let deleted = ok(&bin(d, &["rotation", "delete", "orders", "--revoke"], None));
     assert!(
         deleted.contains("revoked ACL user orders-0") && deleted.contains("kept: secrets"),

@@ -73,7 +73,7 @@ pub struct ConnectionFields {
     /// Read the admin password from stdin (first line); without it a terminal prompts
     #[arg(long)]
     pub password_stdin: bool,
-    /// Connect without a password (add; edit keeps the stored one unless --password-stdin)
+    /// Connect without a password (edit: remove the stored one; without either flag edit keeps it)
     #[arg(long, conflicts_with = "password_stdin")]
     pub no_password: bool,
     /// Connect with TLS

@@ -197,7 +197,12 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             json: as_json,
         } => {
             let req = request(new_name.clone(), fields, true);
-            let password = password(fields, false)?;
+            let password = if fields.no_password {
+                // Empty means "remove the stored password" to the engine.
+                Some(Password::new(""))
+            } else {
+                password(fields, false)?
+            };
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let (conn, report) = rt.block_on(engine.edit_connection(name, &req, password))?;

@@ -192,7 +192,7 @@ impl Engine {
     }
 
     /// Applies the given fields over a stored connection, tests it, and saves it. `password`
-    /// replaces the stored one when given.
+    /// replaces the stored one when given; an empty one removes it.
     pub async fn edit_connection(
         &self,
         id_or_name: &str,
@@ -204,6 +204,8 @@ impl Engine {
         let merged = merge(&existing, patch);
         let spec = validate_connection(&merged, &doc.connections, Some(existing.id))?;
         let password = match password {
+            // An empty password given on purpose clears the stored one.
+            Some(p) if p.is_empty() => None,
             Some(p) => Some(p),
             None => self.admin_password(&existing)?,
         };
