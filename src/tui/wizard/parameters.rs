@@ -22,6 +22,7 @@ pub enum Field {
     Uppercase,
     Symbols,
     AllowedSymbols,
+    UsernamePrefix,
 }
 
 impl FieldId for Field {
@@ -34,6 +35,7 @@ impl FieldId for Field {
             Field::Uppercase => "Required uppercase",
             Field::Symbols => "Required symbols",
             Field::AllowedSymbols => "Allowed symbols",
+            Field::UsernamePrefix => "Username prefix",
         }
     }
 }
@@ -48,6 +50,7 @@ pub fn field_for(path: &str) -> Option<Field> {
         "passwordRequirements.required.uppercase" => Some(Field::Uppercase),
         "passwordRequirements.required.symbols" => Some(Field::Symbols),
         "passwordRequirements.allowedSymbols" => Some(Field::AllowedSymbols),
+        "usernamePrefix" => Some(Field::UsernamePrefix),
         _ => None,
     }
 }
@@ -59,7 +62,7 @@ pub struct ParametersStep {
 }
 
 impl ParametersStep {
-    fn with(scope: &str, req: &PasswordRequirements) -> ParametersStep {
+    fn with(scope: &str, req: &PasswordRequirements, prefix: &str) -> ParametersStep {
         let count = |v: u32| Input::Number(NumberField::new(v, 0, 250));
         ParametersStep {
             form: Form::new(vec![
@@ -76,6 +79,7 @@ impl ParametersStep {
                     Field::AllowedSymbols,
                     Input::Text(TextField::new(req.allowed_symbols.clone())),
                 ),
+                (Field::UsernamePrefix, Input::Text(TextField::new(prefix))),
             ]),
             other: Vec::new(),
         }
@@ -83,13 +87,14 @@ impl ParametersStep {
 
     /// `~* +@all`, 48 characters, one digit, one lowercase, one uppercase, `-_.~!*`.
     pub fn new() -> ParametersStep {
-        ParametersStep::with(DEFAULT_SCOPE, &PasswordRequirements::default())
+        ParametersStep::with(DEFAULT_SCOPE, &PasswordRequirements::default(), "")
     }
 
     pub fn from_rotation(r: &Rotation) -> ParametersStep {
         ParametersStep::with(
             &r.parameters.permission_scope,
             &r.parameters.password_requirements,
+            r.parameters.username_prefix.as_deref().unwrap_or(""),
         )
     }
 
@@ -112,7 +117,9 @@ impl ParametersStep {
                 allowed_symbols: Some(f.text(Field::AllowedSymbols).to_string()),
             }),
             permission_scope: Some(f.text(Field::Scope).to_string()),
-            username_prefix: None,
+            // Empty means "derive from the name"; the engine refuses a change once users exist.
+            username_prefix: Some(f.text(Field::UsernamePrefix).trim().to_string())
+                .filter(|p| !p.is_empty()),
         });
     }
 
@@ -129,6 +136,7 @@ impl ParametersStep {
                 Field::Uppercase,
                 Field::Symbols,
                 Field::AllowedSymbols,
+                Field::UsernamePrefix,
             ]
             .iter()
             .filter_map(|f| self.form.error(*f).map(|m| (*f, m.to_string())))
@@ -162,6 +170,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     }
     if form.text(Field::AllowedSymbols) == DEFAULT_SYMBOLS {
         form.set_note(Field::AllowedSymbols, "(default)");
+    }
+    if form.text(Field::UsernamePrefix).trim().is_empty() {
+        form.set_note(
+            Field::UsernamePrefix,
+            "optional: users are <name>-0 and <name>-1",
+        );
     }
     let body = super::frame::intro(
         frame,

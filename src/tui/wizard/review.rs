@@ -16,7 +16,7 @@ use crate::tui::theme::Tone;
 
 /// The `ACL SETUSER` line as sent, with the password masked.
 pub fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
-    let base = req.name.clone().unwrap_or_default();
+    let base = username_base(w, req);
     let slot = match w.editing() {
         Some(r) => r.inactive_slot().index(),
         None => 0,
@@ -37,6 +37,19 @@ pub fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
         }
     };
     format!("ACL SETUSER {base}-{slot} reset on >{MASK} {scope}")
+}
+
+/// The base of both ACL usernames: fixed once a rotation exists, else the prefix or the name.
+pub fn username_base(w: &Wizard, req: &RotationRequest) -> String {
+    if let Some(r) = w.editing() {
+        return r.username_base().to_string();
+    }
+    req.parameters
+        .as_ref()
+        .and_then(|p| p.username_prefix.clone())
+        .filter(|p| !p.is_empty())
+        .or_else(|| req.name.clone())
+        .unwrap_or_default()
 }
 
 fn n(v: &Option<serde_json::Number>) -> String {
@@ -176,7 +189,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     ));
     lines.extend(row(
         "Redis users",
-        format!("{name}-0 and {name}-1 (dual-phase: the previous one stays valid)"),
+        {
+            let base = username_base(w, &req);
+            format!("{base}-0 and {base}-1 (dual-phase: the previous one stays valid)")
+        },
         app,
         area.width,
     ));
