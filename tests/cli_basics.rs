@@ -100,7 +100,10 @@ fn seed_secrets(db: &Path) {
     ];
     let sealed: Vec<_> = values
         .iter()
-        .map(|(n, v)| (n.to_string(), cipher.seal(&Password::new(*v))))
+        .map(|(n, v)| {
+            let at = redis_rotator::store::Binding::secret_value("dev", "/app", n);
+            (n.to_string(), cipher.seal(&Password::new(*v), &at))
+        })
         .collect();
     engine
         .store()

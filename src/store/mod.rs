@@ -8,10 +8,11 @@ pub mod document;
 pub mod error;
 pub mod export;
 mod file;
+mod migrate;
 pub mod paths;
 pub mod secrets;
 
-pub use crypto::{Cipher, KeySource};
+pub use crypto::{Binding, Cipher, KeySource};
 pub use db::Store;
 pub use document::{Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
