@@ -7,7 +7,7 @@ use crate::model::request::ConnectionRequest;
 use crate::model::validation::{ConnectionSpec, validate_connection};
 use crate::model::{Connection, EventKind, Outcome, Password};
 use crate::redis::{Node, NodeReport, Persistence, probe};
-use crate::store::NewEvent;
+use crate::store::{Binding, NewEvent};
 
 use super::{Engine, EngineError, hint_list};
 
@@ -173,11 +173,17 @@ impl Engine {
                 report.problems.join("\n")
             )));
         }
+        let id = Uuid::new_v4();
         let sealed = match &password {
-            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            Some(p) => Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .seal(p, &Binding::connection_password(id)),
+            ),
             None => None,
         };
-        let conn = draft(&spec, Uuid::new_v4(), sealed, self.now());
+        let conn = draft(&spec, id, sealed, self.now());
         let saved = conn.clone();
         let now = self.now();
         self.write(move |doc, events| {
@@ -225,7 +231,12 @@ impl Engine {
             )));
         }
         let sealed = match &password {
-            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            Some(p) => Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .seal(p, &Binding::connection_password(existing.id)),
+            ),
             None => None,
         };
         let mut conn = draft(&spec, existing.id, sealed, existing.created_at);

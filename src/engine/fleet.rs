@@ -1,6 +1,7 @@
 //! From a stored connection to authenticated nodes: connection parameters (TLS, CA), admin
 //! password, discovery, and connecting to every node in parallel.
 
+use crate::store::Binding;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -19,7 +20,12 @@ impl Engine {
     ) -> Result<Option<Password>, EngineError> {
         match &conn.password {
             None => Ok(None),
-            Some(sealed) => Ok(Some(self.inner.store.cipher()?.open(sealed)?)),
+            Some(sealed) => Ok(Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .open(sealed, &Binding::connection_password(conn.id))?,
+            )),
         }
     }
 

@@ -9,8 +9,10 @@ use uuid::Uuid;
 use crate::model::event::MAX_EVENTS;
 use crate::model::{Connection, Event, EventKind, Outcome, Rotation, Sealed, SecretEntry};
 
-/// The schema this build reads and writes; a file with a larger one is refused.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The schema this build reads and writes; a file with a larger one is refused. Schema 2 binds
+/// each sealed value to its record and field (`enc:v2`); a schema-1 file is migrated on first
+/// use, its original kept as `<db>.schema1.bak`.
+pub const SCHEMA_VERSION: u64 = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

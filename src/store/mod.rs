@@ -9,10 +9,11 @@ pub mod error;
 pub mod export;
 mod file;
 pub mod key_source;
+mod migrate;
 pub mod paths;
 pub mod secrets;
 
-pub use crypto::{Cipher, KeySource};
+pub use crypto::{Binding, Cipher, KeySource};
 pub use db::Store;
 pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
