@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::model::{Connection, EventKind, Outcome, Rotation, Slot};
 use crate::redis::acl_state;
 use crate::redis::{Node, acl};
+use crate::store::Binding;
 
 use super::node_sync::{self, ExpectedUser, Fix, NodeSync, SyncStatus};
 use super::rotate::{event_for, parse_scope};
@@ -35,7 +36,9 @@ impl Engine {
             .into_iter()
             .filter_map(|s| r.slot(s).map(|c| (s, c)))
         {
-            let hash = acl::password_hash(&cipher.open(&cred.password)?);
+            let hash = acl::password_hash(
+                &cipher.open(&cred.password, &Binding::slot_password(r.id, slot))?,
+            );
             match users.iter_mut().find(|u| u.username == cred.username) {
                 Some(u) => u.passwords.push((slot, hash)),
                 None => users.push(ExpectedUser {
