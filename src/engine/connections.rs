@@ -102,7 +102,14 @@ impl Engine {
             .filter_map(|n| crate::redis::NodeAddr::parse(n))
             .collect();
         let addrs = match crate::redis::topology::discover(&seed, conn.topology, &explicit).await {
-            Ok(a) => a,
+            Ok(found) => {
+                for (addr, why) in &found.noted {
+                    report.warnings.push(format!(
+                        "{addr} is listed by the topology but skipped: {why}; it gets the credentials when it is back"
+                    ));
+                }
+                found.nodes
+            }
             Err(e) => {
                 report.problems.push(e.to_string());
                 return report;

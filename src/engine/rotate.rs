@@ -141,6 +141,9 @@ impl Engine {
                     .await);
             }
         };
+        // A node the last rotation did not reach may lack the credential that becomes the
+        // previous one now: heal it first (reconcile before every rotation).
+        self.sync_on(&job.rotation, &nodes, true).await;
         // Counting live sessions and the journal write are independent: do them together.
         let (sessions, recorded) = tokio::join!(
             self.count_sessions(&nodes, &job.username),

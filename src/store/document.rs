@@ -20,6 +20,19 @@ pub struct Settings {
     /// A shell command that receives each rotation success/failure as JSON on stdin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_command: Option<String>,
+    /// Seconds between reconcile passes of the scheduler; `None` → the default, 0 → off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_interval_secs: Option<u64>,
+}
+
+/// Seconds between reconcile passes when the setting is not set.
+pub const DEFAULT_RECONCILE_INTERVAL: u64 = 60;
+
+impl Settings {
+    pub fn reconcile_interval(&self) -> u64 {
+        self.reconcile_interval_secs
+            .unwrap_or(DEFAULT_RECONCILE_INTERVAL)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ pub mod secrets;
 
 pub use crypto::{Binding, Cipher, KeySource};
 pub use db::Store;
-pub use document::{Document, NewEvent, SCHEMA_VERSION, Settings};
+pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
 pub use key_source::{KeyOrigin, ResolvedKey};
