@@ -239,6 +239,8 @@ fn every_subcommand_has_help() {
         &["settings", "set"],
         &["daemon"],
         &["demo"],
+        &["completions"],
+        &["man-pages"],
     ];
     for c in cmds {
         let mut args = c.to_vec();

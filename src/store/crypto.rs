@@ -20,7 +20,6 @@ use zeroize::Zeroizing;
 use crate::model::{Password, Sealed};
 
 use super::StoreError;
-use super::paths::default_key_path;
 
 /// The environment variable holding the key.
 pub const KEY_ENV: &str = "REDIS_ROTATOR_KEY";
@@ -41,25 +40,10 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    /// `REDIS_ROTATOR_KEY` when set, else the default key file in the config folder. A set but
-    /// malformed (or empty) variable is an error rather than a silent fall back to the key file,
-    /// which would otherwise mint a new key and lock the operator out of their database.
+    /// The key source in effect (see `key_source` for the order). A set but malformed
+    /// `REDIS_ROTATOR_KEY` is an error, never a silent fall back to a key file.
     pub fn from_env() -> Result<KeySource, StoreError> {
-        match std::env::var(KEY_ENV) {
-            Ok(value) => {
-                let value = Password::new(value);
-                parse_key(value.expose().as_bytes()).map_err(|reason| StoreError::Key {
-                    key: KEY_ENV.to_string(),
-                    reason,
-                })?;
-                Ok(KeySource::Env(value))
-            }
-            Err(std::env::VarError::NotPresent) => Ok(KeySource::File(default_key_path())),
-            Err(std::env::VarError::NotUnicode(_)) => Err(StoreError::Key {
-                key: KEY_ENV.to_string(),
-                reason: format!("not valid UTF-8; {EXPECTED_FORMAT}"),
-            }),
-        }
+        super::key_source::resolve().map(|r| r.source)
     }
 
     /// How to name this source in a message (`REDIS_ROTATOR_KEY` or the file path).

@@ -8,6 +8,7 @@ pub mod document;
 pub mod error;
 pub mod export;
 mod file;
+pub mod key_source;
 pub mod paths;
 pub mod secrets;
 
@@ -16,3 +17,4 @@ pub use db::Store;
 pub use document::{Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
+pub use key_source::{KeyOrigin, ResolvedKey};
