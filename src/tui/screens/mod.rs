@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         let (w, h) = (area.width, area.height);
         let notice = [
             format!("Terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT} · q quits"),
-            format!("Too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT} · q quits"),
+            format!("Terminal too small: {w}×{h} · q quits"),
             format!("Too small, {MIN_WIDTH}×{MIN_HEIGHT} · q quits"),
             "Too small · q quits".to_string(),
             format!("{MIN_WIDTH}×{MIN_HEIGHT} min"),
