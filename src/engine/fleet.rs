@@ -128,6 +128,16 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Drops the cached admin connections of a connection: after a lost reply or a reset they
+    /// may be out of step with the server.
+    pub(crate) fn forget_fleet(&self, connection_id: uuid::Uuid) {
+        if let Ok(mut m) = self.inner.fleets.lock() {
+            m.remove(&connection_id);
+        }
+    }
+}
+
 /// How long a discovered topology is trusted before it is discovered again.
 const FLEET_TTL: Duration = Duration::from_secs(60);
 

@@ -3,6 +3,7 @@
 //! the console, the daemon and the command line.
 
 pub mod clock;
+mod compensate;
 mod connections;
 mod crash;
 pub mod error;
@@ -10,6 +11,7 @@ mod fleet;
 mod lifecycle;
 pub mod locks;
 mod notify;
+mod promote;
 mod recover;
 mod rotate;
 pub mod scheduler;
@@ -30,7 +32,7 @@ use crate::store::{Document, NewEvent, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::ConnectionReport;
 pub use error::EngineError;
-pub use rotate::sessions_sentence as sessions_sentence_for;
+pub use promote::sessions_sentence as sessions_sentence_for;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.
