@@ -46,6 +46,16 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// A throwaway redis-server, database, connection and rotation, opened in the console
     Demo,
+    /// Print a shell completion script (e.g. `redis-rotator completions bash > /etc/bash_completion.d/redis-rotator`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (one per command) into DIR
+    ManPages {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

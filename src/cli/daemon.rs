@@ -25,15 +25,20 @@ fn line(format: LogFormat, e: &Event) -> String {
 }
 
 pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
+    let key = crate::store::key_source::resolve()?;
     let engine = engine(cli)?;
+    // Load (or on first start create) the key now: a wrong or unreadable key stops the service
+    // at start, where systemd shows it, instead of at the first due rotation.
+    engine.store().cipher()?;
     let format = args.log_format;
+    let key = key.describe();
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         let mut term = signal(SignalKind::terminate()).map_err(|e| CliError::failed(format!("cannot watch SIGTERM: {e}")))?;
         let mut int = signal(SignalKind::interrupt()).map_err(|e| CliError::failed(format!("cannot watch SIGINT: {e}")))?;
         let mut events = engine.subscribe();
         let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
-        println!("redis-rotator daemon on {} (pid {})", engine.store().path().display(), std::process::id());
+        println!("redis-rotator daemon on {} (pid {}), key {key}", engine.store().path().display(), std::process::id());
         recover(&engine).await;
         let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
         let mut last_state = SchedulerState::Starting;

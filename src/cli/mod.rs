@@ -4,6 +4,7 @@ mod args;
 mod connection;
 mod daemon;
 mod demo;
+mod docs;
 mod events;
 mod json;
 mod output;
@@ -20,6 +21,7 @@ use crate::engine::{Engine, EngineError, SystemClock};
 use crate::store::{KeySource, Store, StoreError};
 
 pub use args::{Cli, Command};
+pub use docs::{write_completions, write_man_pages};
 
 /// A failure to report: the message and the exit code (1 failed, 2 bad input).
 #[derive(Debug)]
@@ -129,5 +131,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Settings(c)) => settings::run(&cli, c),
         Some(Command::Daemon(c)) => daemon::run(&cli, c),
         Some(Command::Demo) => demo::run(&cli),
+        Some(Command::Completions { shell }) => docs::completions(*shell),
+        Some(Command::ManPages { dir }) => docs::man_pages(dir),
     }
 }

@@ -2,14 +2,22 @@
 
 use chrono::{DateTime, Local, Utc};
 
-/// `--version`: the version and every file location.
+/// `--version`: the version, the store and key source in effect, and every file location.
+/// Computed before `--db` is parsed, so the database line names the environment's choice.
 pub fn version_text() -> String {
-    use crate::store::paths;
+    use crate::store::{key_source, paths};
+    let db_from = match std::env::var_os(paths::DB_ENV) {
+        Some(v) if !v.is_empty() => paths::DB_ENV.to_string(),
+        _ => format!("default; --db or {} to change", paths::DB_ENV),
+    };
+    let key = match key_source::resolve() {
+        Ok(resolved) => resolved.describe(),
+        Err(e) => format!("unusable: {e}"),
+    };
     format!(
-        "{}\ndatabase:  {} (REDIS_ROTATOR_DB / --db)\nkey file:  {} (or REDIS_ROTATOR_KEY)\nlogs:      {}",
+        "{}\nstore:     local JSON database\ndatabase:  {} ({db_from})\nkey:       {key}\nlogs:      {}",
         env!("CARGO_PKG_VERSION"),
         paths::default_db_path().display(),
-        paths::default_key_path().display(),
         paths::log_dir().display()
     )
 }

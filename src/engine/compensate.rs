@@ -4,6 +4,7 @@
 use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, JournalKind, Outcome, RotationStatus};
 use crate::redis::{Node, acl};
+use crate::store::Binding;
 
 use super::rotate::{Job, event_for, redact};
 use super::{Engine, EngineError, Step};
@@ -18,12 +19,12 @@ impl Engine {
     pub(crate) async fn compensate(&self, job: &Job, nodes: &[Node]) -> bool {
         self.forget_fleet(job.conn.id);
         let old = match job.rotation.slot(job.slot) {
-            Some(cred) => match self
-                .inner
-                .store
-                .cipher()
-                .and_then(|c| c.open(&cred.password))
-            {
+            Some(cred) => match self.inner.store.cipher().and_then(|c| {
+                c.open(
+                    &cred.password,
+                    &Binding::slot_password(job.rotation.id, job.slot),
+                )
+            }) {
                 Ok(p) => Some(p),
                 Err(_) => return false,
             },

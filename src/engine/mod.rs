@@ -10,8 +10,10 @@ pub mod error;
 mod fleet;
 mod lifecycle;
 pub mod locks;
+pub mod node_sync;
 mod notify;
 mod promote;
+mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
@@ -32,6 +34,7 @@ use crate::store::{Document, NewEvent, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::ConnectionReport;
 pub use error::EngineError;
+pub use node_sync::{NodeSync, SyncStatus};
 pub use promote::sessions_sentence as sessions_sentence_for;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
@@ -90,6 +93,8 @@ struct Inner {
     persistence: Mutex<HashMap<String, Persistence>>,
     /// Admin connections to every node of a connection, kept between rotations.
     fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
+    /// Per connection, every node discovery listed and when it last did (see `discover`).
+    seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -115,6 +120,7 @@ impl Engine {
                 locks_dir,
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
+                seen: Mutex::default(),
             }),
         }
     }

@@ -4,6 +4,7 @@
 use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, Outcome, Password, Rotation, RotationStatus, SlotCredential};
 use crate::redis::Node;
+use crate::store::Binding;
 use crate::store::secrets::Writer;
 
 use super::rotate::{Job, event_for};
@@ -24,13 +25,12 @@ impl Engine {
         let sessions = job.sessions.map(|c| sessions_sentence(&job.username, c));
         let note = warning.clone();
         let cipher = self.inner.store.cipher()?;
-        let sealed_username = cipher.seal(&Password::new(job.username.clone()));
-        let (id, job_id, slot, username, sealed) = (
+        let (id, job_id, slot, username, plain) = (
             job.rotation.id,
             job.job_id,
             job.slot,
             job.username.clone(),
-            job.sealed.clone(),
+            job.password.clone(),
         );
         let now = self.now();
         let elapsed = job.started.elapsed();
@@ -39,9 +39,10 @@ impl Engine {
                 let r = doc.rotation_mut(id).ok_or_else(|| {
                     EngineError::Refused("the rotation was deleted meanwhile".into())
                 })?;
+                // The journal's value is bound to the journal: sealed again for each place.
                 r.slots[slot.index()] = Some(SlotCredential {
                     username: username.clone(),
-                    password: sealed.clone(),
+                    password: cipher.seal(&plain, &Binding::slot_password(id, slot)),
                     created_at: now,
                 });
                 r.active_index = slot;
@@ -65,22 +66,17 @@ impl Engine {
                     rotation_id: Some(id),
                     job_id: Some(job_id),
                 };
-                doc.put_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &r.secrets_mapping.username,
-                    sealed_username,
-                    writer,
-                    now,
+                let (env, path) = (&r.environment, &r.secret_path);
+                let (user_key, pass_key) =
+                    (&r.secrets_mapping.username, &r.secrets_mapping.password);
+                let sealed_username = cipher.seal(
+                    &Password::new(username.clone()),
+                    &Binding::secret_value(env, path, user_key),
                 );
-                doc.put_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &r.secrets_mapping.password,
-                    sealed,
-                    writer,
-                    now,
-                );
+                let sealed_password =
+                    cipher.seal(&plain, &Binding::secret_value(env, path, pass_key));
+                doc.put_secret(env, path, user_key, sealed_username, writer, now);
+                doc.put_secret(env, path, pass_key, sealed_password, writer, now);
                 if let Some(sentence) = sessions {
                     events.push(event_for(
                         &r,

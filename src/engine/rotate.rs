@@ -11,7 +11,7 @@ use crate::model::{
     Sealed, Slot, password, scope,
 };
 use crate::redis::{Node, acl, probe};
-use crate::store::NewEvent;
+use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
 use super::{Engine, EngineError, SessionCounts, Step, crash};
@@ -113,11 +113,16 @@ impl Engine {
         let scope = parse_scope(&rotation)?;
         let slot = rotation.inactive_slot();
         let password = password::generate(&rotation.parameters.password_requirements);
-        let sealed = self.inner.store.cipher()?.seal(&password);
+        let job_id = Uuid::new_v4();
+        let sealed = self
+            .inner
+            .store
+            .cipher()?
+            .seal(&password, &Binding::journal_password(rotation.id, job_id));
         let job = Job {
             username: rotation.username_for(slot),
             kind: JournalKind::Rotate,
-            job_id: Uuid::new_v4(),
+            job_id,
             slot,
             password,
             sealed,
@@ -135,6 +140,9 @@ impl Engine {
                     .await);
             }
         };
+        // A node the last rotation did not reach may lack the credential that becomes the
+        // previous one now: heal it first (reconcile before every rotation).
+        self.sync_on(&job.rotation, &nodes, true).await;
         // Counting live sessions and the journal write are independent: do them together.
         let (sessions, recorded) = tokio::join!(
             self.count_sessions(&nodes, &job.username),
