@@ -10,7 +10,7 @@ use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
     Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, acl, probe};
+use crate::redis::{Node, NodeAddr, acl, probe};
 use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
@@ -230,14 +230,20 @@ impl Engine {
         kind: EventKind,
     ) -> Result<Rotation, EngineError> {
         let id = job.rotation.id;
-        let failure = match self.apply(&job, &nodes).await {
+        let (failure, refused) = self.apply(&job, &nodes).await;
+        let failure = match failure {
             Some(f) => Some(f),
             None => self.persist_and_verify(&job, &nodes).await.err(),
         };
         if let Some(message) = failure {
             self.progress(id, Step::Compensate, None, true);
-            // Every node, not only those that answered: a lost reply can hide an applied change.
-            let restored = self.compensate(&job, &nodes).await;
+            // Every node but those that refused the change: a lost reply can hide an applied one.
+            let touched: Vec<Node> = nodes
+                .iter()
+                .filter(|n| !refused.contains(&n.addr))
+                .cloned()
+                .collect();
+            let restored = self.compensate(&job, &touched).await;
             let keep = !restored;
             let message = if keep {
                 format!(
@@ -253,8 +259,9 @@ impl Engine {
         self.promote(&job, &nodes, trigger, kind).await
     }
 
-    /// Step 2 on every node in parallel; returns the failures, if any.
-    async fn apply(&self, job: &Job, nodes: &[Node]) -> Option<String> {
+    /// Step 2 on every node in parallel; returns the failures, if any, and the nodes that
+    /// answered with a refusal (on those the change surely did not apply).
+    async fn apply(&self, job: &Job, nodes: &[Node]) -> (Option<String>, Vec<NodeAddr>) {
         let id = job.rotation.id;
         self.progress(id, Step::Apply, None, true);
         let results: Vec<Result<(), crate::redis::RedisError>> =
@@ -276,13 +283,18 @@ impl Engine {
                 .await
             };
         let mut errors = Vec::new();
+        let mut refused = Vec::new();
         for (node, r) in nodes.iter().zip(results) {
             self.progress(id, Step::Apply, Some(node.addr.to_string()), r.is_ok());
             if let Err(e) = r {
+                if e.was_refused() {
+                    refused.push(node.addr.clone());
+                }
                 errors.push(format!("apply on {}: {e}", node.addr));
             }
         }
-        (!errors.is_empty()).then(|| redact(&errors.join("; "), &[&job.password]))
+        let failure = (!errors.is_empty()).then(|| redact(&errors.join("; "), &[&job.password]));
+        (failure, refused)
     }
 
     /// Steps 3 and 4: persist where the node can, then a fresh login as the user on every node.
