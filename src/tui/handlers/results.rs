@@ -97,7 +97,8 @@ impl App {
                     self.tasks.push(Task::Reload);
                 }
                 Err(e) => {
-                    self.set_status(Tone::Error, e.message.clone());
+                    // The status line has one row; the review shows the whole reason.
+                    self.set_status(Tone::Error, "Refused: the reason is on the review page.");
                     if let Some(w) = self.wizard.as_mut() {
                         w.submit_failed(e);
                     }

@@ -161,3 +161,32 @@ fn a_rotation_in_another_process_reloads_open_credentials_and_replaces_the_statu
         "the newer run replaces the stale status"
     );
 }
+
+#[test]
+fn a_create_refused_by_the_server_shows_its_whole_reason_at_80_columns() {
+    let mut app = app();
+    send(&mut app, ch('n'));
+    for _ in 0..4 {
+        send(&mut app, key(KeyCode::Enter));
+    }
+    crate::tui::tests::fixture::type_text(&mut app, "cart-cache");
+    send(&mut app, key(KeyCode::Enter));
+    send(&mut app, key(KeyCode::Enter));
+    let reason = "connection `prod-cache`: 10.0.0.5:6379 refused ACL SETUSER cart-cache-0: ERR Error in ACL SETUSER modifier '+@al': Unknown command or category name in ACL (fix the permission scope on step 3)";
+    send(
+        &mut app,
+        Action::Created(Err(crate::tui::action::TaskError::new(reason))),
+    );
+    let out = draw(&app, 80, 24);
+    let text: String = out
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches('│').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "Unknown command or category name in ACL (fix the permission scope on step 3)"
+        ),
+        "{out}"
+    );
+}
