@@ -166,6 +166,13 @@ impl App {
                 }
             }
             Action::SessionsLoaded(id, result) => {
+                self.in_flight.remove(&id);
+                if let Ok(counts) = &result {
+                    self.session_history
+                        .entry(id)
+                        .or_default()
+                        .push(self.now, counts);
+                }
                 self.sessions.insert(
                     id,
                     match result {
@@ -175,6 +182,7 @@ impl App {
                 );
             }
             Action::ConnectionTested(TestTarget::Stored(id), result) => {
+                self.in_flight.remove(&id);
                 let entry = match result {
                     Ok(report) => Loadable::Ready(report),
                     Err(e) => Loadable::Failed(e.message),

@@ -245,7 +245,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             app.theme.tone(Tone::Warn),
         ));
     }
-    let mut errors: Vec<String> = w
+    let errors: Vec<String> = w
         .check
         .errors
         .iter()
