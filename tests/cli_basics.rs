@@ -40,12 +40,27 @@ fn export_of_an_empty_database_prints_nothing_and_succeeds() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     assert!(!db.exists(), "reading never creates the database");
-    // A zero-byte file is an empty database too.
+}
+
+#[test]
+fn a_zero_byte_database_is_refused_by_name_and_never_overwritten() {
+    // redis-rotator never writes an empty file: one is damage or someone else's file.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.json");
     std::fs::write(&db, b"").unwrap();
-    let out = bin(&db, &["secrets", "export", "--format", "dotenv"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
-    assert_eq!(std::fs::read(&db).unwrap(), b"", "and is left as it is");
+    for args in [
+        &["secrets", "export", "--format", "dotenv"][..],
+        &["settings", "set", "notify-command", "true"],
+        &["rotation", "list"],
+    ] {
+        let out = bin(&db, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(&db.display().to_string()), "{err}");
+        assert!(err.contains("empty file"), "{err}");
+        assert!(err.contains("move it away"), "{err}");
+        assert_eq!(std::fs::read(&db).unwrap(), b"", "left as it is");
+    }
 }
 
 #[test]
@@ -100,7 +115,10 @@ fn seed_secrets(db: &Path) {
     ];
     let sealed: Vec<_> = values
         .iter()
-        .map(|(n, v)| (n.to_string(), cipher.seal(&Password::new(*v))))
+        .map(|(n, v)| {
+            let at = redis_rotator::store::Binding::secret_value("dev", "/app", n);
+            (n.to_string(), cipher.seal(&Password::new(*v), &at))
+        })
         .collect();
     engine
         .store()

@@ -54,11 +54,10 @@ fn mode(path: &Path) -> u32 {
 /// A database with one secret, sealed with `TEST_KEY`.
 fn seed_secret(db: &Path) {
     let engine = engine_at(db.to_path_buf());
-    let sealed = engine
-        .store()
-        .cipher()
-        .unwrap()
-        .seal(&Password::new("s3cret-value"));
+    let sealed = engine.store().cipher().unwrap().seal(
+        &Password::new("s3cret-value"),
+        &redis_rotator::store::Binding::secret_value("dev", "/", "TOKEN"),
+    );
     engine
         .store()
         .update(move |doc| {

@@ -147,13 +147,15 @@ async fn standalone_and_explicit_topologies() {
     let node = admin(&server).await;
     let found = topology::discover(&node, TopologyKind::Standalone, &[])
         .await
-        .unwrap();
+        .unwrap()
+        .nodes;
     assert_eq!(strings(&found), [server.addr()]);
     let explicit =
         ["10.0.0.2:6379", "10.0.0.1:6379", "10.0.0.2:6379"].map(|a| NodeAddr::parse(a).unwrap());
     let found = topology::discover(&node, TopologyKind::Nodes, &explicit)
         .await
-        .unwrap();
+        .unwrap()
+        .nodes;
     assert_eq!(strings(&found), ["10.0.0.1:6379", "10.0.0.2:6379"]);
 }
 
@@ -164,7 +166,8 @@ async fn replication_discovers_the_replicas() {
     let node = admin(&primary).await;
     let found = topology::discover(&node, TopologyKind::Replication, &[])
         .await
-        .unwrap();
+        .unwrap()
+        .nodes;
     assert_eq!(found, sorted_addrs(&[primary.addr(), replica.addr()]));
 
     // Pointing at the replica is a mistake worth a sentence.
@@ -182,7 +185,8 @@ async fn cluster_discovery_finds_masters_and_replicas_and_keeps_the_seed_as_type
     let seed = Node::connect(&admin_at(&seed_addr)).await.unwrap();
     let found = topology::discover(&seed, TopologyKind::Cluster, &[])
         .await
-        .unwrap();
+        .unwrap()
+        .nodes;
     assert_eq!(found.len(), 6, "{found:?}");
     assert!(found.contains(&seed_addr));
     assert!(!found.contains(&NodeAddr::parse(&cluster.nodes[0].addr()).unwrap()));
@@ -229,7 +233,8 @@ async fn cluster_of_masters_only_has_three_nodes() {
     let seed = admin(&cluster.nodes[1]).await;
     let found = topology::discover(&seed, TopologyKind::Cluster, &[])
         .await
-        .unwrap();
+        .unwrap()
+        .nodes;
     assert_eq!(found, sorted_addrs(&cluster.addrs()));
 }
 

@@ -198,16 +198,17 @@ fn assert_refused_and_untouched(contents: &[u8], check: impl Fn(&StoreError) -> 
 }
 
 #[test]
-fn an_empty_file_reads_as_an_empty_database_and_becomes_one_on_write() {
+fn an_empty_file_is_refused_naming_it_and_never_overwritten() {
+    // redis-rotator never writes an empty file: one is damage or someone else's file.
+    for contents in [&b""[..], b"\n  \n"] {
+        assert_refused_and_untouched(contents, |e| matches!(e, StoreError::Empty { .. }));
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.json");
     std::fs::write(&db, b"").unwrap();
-    let store = store_at(&db);
-    assert!(store.load().unwrap().rotations.is_empty());
-    store
-        .update_doc(|doc| doc.push_event(event("first")).seq)
-        .unwrap();
-    assert_eq!(store_at(&db).load().unwrap().events.len(), 1);
+    let message = store_at(&db).load().unwrap_err().to_string();
+    assert!(message.contains("empty file"), "{message}");
+    assert!(message.contains("move it away"), "{message}");
 }
 
 #[test]
@@ -235,8 +236,8 @@ fn newer_schema_is_refused_by_load_and_update_and_left_byte_identical() {
     });
     // Even when the rest of the file would not parse as this version's schema.
     assert_refused_and_untouched(
-        b"{\"schemaVersion\": 2, \"rotations\": {\"new\": true}}",
-        |e| matches!(e, StoreError::FutureSchema { found: 2, .. }),
+        b"{\"schemaVersion\": 3, \"rotations\": {\"new\": true}}",
+        |e| matches!(e, StoreError::FutureSchema { found: 3, .. }),
     );
 }
 

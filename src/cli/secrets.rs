@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::model::Password;
 use crate::model::validation::validate_secret_path;
-use crate::store::{Document, Store, render_export};
+use crate::store::{Binding, Document, Store, render_export};
 
 use super::args::{Cli, Place, SecretsCmd};
 use super::output::{local, print_json, table};
@@ -36,7 +36,7 @@ pub fn values_at(
             out.push((
                 e.name.clone(),
                 cipher
-                    .open(&v.value)
+                    .open(&v.value, &Binding::secret_value(env, path, &e.name))
                     .map_err(|err| CliError::failed(format!("secret {}: {err}", e.name)))?,
             ));
         }
@@ -93,7 +93,9 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
             let current = entry
                 .current()
                 .ok_or_else(|| CliError::failed(format!("secret {name} has no value")))?;
-            let value = store.cipher()?.open(&current.value)?;
+            let value = store
+                .cipher()?
+                .open(&current.value, &Binding::secret_value(&env, &path, name))?;
             if *as_json {
                 print_json(
                     &json!({ "secret": { "name": name, "environment": env, "secretPath": path, "version": current.version, "value": value.expose(), "createdAt": current.created_at } }),

@@ -7,7 +7,7 @@ use crate::model::request::ConnectionRequest;
 use crate::model::validation::{ConnectionSpec, validate_connection};
 use crate::model::{Connection, EventKind, Outcome, Password};
 use crate::redis::{Node, NodeReport, Persistence, probe};
-use crate::store::NewEvent;
+use crate::store::{Binding, NewEvent};
 
 use super::{Engine, EngineError, hint_list};
 
@@ -102,7 +102,14 @@ impl Engine {
             .filter_map(|n| crate::redis::NodeAddr::parse(n))
             .collect();
         let addrs = match crate::redis::topology::discover(&seed, conn.topology, &explicit).await {
-            Ok(a) => a,
+            Ok(found) => {
+                for (addr, why) in &found.noted {
+                    report.warnings.push(format!(
+                        "{addr} is listed by the topology but skipped: {why}; it gets the credentials when it is back"
+                    ));
+                }
+                found.nodes
+            }
             Err(e) => {
                 report.problems.push(e.to_string());
                 return report;
@@ -166,11 +173,17 @@ impl Engine {
                 report.problems.join("\n")
             )));
         }
+        let id = Uuid::new_v4();
         let sealed = match &password {
-            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            Some(p) => Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .seal(p, &Binding::connection_password(id)),
+            ),
             None => None,
         };
-        let conn = draft(&spec, Uuid::new_v4(), sealed, self.now());
+        let conn = draft(&spec, id, sealed, self.now());
         let saved = conn.clone();
         let now = self.now();
         self.write(move |doc, events| {
@@ -218,7 +231,12 @@ impl Engine {
             )));
         }
         let sealed = match &password {
-            Some(p) => Some(self.inner.store.cipher()?.seal(p)),
+            Some(p) => Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .seal(p, &Binding::connection_password(existing.id)),
+            ),
             None => None,
         };
         let mut conn = draft(&spec, existing.id, sealed, existing.created_at);

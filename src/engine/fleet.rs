@@ -1,11 +1,13 @@
 //! From a stored connection to authenticated nodes: connection parameters (TLS, CA), admin
 //! password, discovery, and connecting to every node in parallel.
 
+use crate::store::Binding;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Connection, Password};
+use crate::model::{Connection, Password, TopologyKind};
+use crate::redis::topology::Discovered;
 use crate::redis::{ConnectParams, Node, NodeAddr, RedisError, TlsParams, topology};
 
 use super::{Engine, EngineError};
@@ -18,7 +20,12 @@ impl Engine {
     ) -> Result<Option<Password>, EngineError> {
         match &conn.password {
             None => Ok(None),
-            Some(sealed) => Ok(Some(self.inner.store.cipher()?.open(sealed)?)),
+            Some(sealed) => Ok(Some(
+                self.inner
+                    .store
+                    .cipher()?
+                    .open(sealed, &Binding::connection_password(conn.id))?,
+            )),
         }
     }
 
@@ -55,11 +62,13 @@ impl Engine {
         }
     }
 
-    /// Connects as the admin user to the seed node and discovers every node.
+    /// Connects as the admin user to the seed node and discovers every node. A node listed by
+    /// an earlier discovery in the last ten minutes but missing now (a replica restarting drops
+    /// out of `INFO replication` until it reconnects) stays in the list, so it is not forgotten.
     pub(crate) async fn discover(
         &self,
         conn: &Connection,
-    ) -> Result<(Node, Vec<NodeAddr>), EngineError> {
+    ) -> Result<(Node, Discovered), EngineError> {
         let password = self.admin_password(conn)?;
         let seed =
             Node::connect(&self.params(conn, &Self::seed_addr(conn), &conn.username, password)?)
@@ -70,10 +79,34 @@ impl Engine {
             .iter()
             .filter_map(|n| NodeAddr::parse(n))
             .collect();
-        let addrs = topology::discover(&seed, conn.topology, &explicit)
+        let mut found = topology::discover(&seed, conn.topology, &explicit)
             .await
             .map_err(|e| in_connection(conn, e))?;
-        Ok((seed, addrs))
+        self.remember(conn, &mut found);
+        Ok((seed, found))
+    }
+
+    /// Records what discovery listed and adds what it listed recently but not now.
+    fn remember(&self, conn: &Connection, found: &mut Discovered) {
+        if conn.topology == TopologyKind::Nodes || conn.topology == TopologyKind::Standalone {
+            return;
+        }
+        let Ok(mut seen) = self.inner.seen.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        let known = seen.entry(conn.id).or_default();
+        for addr in found.nodes.iter().chain(found.noted.iter().map(|(a, _)| a)) {
+            known.insert(addr.clone(), now);
+        }
+        known.retain(|_, at| now.duration_since(*at) < REMEMBER_NODES);
+        for addr in known.keys() {
+            let listed = found.nodes.contains(addr) || found.noted.iter().any(|(a, _)| a == addr);
+            if !listed {
+                found.nodes.push(addr.clone());
+            }
+        }
+        found.nodes.sort();
     }
 
     /// Admin connections to every node of `conn`, or the first failure naming its node.
@@ -112,8 +145,8 @@ impl Engine {
                 return Ok(nodes);
             }
         }
-        let (_, addrs) = self.discover(conn).await?;
-        let nodes = self.connect_admin(conn, &addrs).await?;
+        let (_, found) = self.discover(conn).await?;
+        let nodes = self.connect_admin(conn, &found.nodes).await?;
         if let Ok(mut m) = self.inner.fleets.lock() {
             m.insert(
                 conn.id,
@@ -127,6 +160,9 @@ impl Engine {
         Ok(nodes)
     }
 }
+
+/// How long a node discovery listed once is still counted when it is missing.
+const REMEMBER_NODES: Duration = Duration::from_secs(600);
 
 /// How long a discovered topology is trusted before it is discovered again.
 const FLEET_TTL: Duration = Duration::from_secs(60);

@@ -1,5 +1,6 @@
 //! Create, update, pause/resume, delete, credentials and live sessions of a rotation.
 
+use crate::store::Binding;
 use std::time::Instant;
 
 use uuid::Uuid;
@@ -98,13 +99,18 @@ impl Engine {
         }
         let scope = parse_scope(&rotation)?;
         let password = password::generate(&rotation.parameters.password_requirements);
-        let sealed = self.inner.store.cipher()?.seal(&password);
+        let job_id = Uuid::new_v4();
+        let sealed = self
+            .inner
+            .store
+            .cipher()?
+            .seal(&password, &Binding::journal_password(rotation.id, job_id));
         rotation.updated_at = now;
         let _guard = self.lock_rotation(&rotation).await?;
         let job = Job {
             username: username_for(&base, Slot::Zero),
             kind: JournalKind::Create,
-            job_id: Uuid::new_v4(),
+            job_id,
             slot: Slot::Zero,
             password,
             sealed,
@@ -369,7 +375,7 @@ impl Engine {
                 Some(c) => Ok(Some(SlotView {
                     slot,
                     username: c.username.clone(),
-                    password: cipher.open(&c.password)?,
+                    password: cipher.open(&c.password, &Binding::slot_password(r.id, slot))?,
                     created_at: c.created_at,
                 })),
             }

@@ -9,7 +9,9 @@ pub mod error;
 mod fleet;
 mod lifecycle;
 pub mod locks;
+pub mod node_sync;
 mod notify;
+mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
@@ -30,6 +32,7 @@ use crate::store::{Document, NewEvent, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::ConnectionReport;
 pub use error::EngineError;
+pub use node_sync::{NodeSync, SyncStatus};
 pub use rotate::sessions_sentence as sessions_sentence_for;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
@@ -88,6 +91,8 @@ struct Inner {
     persistence: Mutex<HashMap<String, Persistence>>,
     /// Admin connections to every node of a connection, kept between rotations.
     fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
+    /// Per connection, every node discovery listed and when it last did (see `discover`).
+    seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -113,6 +118,7 @@ impl Engine {
                 locks_dir,
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
+                seen: Mutex::default(),
             }),
         }
     }

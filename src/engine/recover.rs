@@ -1,5 +1,6 @@
 //! Roll-forward recovery: a journal left by a crash is finished with the recorded password.
 
+use crate::store::Binding;
 use std::time::Instant;
 
 use uuid::Uuid;
@@ -45,7 +46,10 @@ impl Engine {
         };
         self.progress(id, Step::Recover, None, true);
         let conn = self.connection_of(&rotation)?;
-        let password = self.inner.store.cipher()?.open(&journal.password)?;
+        let password = self.inner.store.cipher()?.open(
+            &journal.password,
+            &Binding::journal_password(id, journal.job_id),
+        )?;
         let job = Job {
             scope: parse_scope(&rotation)?,
             conn,

@@ -11,8 +11,8 @@ use crate::model::{
     Sealed, Slot, SlotCredential, password, scope,
 };
 use crate::redis::{Node, acl, probe};
-use crate::store::NewEvent;
 use crate::store::secrets::Writer;
+use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
 use super::{Engine, EngineError, SessionCounts, Step, crash};
@@ -114,11 +114,16 @@ impl Engine {
         let scope = parse_scope(&rotation)?;
         let slot = rotation.inactive_slot();
         let password = password::generate(&rotation.parameters.password_requirements);
-        let sealed = self.inner.store.cipher()?.seal(&password);
+        let job_id = Uuid::new_v4();
+        let sealed = self
+            .inner
+            .store
+            .cipher()?
+            .seal(&password, &Binding::journal_password(rotation.id, job_id));
         let job = Job {
             username: rotation.username_for(slot),
             kind: JournalKind::Rotate,
-            job_id: Uuid::new_v4(),
+            job_id,
             slot,
             password,
             sealed,
@@ -136,6 +141,9 @@ impl Engine {
                     .await);
             }
         };
+        // A node the last rotation did not reach may lack the credential that becomes the
+        // previous one now: heal it first (reconcile before every rotation).
+        self.sync_on(&job.rotation, &nodes, true).await;
         // Counting live sessions and the journal write are independent: do them together.
         let (sessions, recorded) = tokio::join!(
             self.count_sessions(&nodes, &job.username),
@@ -332,12 +340,12 @@ impl Engine {
     /// or no user at all when the slot was empty. True when every node was restored.
     async fn compensate(&self, job: &Job, changed: &[Node]) -> bool {
         let old = match job.rotation.slot(job.slot) {
-            Some(cred) => match self
-                .inner
-                .store
-                .cipher()
-                .and_then(|c| c.open(&cred.password))
-            {
+            Some(cred) => match self.inner.store.cipher().and_then(|c| {
+                c.open(
+                    &cred.password,
+                    &Binding::slot_password(job.rotation.id, job.slot),
+                )
+            }) {
                 Ok(p) => Some(p),
                 Err(_) => return false,
             },
@@ -375,13 +383,12 @@ impl Engine {
         let sessions = job.sessions.map(|c| sessions_sentence(&job.username, c));
         let note = warning.clone();
         let cipher = self.inner.store.cipher()?;
-        let sealed_username = cipher.seal(&Password::new(job.username.clone()));
-        let (id, job_id, slot, username, sealed) = (
+        let (id, job_id, slot, username, plain) = (
             job.rotation.id,
             job.job_id,
             job.slot,
             job.username.clone(),
-            job.sealed.clone(),
+            job.password.clone(),
         );
         let now = self.now();
         let elapsed = job.started.elapsed();
@@ -390,9 +397,10 @@ impl Engine {
                 let r = doc.rotation_mut(id).ok_or_else(|| {
                     EngineError::Refused("the rotation was deleted meanwhile".into())
                 })?;
+                // The journal's value is bound to the journal: sealed again for each place.
                 r.slots[slot.index()] = Some(SlotCredential {
                     username: username.clone(),
-                    password: sealed.clone(),
+                    password: cipher.seal(&plain, &Binding::slot_password(id, slot)),
                     created_at: now,
                 });
                 r.active_index = slot;
@@ -416,22 +424,17 @@ impl Engine {
                     rotation_id: Some(id),
                     job_id: Some(job_id),
                 };
-                doc.put_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &r.secrets_mapping.username,
-                    sealed_username,
-                    writer,
-                    now,
+                let (env, path) = (&r.environment, &r.secret_path);
+                let (user_key, pass_key) =
+                    (&r.secrets_mapping.username, &r.secrets_mapping.password);
+                let sealed_username = cipher.seal(
+                    &Password::new(username.clone()),
+                    &Binding::secret_value(env, path, user_key),
                 );
-                doc.put_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &r.secrets_mapping.password,
-                    sealed,
-                    writer,
-                    now,
-                );
+                let sealed_password =
+                    cipher.seal(&plain, &Binding::secret_value(env, path, pass_key));
+                doc.put_secret(env, path, user_key, sealed_username, writer, now);
+                doc.put_secret(env, path, pass_key, sealed_password, writer, now);
                 if let Some(sentence) = sessions {
                     events.push(event_for(
                         &r,

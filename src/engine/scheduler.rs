@@ -1,7 +1,8 @@
 //! The scheduler (SPEC 2.4): rotates what is due with bounded parallelism, retries failures
 //! with backoff, catches up once after downtime, never touches a paused rotation. Exactly one
 //! process schedules at a time (the lease); it sleeps until the earliest due time and wakes when
-//! the database changes (a file-metadata check twice a second, no reads in between).
+//! the database changes (a file-metadata check twice a second, no reads in between). The lease
+//! holder also reconciles every rotation's nodes every `reconcile-interval` (issue 18).
 
 use std::time::Duration;
 
@@ -183,6 +184,9 @@ pub async fn run(
     state: watch::Sender<SchedulerState>,
 ) {
     let mut lease = None;
+    // The first pass after taking the lease reconciles (nodes may have changed while no
+    // scheduler ran), then every `reconcile-interval`.
+    let mut reconcile_at = tokio::time::Instant::now();
     loop {
         if cancel.is_cancelled() {
             break;
@@ -200,18 +204,42 @@ pub async fn run(
             }
             tracing::info!("scheduler lease taken");
         }
+        if tokio::time::Instant::now() >= reconcile_at {
+            // Reconcile first: a node that lost a credential is healed before anything else.
+            let healed = engine.reconcile_all().await;
+            tracing::debug!(rotations = healed.len(), "reconcile pass");
+            reconcile_at = tokio::time::Instant::now() + reconcile_interval(&engine);
+        }
         engine.run_due(config.parallelism).await;
         let next = engine.snapshot().ok().and_then(|d| next_due(&d));
         state.send_replace(SchedulerState::Active { next });
-        wait_until_due_or_changed(&engine, next, config.poll, &cancel).await;
+        wait_until_due_or_changed(&engine, next, reconcile_at, config.poll, &cancel).await;
     }
     state.send_replace(SchedulerState::Stopped);
 }
 
-/// Sleeps until `next` or until the database file changes, checking every `poll`.
+/// The `reconcile-interval` setting (default 60 s); 0 switches the periodic pass off (a
+/// rotation still reconciles its own nodes first).
+fn reconcile_interval(engine: &Engine) -> Duration {
+    let secs = engine
+        .snapshot()
+        .ok()
+        .map(|d| d.settings.reconcile_interval())
+        .unwrap_or(crate::store::DEFAULT_RECONCILE_INTERVAL);
+    if secs == 0 {
+        // Off: far enough away never to come, near enough not to overflow an Instant.
+        Duration::from_secs(100 * 365 * 24 * 3600)
+    } else {
+        Duration::from_secs(secs)
+    }
+}
+
+/// Sleeps until `next`, until `reconcile_at`, or until the database file changes, checking
+/// every `poll`.
 async fn wait_until_due_or_changed(
     engine: &Engine,
     next: Option<DateTime<Utc>>,
+    reconcile_at: tokio::time::Instant,
     poll: Duration,
     cancel: &CancellationToken,
 ) {
@@ -224,10 +252,14 @@ async fn wait_until_due_or_changed(
         if next.is_some_and(|t| t <= now) {
             return;
         }
+        if tokio::time::Instant::now() >= reconcile_at {
+            return;
+        }
         let until_due = next.and_then(|t| (t - now).to_std().ok()).unwrap_or(poll);
+        let until_reconcile = reconcile_at.saturating_duration_since(tokio::time::Instant::now());
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(until_due.min(poll)) => {}
+            _ = tokio::time::sleep(until_due.min(poll).min(until_reconcile)) => {}
         }
         if engine.store().stamp().ok().flatten() != stamp {
             return;

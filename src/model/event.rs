@@ -28,6 +28,8 @@ pub enum EventKind {
     Paused,
     Resumed,
     NotifyFailed,
+    /// A node's copy of a rotation's users was brought back to what the store holds.
+    Healed,
 }
 
 #[derive(

@@ -38,6 +38,11 @@ pub enum RedisError {
 }
 
 impl RedisError {
+    /// The node answered `LOADING` (still loading its dataset): worth retrying shortly.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, RedisError::Command { message, .. } if message.starts_with("LOADING"))
+    }
+
     /// Masks every occurrence of `secret` in the texts. Commands never put arguments in errors,
     /// but a server may echo one back (e.g. an `ACL SETUSER` syntax error names the token).
     pub fn redacted(self, secret: &str) -> RedisError {

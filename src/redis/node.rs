@@ -173,16 +173,30 @@ impl Node {
     ) -> Result<T, RedisError> {
         let addr = || self.addr.to_string();
         let mut conn = self.conn.clone();
-        match tokio::time::timeout(self.command_timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(from_command(
-                &addr(),
-                &self.username,
-                name,
-                self.command_timeout,
-                e,
-            )),
-            Err(_) => Err(timeout(&addr(), name, self.command_timeout)),
+        // A node still loading its dataset (a restarted replica, a node just added) answers
+        // LOADING for a while: retried until the command timeout, never skipped silently.
+        let deadline = tokio::time::Instant::now() + self.command_timeout;
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let result = match tokio::time::timeout(left, cmd.query_async::<T>(&mut conn)).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(from_command(
+                    &addr(),
+                    &self.username,
+                    name,
+                    self.command_timeout,
+                    e,
+                )),
+                Err(_) => Err(timeout(&addr(), name, self.command_timeout)),
+            };
+            match result {
+                Err(e) if e.is_loading() && tokio::time::Instant::now() + pause < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_millis(250));
+                }
+                other => return other,
+            }
         }
     }
 

@@ -194,6 +194,10 @@ fn duplicate(e: &StoreError) -> StoreError {
             key: key.clone(),
             reason: reason.clone(),
         },
-        StoreError::Damaged { path } => StoreError::Damaged { path: path.clone() },
+        StoreError::Damaged { path, what } => StoreError::Damaged {
+            path: path.clone(),
+            what: what.clone(),
+        },
+        StoreError::Empty { path } => StoreError::Empty { path: path.clone() },
     }
 }

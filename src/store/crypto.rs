@@ -13,19 +13,23 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::rand_core::RngCore;
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use crate::model::{Password, Sealed};
+use uuid::Uuid;
+
+use crate::model::{Password, Sealed, Slot};
 
 use super::StoreError;
 
 /// The environment variable holding the key.
 pub const KEY_ENV: &str = "REDIS_ROTATOR_KEY";
 
-/// The prefix of every sealed value; the version lets a later format coexist.
-const PREFIX: &str = "enc:v1:";
+/// The prefix of every sealed value: `enc:v2` values are bound to their place (AEAD associated
+/// data, see `Binding`); `enc:v1` values (schema 1) are unbound and only opened to migrate them.
+const PREFIX: &str = "enc:v2:";
+const LEGACY_PREFIX: &str = "enc:v1:";
 const NONCE_LEN: usize = 24;
 const KEY_LEN: usize = 32;
 const EXPECTED_FORMAT: &str = "expected 32 bytes as base64 (44 characters) or hex (64 characters), e.g. from `openssl rand -base64 32`";
@@ -62,11 +66,78 @@ fn key_error(source: &KeySource, reason: impl Into<String>) -> StoreError {
     }
 }
 
+/// Where a sealed value lives: the record and the field. It is the AEAD's associated data, so a
+/// value copied into another field (a connection's admin password pasted into a secret) fails
+/// to open instead of being revealed there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The associated data (ids and names only, never a secret).
+    aad: String,
+    /// How to name the place in a message.
+    what: String,
+}
+
+impl Binding {
+    fn new(aad: String, what: String) -> Binding {
+        Binding { aad, what }
+    }
+
+    /// The database's key-check value.
+    pub fn key_check() -> Binding {
+        Binding::new("redis-rotator/v2/key-check".into(), "the key check".into())
+    }
+
+    /// A connection's admin password.
+    pub fn connection_password(connection_id: Uuid) -> Binding {
+        Binding::new(
+            format!("redis-rotator/v2/connection/{connection_id}/password"),
+            format!("the admin password of connection {connection_id}"),
+        )
+    }
+
+    /// The password of one credential slot of a rotation.
+    pub fn slot_password(rotation_id: Uuid, slot: Slot) -> Binding {
+        let n = slot.index();
+        Binding::new(
+            format!("redis-rotator/v2/rotation/{rotation_id}/slot/{n}/password"),
+            format!("the slot {n} password of rotation {rotation_id}"),
+        )
+    }
+
+    /// The password recorded in a rotation's journal (the change in flight).
+    pub fn journal_password(rotation_id: Uuid, job_id: Uuid) -> Binding {
+        Binding::new(
+            format!("redis-rotator/v2/rotation/{rotation_id}/journal/{job_id}/password"),
+            format!("the journal password of rotation {rotation_id} (job {job_id})"),
+        )
+    }
+
+    /// A version of the secret `name` in (environment, secretPath).
+    pub fn secret_value(environment: &str, secret_path: &str, name: &str) -> Binding {
+        Binding::new(
+            format!(
+                "redis-rotator/v2/secret/{}/{}/{}",
+                environment.len(),
+                secret_path.len(),
+                [environment, secret_path, name].concat()
+            ),
+            format!("secret {name} in {environment} {secret_path}"),
+        )
+    }
+
+    /// The place, for messages.
+    pub fn describe(&self) -> &str {
+        &self.what
+    }
+}
+
 /// Seals and opens secret values. Cheap to clone.
 #[derive(Clone)]
 pub struct Cipher {
     /// Zeroizes its key on drop.
     aead: Arc<XChaCha20Poly1305>,
+    /// The database this cipher serves (set by `Store::cipher`), named in `Damaged` errors.
+    db: Option<Arc<PathBuf>>,
 }
 
 impl Cipher {
@@ -84,7 +155,14 @@ impl Cipher {
     fn from_key(key: &[u8; KEY_LEN]) -> Cipher {
         Cipher {
             aead: Arc::new(XChaCha20Poly1305::new(key.into())),
+            db: None,
         }
+    }
+
+    /// This cipher, naming `db` in its errors.
+    pub fn for_database(mut self, db: &Path) -> Cipher {
+        self.db = Some(Arc::new(db.to_path_buf()));
+        self
     }
 
     /// A fresh random key in the form `REDIS_ROTATOR_KEY` and key files accept (base64).
@@ -94,10 +172,15 @@ impl Cipher {
         Password::new(STANDARD.encode(key.as_slice()))
     }
 
-    pub fn seal(&self, value: &Password) -> Sealed {
+    /// Seals `value` for the place `binding` names.
+    pub fn seal(&self, value: &Password, binding: &Binding) -> Sealed {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let payload = Payload {
+            msg: value.expose().as_bytes(),
+            aad: binding.aad.as_bytes(),
+        };
         // Encryption only fails for plaintexts beyond ~256 GiB, which a secret never is.
-        let sealed = match self.aead.encrypt(&nonce, value.expose().as_bytes()) {
+        let sealed = match self.aead.encrypt(&nonce, payload) {
             Ok(ciphertext) => {
                 let mut raw = Zeroizing::new(Vec::with_capacity(NONCE_LEN + ciphertext.len()));
                 raw.extend_from_slice(nonce.as_slice());
@@ -109,25 +192,63 @@ impl Cipher {
         Sealed(format!("{PREFIX}{sealed}"))
     }
 
-    /// Fails with `StoreError::Damaged` (path filled in by the caller) when the value does not
-    /// open with this key.
-    pub fn open(&self, sealed: &Sealed) -> Result<Password, StoreError> {
-        let damaged = || StoreError::Damaged {
-            path: PathBuf::new(),
-        };
-        let encoded = sealed.0.strip_prefix(PREFIX).ok_or_else(damaged)?;
-        let raw = STANDARD.decode(encoded).map_err(|_| damaged())?;
+    /// Opens a value sealed for `binding`. Fails with `StoreError::Damaged` (naming the database
+    /// and the place) when it does not open with this key there: damaged, sealed under another
+    /// key, moved from another field, or an unbound schema-1 value.
+    pub fn open(&self, sealed: &Sealed, binding: &Binding) -> Result<Password, StoreError> {
+        self.decrypt(sealed, PREFIX, binding.aad.as_bytes())
+            .ok_or_else(|| self.damaged(binding))
+    }
+
+    /// Opens an unbound schema-1 (`enc:v1`) value; only the migration to schema 2 uses this.
+    pub(crate) fn open_legacy(
+        &self,
+        sealed: &Sealed,
+        binding: &Binding,
+    ) -> Result<Password, StoreError> {
+        self.decrypt(sealed, LEGACY_PREFIX, b"")
+            .ok_or_else(|| self.damaged(binding))
+    }
+
+    /// Whether `sealed` is an unbound schema-1 value.
+    pub(crate) fn is_legacy(sealed: &Sealed) -> bool {
+        sealed.0.starts_with(LEGACY_PREFIX)
+    }
+
+    fn damaged(&self, binding: &Binding) -> StoreError {
+        StoreError::Damaged {
+            path: self.db.as_deref().cloned().unwrap_or_default(),
+            what: binding.describe().to_string(),
+        }
+    }
+
+    fn decrypt(&self, sealed: &Sealed, prefix: &str, aad: &[u8]) -> Option<Password> {
+        let encoded = sealed.0.strip_prefix(prefix)?;
+        let raw = STANDARD.decode(encoded).ok()?;
         if raw.len() < NONCE_LEN {
-            return Err(damaged());
+            return None;
         }
         let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
-        let plain = Zeroizing::new(
-            self.aead
-                .decrypt(XNonce::from_slice(nonce), ciphertext)
-                .map_err(|_| damaged())?,
-        );
-        let text = std::str::from_utf8(&plain).map_err(|_| damaged())?;
-        Ok(Password::new(text))
+        let payload = Payload {
+            msg: ciphertext,
+            aad,
+        };
+        let plain = Zeroizing::new(self.aead.decrypt(XNonce::from_slice(nonce), payload).ok()?);
+        let text = std::str::from_utf8(&plain).ok()?;
+        Some(Password::new(text))
+    }
+
+    /// Seals with the schema-1 format (no binding). For migration tests only.
+    #[doc(hidden)]
+    pub fn seal_legacy_for_test(&self, value: &Password) -> Sealed {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let ciphertext = self
+            .aead
+            .encrypt(&nonce, value.expose().as_bytes())
+            .unwrap_or_default();
+        let mut raw = nonce.to_vec();
+        raw.extend_from_slice(&ciphertext);
+        Sealed(format!("{LEGACY_PREFIX}{}", STANDARD.encode(raw)))
     }
 }
 
@@ -264,10 +385,44 @@ mod tests {
     fn sealed_values_differ_each_time_and_open_back() {
         let c = Cipher::from_key(&[1u8; 32]);
         let p = Password::new("s3cret ünïcode");
-        let (a, b) = (c.seal(&p), c.seal(&p));
+        let at = Binding::secret_value("dev", "/", "A");
+        let (a, b) = (c.seal(&p, &at), c.seal(&p, &at));
         assert_ne!(a, b);
         assert!(a.0.starts_with(PREFIX));
         assert!(!a.0.contains("s3cret"));
-        assert_eq!(c.open(&a).unwrap().expose(), p.expose());
+        assert_eq!(c.open(&a, &at).unwrap().expose(), p.expose());
+    }
+
+    #[test]
+    fn a_value_moved_to_another_place_does_not_open() {
+        let c = Cipher::from_key(&[1u8; 32]).for_database(Path::new("/tmp/db.json"));
+        let id = Uuid::new_v4();
+        let admin = c.seal(&Password::new("admin"), &Binding::connection_password(id));
+        for elsewhere in [
+            Binding::secret_value("dev", "/", "REDIS_PASSWORD"),
+            Binding::connection_password(Uuid::new_v4()),
+            Binding::slot_password(id, Slot::Zero),
+            Binding::key_check(),
+        ] {
+            match c.open(&admin, &elsewhere) {
+                Err(StoreError::Damaged { path, what }) => {
+                    assert_eq!(path, Path::new("/tmp/db.json"));
+                    assert_eq!(what, elsewhere.describe());
+                }
+                other => panic!("expected Damaged, got {other:?}"),
+            }
+        }
+        // Secret names cannot be shifted between environment, path and name.
+        let v = c.seal(&Password::new("v"), &Binding::secret_value("ab", "/c", "D"));
+        assert!(c.open(&v, &Binding::secret_value("a", "b/c", "D")).is_err());
+        // An unbound schema-1 value opens only through the migration.
+        let legacy = c.seal_legacy_for_test(&Password::new("old"));
+        assert!(c.open(&legacy, &Binding::key_check()).is_err());
+        assert_eq!(
+            c.open_legacy(&legacy, &Binding::key_check())
+                .unwrap()
+                .expose(),
+            "old"
+        );
     }
 }

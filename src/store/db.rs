@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::model::{Password, Sealed};
 
 use super::commit::{Applied, GroupCommit, Outcome};
+use super::crypto::Binding;
 use super::file::{self, io_error, stamp_of};
-use super::{Cipher, Document, KeySource, StoreError, paths};
+use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError, migrate, paths};
 
 /// The plaintext sealed into `keyCheck`: opening it proves the key is the database's.
 const KEY_CHECK: &str = "redis-rotator-key-check";
@@ -118,23 +119,39 @@ impl Store {
         Ok(doc)
     }
 
-    /// The key, loaded on first use and checked against the document's `keyCheck`.
+    /// The key, loaded on first use and checked against the document's `keyCheck`. A schema-1
+    /// database is migrated to schema 2 here (its values bound to their places, the old file
+    /// kept as `<db>.schema1.bak`), so every value this cipher opens is a bound one.
     pub fn cipher(&self) -> Result<Cipher, StoreError> {
+        let cipher = self.checked_cipher(&*self.load()?)?;
+        if self.load()?.schema_version < SCHEMA_VERSION {
+            // A no-op update: `write_round` migrates before applying anything.
+            self.update_doc(|_| ())?;
+        }
+        Ok(cipher)
+    }
+
+    /// The key, checked against `doc`'s `keyCheck` (bound or, before migration, unbound).
+    fn checked_cipher(&self, doc: &Document) -> Result<Cipher, StoreError> {
         let cipher = {
             let mut slot = locked(&self.cipher);
             match slot.as_ref() {
                 Some(c) => c.clone(),
                 None => {
-                    let c = Cipher::load(&self.key)?;
+                    let c = Cipher::load(&self.key)?.for_database(&self.path);
                     *slot = Some(c.clone());
                     c
                 }
             }
         };
-        let doc = self.load()?;
         if let Some(check) = &doc.key_check {
-            let opens = cipher.open(check).is_ok_and(|p| p.expose() == KEY_CHECK);
-            if !opens {
+            let binding = Binding::key_check();
+            let opened = if Cipher::is_legacy(check) {
+                cipher.open_legacy(check, &binding)
+            } else {
+                cipher.open(check, &binding)
+            };
+            if !opened.is_ok_and(|p| p.expose() == KEY_CHECK) {
                 return Err(StoreError::WrongKey {
                     path: self.path.clone(),
                     key: self.key.describe(),
@@ -144,12 +161,18 @@ impl Store {
         Ok(cipher)
     }
 
-    /// Opens a sealed value from this database; a damaged value is reported with this file's
-    /// path (what `Cipher::open` cannot know).
-    pub fn unseal(&self, cipher: &Cipher, sealed: &Sealed) -> Result<Password, StoreError> {
-        cipher.open(sealed).map_err(|e| match e {
-            StoreError::Damaged { .. } => StoreError::Damaged {
+    /// Opens a sealed value from this database (kept for callers that hold a bare cipher; the
+    /// store's cipher names the database itself).
+    pub fn unseal(
+        &self,
+        cipher: &Cipher,
+        sealed: &Sealed,
+        binding: &Binding,
+    ) -> Result<Password, StoreError> {
+        cipher.open(sealed, binding).map_err(|e| match e {
+            StoreError::Damaged { what, .. } => StoreError::Damaged {
                 path: self.path.clone(),
+                what,
             },
             other => other,
         })
@@ -236,13 +259,19 @@ impl Store {
             file::remove_stale_temps(&target);
         }
         let mut doc = Document::clone(&*self.load()?);
-        if !apply(&mut doc) {
+        let migrated = doc.schema_version < SCHEMA_VERSION;
+        if migrated {
+            let cipher = self.checked_cipher(&doc)?;
+            migrate::backup(&target)?;
+            migrate::to_schema_2(&mut doc, &cipher)?;
+        }
+        if !apply(&mut doc) && !migrated {
             return Ok(());
         }
         if doc.key_check.is_none()
             && let Some(cipher) = locked(&self.cipher).as_ref()
         {
-            doc.key_check = Some(cipher.seal(&Password::new(KEY_CHECK)));
+            doc.key_check = Some(cipher.seal(&Password::new(KEY_CHECK), &Binding::key_check()));
         }
         let written = self.replace_file(&target, doc);
         drop(lock); // closing the descriptor releases the flock

@@ -9,8 +9,10 @@ use uuid::Uuid;
 use crate::model::event::MAX_EVENTS;
 use crate::model::{Connection, Event, EventKind, Outcome, Rotation, Sealed, SecretEntry};
 
-/// The schema this build reads and writes; a file with a larger one is refused.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The schema this build reads and writes; a file with a larger one is refused. Schema 2 binds
+/// each sealed value to its record and field (`enc:v2`); a schema-1 file is migrated on first
+/// use, its original kept as `<db>.schema1.bak`.
+pub const SCHEMA_VERSION: u64 = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,6 +20,19 @@ pub struct Settings {
     /// A shell command that receives each rotation success/failure as JSON on stdin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_command: Option<String>,
+    /// Seconds between reconcile passes of the scheduler; `None` → the default, 0 → off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_interval_secs: Option<u64>,
+}
+
+/// Seconds between reconcile passes when the setting is not set.
+pub const DEFAULT_RECONCILE_INTERVAL: u64 = 60;
+
+impl Settings {
+    pub fn reconcile_interval(&self) -> u64 {
+        self.reconcile_interval_secs
+            .unwrap_or(DEFAULT_RECONCILE_INTERVAL)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

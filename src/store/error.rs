@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path}: {source}")]
+    #[error("database {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error(
-        "database {path} is not a valid redis-rotator database ({reason}); it was left untouched: fix or move it, or point --db elsewhere"
+        "database {} is not a valid redis-rotator database ({reason}); it was left untouched: fix or move it, or point --db elsewhere",
+        path.display()
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error(
@@ -27,6 +28,14 @@ pub enum StoreError {
     WrongKey { path: PathBuf, key: String },
     #[error("encryption key {key}: {reason}")]
     Key { key: String, reason: String },
-    #[error("a sealed value in database {path} is damaged and cannot be decrypted")]
-    Damaged { path: PathBuf },
+    #[error(
+        "a sealed value in database {} ({what}) is damaged, was sealed with another key, or was moved there from another field, and cannot be decrypted",
+        path.display()
+    )]
+    Damaged { path: PathBuf, what: String },
+    #[error(
+        "database {} is an empty file: redis-rotator never writes one, so it is damaged or not a redis-rotator database; it was left untouched: move it away to start a fresh database, or point --db elsewhere",
+        path.display()
+    )]
+    Empty { path: PathBuf },
 }

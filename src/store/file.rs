@@ -98,10 +98,12 @@ pub(crate) fn read_document(path: &Path) -> Result<Option<Loaded>, StoreError> {
 /// Parses the document in one pass (the common case); only when that fails is the file probed
 /// for a newer `schemaVersion`, so a newer file is reported as such rather than as corrupt.
 fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, StoreError> {
-    // An empty file (`touch db.json`) is an empty database: redis-rotator never writes one itself
-    // (writes are atomic), so there is nothing in it to lose.
+    // redis-rotator never writes an empty file (writes are atomic), so one is damage or someone
+    // else's file: refused, never overwritten.
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Document::default());
+        return Err(StoreError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     match serde_json::from_slice::<Document>(bytes) {
         Ok(doc) => check_version(path, doc.schema_version).map(|()| doc),

@@ -9,12 +9,13 @@ pub mod error;
 pub mod export;
 mod file;
 pub mod key_source;
+mod migrate;
 pub mod paths;
 pub mod secrets;
 
-pub use crypto::{Cipher, KeySource};
+pub use crypto::{Binding, Cipher, KeySource};
 pub use db::Store;
-pub use document::{Document, NewEvent, SCHEMA_VERSION, Settings};
+pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
 pub use key_source::{KeyOrigin, ResolvedKey};

@@ -64,7 +64,8 @@ pub enum Action {
     // Terminal and clock.
     Key(KeyEvent),
     Paste(String),
-    Resize,
+    /// The terminal's new size (columns, rows); also sent once at start.
+    Resize(u16, u16),
     /// The wall clock moved (countdowns, spinners).
     Tick(DateTime<Utc>),
 

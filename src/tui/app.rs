@@ -112,6 +112,8 @@ pub struct App {
     /// Engine work for the event loop to run.
     pub tasks: Vec<Task>,
     pub should_quit: bool,
+    /// The terminal's size when known (None in tests that never say: drawn as if it fits).
+    pub size: Option<(u16, u16)>,
 }
 
 impl App {
@@ -148,6 +150,7 @@ impl App {
             status: None,
             tasks: Vec::new(),
             should_quit: false,
+            size: None,
         };
         app.compute_visible();
         app
@@ -237,6 +240,13 @@ impl App {
         if spinner || soon { 1 } else { 60 }
     }
 
+    /// True while the terminal is below the minimum: only the "too small" notice is drawn.
+    pub fn too_small(&self) -> bool {
+        use super::screens::{MIN_HEIGHT, MIN_WIDTH};
+        self.size
+            .is_some_and(|(w, h)| w < MIN_WIDTH || h < MIN_HEIGHT)
+    }
+
     /// Who gets keys now: the top popup, else the screen (and what it is focused on).
     pub fn context(&self) -> Context {
         if let Some(p) = self.popups.last() {
@@ -268,7 +278,10 @@ impl App {
                 self.on_paste(&text);
                 None
             }
-            Action::Resize => None,
+            Action::Resize(w, h) => {
+                self.size = Some((w, h));
+                None
+            }
             Action::Tick(now) => {
                 self.now = now;
                 None

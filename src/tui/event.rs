@@ -28,7 +28,7 @@ pub fn from_terminal(ev: TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Action::Key(k)),
         TermEvent::Paste(s) => Some(Action::Paste(s)),
-        TermEvent::Resize(..) => Some(Action::Resize),
+        TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
     }
 }
@@ -67,6 +67,9 @@ pub async fn run(
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     app.start();
+    if let Ok(size) = terminal.size() {
+        apply(&mut app, Action::Resize(size.width, size.height));
+    }
 
     loop {
         for task in app.take_tasks() {
@@ -95,6 +98,12 @@ pub async fn run(
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
                     if let Some(action) = from_terminal(ev) {
+                        if matches!(action, Action::Resize(..)) {
+                            // Repaint every cell at the new size: no fragment of the old
+                            // layout may survive (it used to, and showed on the shell at exit).
+                            terminal.autoresize()?;
+                            terminal.clear()?;
+                        }
                         apply(&mut app, action);
                         dirty = true;
                     }

@@ -20,6 +20,7 @@ pub mod theme;
 pub mod time;
 pub mod widgets;
 pub mod wizard;
+pub mod wording;
 
 #[cfg(test)]
 mod tests;
@@ -65,6 +66,9 @@ pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> 
         previous(info);
     }));
     let result = event::run(&mut terminal, engine, app).await;
+    // Blank the alternate screen before leaving it: a terminal (tmux after a resize) that
+    // shows some of it on the shell screen then shows nothing.
+    let _ = terminal.clear();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result

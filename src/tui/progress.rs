@@ -37,14 +37,20 @@ impl RotationProgress {
 
     /// A step started (`node: None`) or finished on one node.
     pub fn record(&mut self, step: Step, node: Option<String>, ok: bool) {
-        if self.steps.last().map(|s| s.step) != Some(step) {
-            self.steps.push(StepLine {
-                step,
-                nodes: Vec::new(),
-            });
-        }
-        if let (Some(node), Some(line)) = (node, self.steps.last_mut()) {
-            line.nodes.push((node, ok));
+        // One line per step: the engine announces a step, then its nodes answer, and those
+        // answers may arrive after the next step was announced (persist and verify overlap).
+        let at = match self.steps.iter().position(|s| s.step == step) {
+            Some(at) => at,
+            None => {
+                self.steps.push(StepLine {
+                    step,
+                    nodes: Vec::new(),
+                });
+                self.steps.len() - 1
+            }
+        };
+        if let Some(node) = node {
+            self.steps[at].nodes.push((node, ok));
         }
     }
 
@@ -100,5 +106,16 @@ mod tests {
         assert_eq!(p.summary(), "record ✓ · apply 1/2 ✗");
         p.finished = Some(Err("apply failed".into()));
         assert!(!p.running());
+    }
+
+    #[test]
+    fn a_step_is_listed_once_when_its_node_answers_arrive_after_the_next_step_started() {
+        let mut p = RotationProgress::new(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
+        p.record(Step::Persist, None, true);
+        p.record(Step::Verify, None, true);
+        p.record(Step::Persist, Some("10.0.0.1:6379".into()), true);
+        p.record(Step::Verify, Some("10.0.0.1:6379".into()), true);
+        p.finished = Some(Ok("rotated".into()));
+        assert_eq!(p.summary(), "persist 1/1 ✓ · verify 1/1 ✓");
     }
 }

@@ -123,9 +123,10 @@ pub fn span(secs: i64) -> String {
     }
 }
 
-/// Days until `at`, a started day counting as one (the badge's "Rotates in N days").
+/// Whole days until `at`, rounded down exactly as `span` counts them, so the list's "Rotates in
+/// N days" and the detail's "(in N days …)" never disagree on the same screen.
 pub fn days_until(now: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
-    ((at - now).num_seconds().max(0) as u64).div_ceil(86_400) as i64
+    (at - now).num_seconds().max(0) / 86_400
 }
 
 #[cfg(test)]
@@ -158,5 +159,23 @@ mod tests {
         assert_eq!(countdown(t(14, 30), t(12, 0)), "overdue by 2 h 30 min");
         assert_eq!(Zone::Utc.datetime(t(2, 30)), "2026-03-01 02:30 UTC");
         assert_eq!(Zone::Utc.log_stamp(t(2, 30), t(12, 0)), "02:30:00");
+    }
+
+    #[test]
+    fn the_badge_and_the_countdown_round_days_the_same_way() {
+        for gap in [86_400, 86_400 + 59, 86_400 + 3_600, 2 * 86_400 + 18 * 3_600] {
+            let at = t(12, 0) + chrono::Duration::seconds(gap);
+            let d = days_until(t(12, 0), at);
+            let words = if d == 1 {
+                "1 day".to_string()
+            } else {
+                format!("{d} days")
+            };
+            assert!(
+                countdown(t(12, 0), at).starts_with(&format!("in {words}")),
+                "{gap} s: {d} days vs {}",
+                countdown(t(12, 0), at)
+            );
+        }
     }
 }

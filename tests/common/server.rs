@@ -72,6 +72,31 @@ impl RedisServer {
         replica
     }
 
+    /// A replica of `primary` returned as soon as its process is up, without waiting for the
+    /// link: the primary may still list it as syncing (`state=wait_bgsave`).
+    pub fn replica_of_unsynced(primary: &RedisServer) -> RedisServer {
+        Self::launch_new(
+            Persist::Aclfile,
+            Role::Replica {
+                primary_port: primary.port,
+            },
+            false,
+        )
+    }
+
+    /// Stops the server, puts back the aclfile it started with (only `admin`, as a node rebuilt
+    /// from scratch), and starts it again: every user created since is gone.
+    pub fn restart_with_empty_aclfile(&mut self) {
+        assert_eq!(
+            self.persist,
+            Persist::Aclfile,
+            "only an aclfile server has one"
+        );
+        self.stop();
+        fs::write(self.dir.path().join("users.acl"), Self::users_acl()).expect("reset users.acl");
+        self.restart();
+    }
+
     pub(super) fn launch_new(persist: Persist, role: Role, tls: bool) -> RedisServer {
         let bin = redis_server_bin();
         let dir = tempfile::Builder::new()

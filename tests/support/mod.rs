@@ -83,7 +83,10 @@ pub fn secret(engine: &Engine, name: &str) -> String {
         .unwrap_or_else(|| panic!("secret {name} missing"));
     let cipher = engine.store().cipher().expect("cipher");
     cipher
-        .open(&entry.current().expect("a version").value)
+        .open(
+            &entry.current().expect("a version").value,
+            &redis_rotator::store::Binding::secret_value("dev", "/", name),
+        )
         .expect("open")
         .expose()
         .to_string()

@@ -189,7 +189,27 @@ impl App {
                         r.username_for(r.active_index)
                     ));
                 }
-                lines.push("Nothing disconnects live sessions.".into());
+                // The slot about to be re-keyed is the one stragglers still use: say so.
+                let user = r.username_for(target);
+                lines.push(match self.sessions.get(&r.id) {
+                    Some(Loadable::Ready(s)) if s[target.index()].sessions > 0 => {
+                        let n = s[target.index()].sessions;
+                        format!(
+                            "⚠ {n} live session{} still use{} {user}: {} stay{} connected, but {} reconnect with the old password will fail.",
+                            if n == 1 { "" } else { "s" },
+                            if n == 1 { "s" } else { "" },
+                            if n == 1 { "it" } else { "they" },
+                            if n == 1 { "s" } else { "" },
+                            if n == 1 { "its" } else { "every" },
+                        )
+                    }
+                    Some(Loadable::Ready(_)) => {
+                        format!("No live session uses {user}: nobody is locked out.")
+                    }
+                    _ => format!(
+                        "Live sessions of {user} are not counted yet: connected clients stay up, but their reconnects with the old password will fail."
+                    ),
+                });
                 self.confirm(
                     &format!("Rotate {} now?", r.name),
                     lines,

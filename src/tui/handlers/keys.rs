@@ -17,6 +17,13 @@ impl App {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return Some(Action::ForceQuit);
         }
+        if self.too_small() {
+            // Nothing on the hidden screen may act; only leaving works, as the notice says.
+            return match key.code {
+                KeyCode::Char('q') => self.force_quit(),
+                _ => None,
+            };
+        }
         if self.edit_key(&key) {
             return None;
         }

@@ -1,4 +1,4 @@
-//! Leaving: `q` asks when input would be lost, Ctrl-C asks only while a rotation runs (a second
+//! Leaving: `q` quits (in the wizard it closes the wizard, asking when input would be lost), Ctrl-C asks only while a rotation runs (a second
 //! Ctrl-C leaves anyway); confirmations and closing the wizard.
 
 use crate::tui::action::Action;
@@ -6,20 +6,24 @@ use crate::tui::app::{App, Screen};
 use crate::tui::popup::{Confirm, Popup};
 
 impl App {
-    /// `q`: asks first when a wizard has unsaved input or a rotation is running.
+    /// `q`: in the wizard it closes the wizard, as Esc does (asking first when input would be
+    /// lost); elsewhere it quits, asking first while a rotation runs.
     pub(crate) fn ask_quit(&mut self) -> Option<Action> {
-        let unsaved = self.screen == Screen::Wizard
-            && self
+        if self.screen == Screen::Wizard {
+            let unsaved = self
                 .wizard
                 .as_ref()
                 .is_some_and(|w| w.is_dirty(&self.doc, self.zone, self.now));
-        if unsaved {
-            self.confirm(
-                "Quit?",
-                vec!["The rotation being edited has unsaved input; it will be lost.".into()],
-                Action::QuitNow,
-                "quit",
-            );
+            if unsaved {
+                self.confirm(
+                    "Close the wizard?",
+                    vec!["The rotation being edited has unsaved input; it will be lost.".into()],
+                    Action::DiscardWizard,
+                    "discard",
+                );
+            } else {
+                self.close_wizard();
+            }
             return None;
         }
         if self.any_running() {

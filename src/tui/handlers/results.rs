@@ -42,6 +42,8 @@ impl App {
             }
             Action::Engine(EngineEvent::Logged(event)) => {
                 if let Some((id, ok, msg)) = ends_run(&event) {
+                    // A later run (the scheduler's, say) replaces an earlier "✓ Rotated …".
+                    self.run_status(ok, &msg);
                     if let Some(p) = self.progress.get_mut(&id) {
                         p.finished = Some(if ok { Ok(msg) } else { Err(msg) });
                     }
@@ -239,11 +241,47 @@ impl App {
         }
     }
 
+    /// The status line after a run ended, here or in another process.
+    fn run_status(&mut self, ok: bool, msg: &str) {
+        let (tone, text) = if ok {
+            (Tone::Ok, msg.to_string())
+        } else {
+            (Tone::Error, msg.to_string())
+        };
+        let mut chars = text.chars();
+        let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+        self.set_status(
+            tone,
+            format!("{}{}", first.unwrap_or_default(), chars.as_str()),
+        );
+    }
+
     /// A new snapshot of the database: everything derived from it follows.
     pub(crate) fn apply_snapshot(&mut self, doc: Arc<Document>) {
         let newest = doc.events.back().map_or(0, |e| e.seq);
+        let seen = self.doc.events.back().map_or(0, |e| e.seq);
         self.live_events.retain(|e| e.seq > newest);
+        // Rotations that changed since the last snapshot (another process rotated, edited):
+        // every view of their data reloads instead of showing what no longer holds.
+        let changed: Vec<uuid::Uuid> = doc
+            .rotations
+            .iter()
+            .filter(|r| self.rotation(r.id).is_some_and(|old| old != *r))
+            .map(|r| r.id)
+            .collect();
+        let ended = doc
+            .events
+            .iter()
+            .rev()
+            .take_while(|e| e.seq > seen)
+            .find_map(ends_run);
         self.doc = doc;
+        if seen > 0
+            && let Some((_, ok, msg)) = ended
+        {
+            self.run_status(ok, &msg);
+        }
+
         self.refresh_visible();
         if let Some(id) = self.dashboard.select_after_reload
             && let Some(pos) = self
@@ -275,6 +313,15 @@ impl App {
         }
         if self.connections.form.is_some() {
             self.revalidate_form(FormOrigin::Screen);
+        }
+        for id in changed {
+            self.sessions_stale(id);
+            if let Some(c) = self.credentials.as_mut()
+                && c.rotation_id == id
+            {
+                c.creds = Loadable::Loading;
+                self.tasks.push(Task::Credentials(id));
+            }
         }
     }
 }

@@ -47,8 +47,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         Cell::from(v.slot.index().to_string()),
                         Cell::from(role.to_string()),
                         Cell::from(v.username.clone()),
+                        // A revealed password gets its own wrapped lines below: a cell
+                        // would cut it, and a cut password copied by hand fails to AUTH.
                         Cell::from(if state.revealed {
-                            v.password.expose().to_string()
+                            format!(
+                                "shown below ({} chars)",
+                                v.password.expose().chars().count()
+                            )
                         } else {
                             MASK.to_string()
                         }),
@@ -91,6 +96,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     let mut lines = vec![Line::default()];
+    if let (true, Loadable::Ready(creds)) = (state.revealed, &state.creds) {
+        for (role, v) in [
+            ("current", Some(&creds.active)),
+            ("previous", creds.previous.as_ref()),
+        ] {
+            let Some(v) = v else { continue };
+            lines.push(Line::styled(
+                format!("Slot {} ({role}) password, {}:", v.slot.index(), v.username),
+                app.theme.title(),
+            ));
+            // Wrapped by character, never by word: a password has no spaces to break at.
+            let width = notes.width.max(1) as usize;
+            let chars: Vec<char> = v.password.expose().chars().collect();
+            for chunk in chars.chunks(width) {
+                lines.push(Line::raw(chunk.iter().collect::<String>()));
+            }
+            lines.push(Line::default());
+        }
+    }
     lines.push(Line::raw(
         "Both credentials authenticate: the previous one stays valid until the next rotation re-keys it.",
     ));
@@ -103,7 +127,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     lines.push(Line::default());
     lines.push(Line::styled(
         if state.revealed {
-            "Passwords are shown. r hides them."
+            "Shown whole above. r hides them; c copies the selected one (OSC 52)."
         } else {
             "Passwords are masked. r reveals them; c copies the selected one (OSC 52)."
         },

@@ -74,8 +74,10 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if d.visible.is_empty() {
-        let text = if total == 0 {
-            "No rotations yet. Press n to create one (C to add a connection first)."
+        let text = if total == 0 && app.doc.connections.is_empty() {
+            "No rotations yet. Press n to create one: its first step adds the connection."
+        } else if total == 0 {
+            "No rotations yet. Press n to create one."
         } else {
             "No rotation matches the filter. Esc clears it."
         };
@@ -99,12 +101,14 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App) {
         header.push("Active user".into());
         widths.push(Constraint::Fill(3));
     }
+    // The columns are as wide as their header: "Next (UTC-05:00)" is never cut.
+    let stamp_w = |h: &str| Constraint::Length((h.chars().count() as u16).max(11));
     if wide {
         header.push(format!("Last ({zone})"));
-        widths.push(Constraint::Length(11));
+        widths.push(stamp_w(&format!("Last ({zone})")));
     }
     header.push(format!("Next ({zone})"));
-    widths.push(Constraint::Length(11));
+    widths.push(stamp_w(&format!("Next ({zone})")));
     let body_rows = inner.height.saturating_sub(1) as usize;
     let offset = (d.selected + 1).saturating_sub(body_rows.max(1));
     let stamp = |t| app.zone.month_day(t);

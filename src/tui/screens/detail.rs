@@ -145,14 +145,13 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
     out.push(field(
         app,
         "Password",
-        format!(
-            "{} chars; ≥{} digit, ≥{} lower, ≥{} upper, ≥{} symbol of {}",
-            p.length,
-            p.required.digits,
-            p.required.lowercase,
-            p.required.uppercase,
-            p.required.symbols,
-            p.allowed_symbols
+        crate::tui::wording::password_rules(
+            u64::from(p.length),
+            u64::from(p.required.digits),
+            u64::from(p.required.lowercase),
+            u64::from(p.required.uppercase),
+            u64::from(p.required.symbols),
+            &p.allowed_symbols,
         ),
     ));
     out.push(field(
@@ -184,7 +183,16 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
             None => {}
         }
     }
-    if let Some(m) = &r.last_rotation_message {
+    // A run that just failed printed its error above; the stored message says the same.
+    let printed_failure = app
+        .progress
+        .get(&r.id)
+        .is_some_and(|p| matches!(p.finished, Some(Err(_))));
+    if let Some(m) = r
+        .last_rotation_message
+        .as_ref()
+        .filter(|_| !printed_failure)
+    {
         out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error)));
     }
     let sessions = app.sessions.get(&r.id);

@@ -28,9 +28,10 @@ pub fn render(frame: &mut Frame, app: &App) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let (w, h) = (area.width, area.height);
         let notice = [
-            format!("Terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}"),
-            format!("Too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}"),
-            format!("Too small, {MIN_WIDTH}×{MIN_HEIGHT} min"),
+            format!("Terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT} · q quits"),
+            format!("Terminal too small: {w}×{h} · q quits"),
+            format!("Too small, {MIN_WIDTH}×{MIN_HEIGHT} · q quits"),
+            "Too small · q quits".to_string(),
             format!("{MIN_WIDTH}×{MIN_HEIGHT} min"),
         ]
         .into_iter()

@@ -193,7 +193,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     None => lines.push(Line::raw("Starting…")),
                 }
                 lines.push(Line::default());
-                lines.push(keys_line(app, &[("Esc", "close (the rotation continues)")]));
+                // Only a running rotation "continues"; an ended one is just closed.
+                let running = app.progress.get(rotation_id).is_some_and(|p| p.running());
+                lines.push(keys_line(
+                    app,
+                    &[(
+                        "Esc",
+                        if running {
+                            "close (the rotation continues)"
+                        } else {
+                            "close"
+                        },
+                    )],
+                ));
                 boxed(
                     frame,
                     area,

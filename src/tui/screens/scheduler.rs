@@ -37,7 +37,10 @@ pub fn event_line(app: &App, e: &Event) -> Line<'static> {
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.dashboard.focus == Pane::Scheduler;
     let total = app.doc.events.len() + app.live_events.len();
-    let scroll = app.dashboard.log_scroll.min(total.saturating_sub(1));
+    // Clamped to what fills the pane at this size: after the terminal grows, a scroll kept from
+    // a smaller size would leave blank rows and hide the newest events.
+    let h = area.height.saturating_sub(2) as usize;
+    let scroll = app.dashboard.log_scroll.min(total.saturating_sub(h.max(1)));
     let title = if scroll > 0 {
         format!(" Scheduler · event log ({scroll} newer below) ")
     } else {
@@ -46,7 +49,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = super::dashboard::pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let h = inner.height as usize;
     let mut lines: Vec<Line> = app
         .live_events
         .iter()

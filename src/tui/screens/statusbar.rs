@@ -70,6 +70,22 @@ fn summary(app: &App) -> String {
     parts.join(" · ")
 }
 
+/// A toggle's footer word says what pressing it does now: `r hide` while the passwords are
+/// shown, `p resume` while the selected rotation is paused.
+fn stateful(app: &App, word: &'static str) -> &'static str {
+    match word {
+        "reveal" if app.credentials.as_ref().is_some_and(|c| c.revealed) => "hide",
+        "pause"
+            if app
+                .selected_rotation()
+                .is_some_and(|r| !r.is_auto_rotation_enabled) =>
+        {
+            "resume"
+        }
+        w => w,
+    }
+}
+
 /// The hints that fit, in keymap order; `? help` and `q quit` are kept when anything is cut.
 fn hints_line(app: &App, width: usize) -> Line<'static> {
     let ctx = app.context();
@@ -86,6 +102,7 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
         .sum();
     let mut used: usize = spans.iter().map(Span::width).sum();
     for (key, word) in hints.iter().filter(|(k, _)| k != "?" && k != "q") {
+        let word = &stateful(app, word);
         let w = key.chars().count() + word.len() + 3;
         if used + w + tail_w > width {
             break;

@@ -107,7 +107,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
     }
 }
 
-fn event(
+pub fn event(
     seq: u64,
     t: DateTime<Utc>,
     kind: EventKind,
@@ -265,7 +265,7 @@ pub fn credentials() -> Credentials {
         active: SlotView {
             slot: Slot::One,
             username: "orders-cache-1".into(),
-            password: Password::new("fixture-CURRENT-pass-1"),
+            password: Password::new("fixture-CURRENT-pass-1-0123456789abcdefghijklmno"),
             created_at: at(2, 10, 2, 30),
         },
         previous: Some(SlotView {

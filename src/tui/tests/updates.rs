@@ -210,7 +210,7 @@ fn credentials_stay_masked_until_revealed_and_copy_uses_the_selected_row() {
 }
 
 #[test]
-fn q_quits_but_types_in_text_fields_and_asks_with_unsaved_input() {
+fn q_closes_the_wizard_but_types_in_text_fields_and_asks_with_unsaved_input() {
     let mut app = app();
     keys(
         &mut app,
@@ -227,7 +227,16 @@ fn q_quits_but_types_in_text_fields_and_asks_with_unsaved_input() {
         "unsaved input: asks"
     );
     send(&mut app, ch('y'));
-    assert!(app.should_quit);
+    assert!(!app.should_quit, "q in the wizard never quits the app");
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(app.wizard.is_none());
+
+    // An unchanged wizard closes at once, like Esc, and the app keeps running.
+    let mut fresh = super::fixture::app();
+    keys(&mut fresh, [ch('n'), ch('q')]);
+    assert!(!fresh.should_quit);
+    assert!(fresh.popups.is_empty());
+    assert_eq!(fresh.screen, Screen::Dashboard);
 
     let mut idle = super::fixture::app();
     send(&mut idle, ch('q'));

@@ -31,7 +31,7 @@ pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, 
     } else {
         Tone::Ok
     };
-    // Whole days, counting a started day: 2 days 18 h reads "in 3 days".
+    // Whole days, rounded down as the detail pane's countdown does: 2 days 18 h is "in 2 days".
     let days = time::days_until(now, next);
     let words = match days {
         _ if secs <= 0 => "Rotation due".to_string(),

@@ -116,6 +116,18 @@ impl<F: FieldId> Form<F> {
     pub fn focus(&mut self, f: F) {
         if let Some(i) = self.fields.iter().position(|(id, _)| *id == f) {
             self.focus = i;
+            self.arrive();
+        }
+    }
+
+    /// Focus moved: the field left shows its start again, the field reached selects its value.
+    fn arrive(&mut self) {
+        for (_, input) in &mut self.fields {
+            match input {
+                Input::Text(t) => t.settle(),
+                Input::Number(n) => n.select_all(),
+                _ => {}
+            }
         }
     }
 
@@ -130,6 +142,7 @@ impl<F: FieldId> Form<F> {
             };
             if self.fields[i].1.focusable() {
                 self.focus = i;
+                self.arrive();
                 return;
             }
         }

@@ -12,6 +12,9 @@ pub struct NumberField {
     text: String,
     min: u32,
     max: u32,
+    /// The value was not typed since the field got focus: the first digit replaces it (a
+    /// pre-filled 48 becomes 6, not 486), as the selected-looking value says.
+    fresh: bool,
 }
 
 impl NumberField {
@@ -20,7 +23,13 @@ impl NumberField {
             text: value.to_string(),
             min,
             max,
+            fresh: true,
         }
+    }
+
+    /// Focus arrived: the next digit replaces the whole value.
+    pub fn select_all(&mut self) {
+        self.fresh = true;
     }
 
     /// The value when it is a number within bounds.
@@ -38,6 +47,7 @@ impl NumberField {
 
     pub fn set(&mut self, value: u32) {
         self.text = value.to_string();
+        self.fresh = true;
     }
 
     /// "enter a number from 1 to 365" when the value is missing or out of bounds.
@@ -64,12 +74,15 @@ impl NumberField {
             return Handled::Ignored;
         }
         let current = self.text.parse::<u64>().ok();
+        let fresh = std::mem::replace(&mut self.fresh, false);
         match key.code {
             KeyCode::Char(c) if c.is_ascii_digit() => {
-                if self.text == "0" {
+                if fresh || self.text == "0" {
                     self.text.clear();
                 }
-                if self.text.len() < 6 {
+                // Nine digits still fit a u32; anything past the bounds shows the range
+                // instead of being dropped without a word.
+                if self.text.len() < 9 {
                     self.text.push(c);
                 }
                 Handled::Changed
@@ -98,10 +111,12 @@ impl NumberField {
 
     pub fn spans(&self, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
         let width = self.max.to_string().len().max(2);
-        let mut out = vec![Span::styled(
-            format!("{:>width$}", self.text),
-            theme.field(focused),
-        )];
+        let style = if focused && self.fresh {
+            theme.selected()
+        } else {
+            theme.field(focused)
+        };
+        let mut out = vec![Span::styled(format!("{:>width$}", self.text), style)];
         if focused {
             out.push(Span::styled(" ↑↓", theme.muted()));
         }
@@ -115,6 +130,23 @@ mod tests {
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn the_first_digit_replaces_a_prefilled_value() {
+        let mut n = NumberField::new(48, 8, 250);
+        n.handle(&key(KeyCode::Char('6')));
+        n.handle(&key(KeyCode::Char('4')));
+        assert_eq!(n.value(), Some(64), "not 4864");
+        n.select_all();
+        for c in "637974".chars() {
+            n.handle(&key(KeyCode::Char(c)));
+        }
+        assert_eq!(n.raw(), Some(637_974), "every digit kept, none dropped");
+        assert_eq!(
+            n.error().as_deref(),
+            Some("enter a whole number from 8 to 250")
+        );
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub struct TextField {
     /// Cursor position in characters.
     cursor: usize,
     masked: bool,
+    /// A key moved or edited since the field got focus: only then does the window scroll to
+    /// the cursor; before, a focused field shows its start like an unfocused one.
+    typing: bool,
 }
 
 impl TextField {
@@ -24,7 +27,13 @@ impl TextField {
             value,
             cursor,
             masked: false,
+            typing: false,
         }
+    }
+
+    /// Focus arrived (or left): the start shows until a key is pressed.
+    pub fn settle(&mut self) {
+        self.typing = false;
     }
 
     /// A field whose characters are shown as `•`.
@@ -59,6 +68,7 @@ impl TextField {
 
     pub fn insert_str(&mut self, s: &str) {
         let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+        self.typing = true;
         let at = self.byte_at(self.cursor);
         self.value.insert_str(at, &clean);
         self.cursor += clean.chars().count();
@@ -69,6 +79,7 @@ impl TextField {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let len = self.value.chars().count();
+        self.typing = true;
         match key.code {
             KeyCode::Char('u') if ctrl => {
                 self.value.clear();
@@ -123,7 +134,7 @@ impl TextField {
         };
         let width = width.max(2);
         let room = width - 1;
-        let start = if focused && self.cursor > room {
+        let start = if focused && self.typing && self.cursor > room {
             self.cursor - room
         } else {
             0
@@ -131,6 +142,14 @@ impl TextField {
         let end = chars.len().min(start + width);
         let style = theme.field(focused);
         let mut out = Vec::new();
+        // Focused but not typed in, with the cursor out of the window: the start shows, the
+        // cut end says so, and the first key scrolls to the cursor.
+        if focused && !self.typing && self.cursor >= width {
+            let mut text: String = chars[..width - 1].iter().collect();
+            text.push('…');
+            out.push(Span::styled(text, style));
+            return out;
+        }
         if !focused {
             let text: String = chars[start..end].iter().collect();
             let pad = width.saturating_sub(text.chars().count());
@@ -186,6 +205,30 @@ mod tests {
         assert_eq!(f.value(), "b");
         f.insert_str("é\nz");
         assert_eq!(f.value(), "béz");
+    }
+
+    fn drawn(f: &TextField, focused: bool, width: usize) -> String {
+        f.spans(focused, width, &Theme::new(false))
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_value_shows_its_start_until_a_key_is_pressed() {
+        let mut f = TextField::new("orders service cache creds");
+        assert!(drawn(&f, false, 26).starts_with("orders service cache creds"));
+        assert!(
+            drawn(&f, true, 26).starts_with("orders service"),
+            "focused, not typed"
+        );
+        f.handle(&key(KeyCode::Char('!')));
+        assert!(
+            !drawn(&f, true, 26).starts_with("orders"),
+            "typing scrolls to the cursor"
+        );
+        f.settle();
+        assert!(drawn(&f, true, 26).starts_with("orders"));
     }
 
     #[test]

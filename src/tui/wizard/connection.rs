@@ -95,6 +95,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         app,
         if step.locked {
             "The connection of an existing rotation cannot change."
+        } else if app.doc.connections.is_empty() {
+            "No Redis connection yet: add one here (Enter on \"+ Add a new connection\"). \
+             It will create and re-key this rotation's two users."
         } else {
             "The Redis connection that will create and re-key this rotation's two users: \
              pick one, or add and test a new one."
@@ -174,9 +177,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             }
         }
         None => {
-            lines.push(Line::raw("Add a connection: an admin user allowed to run"));
+            // One sentence, wrapped by the paragraph (a hard break mid-sentence read broken).
             lines.push(Line::raw(
-                "ACL SETUSER and ACL DELUSER. It is tested before saving.",
+                "Add a connection: an admin user allowed to run ACL SETUSER and ACL DELUSER. \
+                 It is tested before saving.",
             ));
             lines.push(Line::default());
             lines.push(Line::styled(

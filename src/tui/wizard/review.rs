@@ -56,6 +56,11 @@ fn n(v: &Option<serde_json::Number>) -> String {
     v.as_ref().map_or("?".to_string(), |n| n.to_string())
 }
 
+/// A count the review shows (validated before the review is reached).
+fn num(v: &Option<serde_json::Number>) -> u64 {
+    v.as_ref().and_then(|n| n.as_u64()).unwrap_or(0)
+}
+
 const LABEL: usize = 16;
 
 /// A labelled value, wrapped under itself (not under the label).
@@ -125,8 +130,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     lines.extend(row(
         "Configuration",
         format!(
-            "every {} days at {local}{:0>2}:{:0>2} UTC · auto-rotation {}",
-            n(&req.rotation_interval),
+            "every {} at {local}{:0>2}:{:0>2} UTC · auto-rotation {}",
+            match req.rotation_interval.as_ref().and_then(|v| v.as_u64()) {
+                Some(d) => crate::tui::wording::counted(d, "day", "days"),
+                None => format!("{} days", n(&req.rotation_interval)),
+            },
             n(&at.hours),
             n(&at.minutes),
             if req.is_auto_rotation_enabled == Some(true) {
@@ -152,14 +160,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     ));
     lines.extend(row(
         "Password",
-        format!(
-            "{} characters; at least {} digits, {} lowercase, {} uppercase, {} symbols; symbols from {}",
-            n(&pr.length),
-            n(&rq.digits),
-            n(&rq.lowercase),
-            n(&rq.uppercase),
-            n(&rq.symbols),
-            pr.allowed_symbols.unwrap_or_default()
+        crate::tui::wording::password_rules(
+            num(&pr.length),
+            num(&rq.digits),
+            num(&rq.lowercase),
+            num(&rq.uppercase),
+            num(&rq.symbols),
+            pr.allowed_symbols.as_deref().unwrap_or_default(),
         ),
         app,
         area.width,
