@@ -1,6 +1,6 @@
 //! The benchmark suite: starts its own redis-server processes on loopback and prints markdown
 //! tables for BENCHMARKS.md. Run `cargo bench --bench rotator` (all sections) or
-//! `cargo bench --bench rotator -- store rotation fanout cli mass console`.
+//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -8,6 +8,8 @@ mod common;
 mod console_bench;
 #[path = "rotator/fixture.rs"]
 mod fixture;
+#[path = "rotator/reconcile_bench.rs"]
+mod reconcile_bench;
 #[path = "rotator/rotation_bench.rs"]
 mod rotation_bench;
 #[path = "rotator/stats.rs"]
@@ -51,5 +53,8 @@ fn main() {
     }
     if wants("console") {
         console_bench::run();
+    }
+    if wants("reconcile") {
+        rt.block_on(reconcile_bench::run());
     }
 }

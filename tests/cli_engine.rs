@@ -215,3 +215,93 @@ fn the_command_line_runs_a_rotation_end_to_end() {
     let gone = bin(d, &["rotation", "get", "orders"], None);
     assert_eq!(gone.status.code(), Some(2));
 }
+
+#[test]
+fn rotation_get_and_connection_test_show_whether_each_node_holds_both_credentials() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = server.port.to_string();
+    ok(&bin(
+        d,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "shop",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--username",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    ));
+    let req = d.join("req.json");
+    std::fs::write(
+        &req,
+        serde_json::to_string(&create_request("carts", "shop")).unwrap(),
+    )
+    .unwrap();
+    ok(&bin(
+        d,
+        &["rotation", "create", "--file", req.to_str().unwrap()],
+        None,
+    ));
+    let get: serde_json::Value =
+        serde_json::from_str(&ok(&bin(d, &["rotation", "get", "carts", "--json"], None))).unwrap();
+    assert_eq!(get["sync"]["inSync"], true, "{get}");
+    assert_eq!(get["sync"]["nodes"][0]["node"], server.addr().as_str());
+
+    // The node loses the user (say, rebuilt): every face says so, nothing heals it by looking.
+    server.cli(&["ACL", "DELUSER", "carts-0"]);
+    let get: serde_json::Value =
+        serde_json::from_str(&ok(&bin(d, &["rotation", "get", "carts", "--json"], None))).unwrap();
+    assert_eq!(get["sync"]["inSync"], false, "{get}");
+    assert_eq!(get["sync"]["nodes"][0]["status"]["state"], "differs");
+    assert_eq!(
+        get["sync"]["nodes"][0]["status"]["detail"][0],
+        "missing slot 0"
+    );
+    let text = ok(&bin(d, &["rotation", "get", "carts"], None));
+    assert!(
+        text.contains(&format!("{}  missing slot 0", server.addr())),
+        "{text}"
+    );
+    let test = ok(&bin(d, &["connection", "test", "shop"], None));
+    assert!(
+        test.contains("sync carts") && test.contains("missing slot 0"),
+        "{test}"
+    );
+    let test: serde_json::Value = serde_json::from_str(&ok(&bin(
+        d,
+        &["connection", "test", "shop", "--json"],
+        None,
+    )))
+    .unwrap();
+    assert_eq!(test["sync"][0]["rotation"], "carts");
+    assert_eq!(test["sync"][0]["inSync"], false);
+    assert_eq!(
+        server
+            .acl_users()
+            .iter()
+            .filter(|u| *u == "carts-0")
+            .count(),
+        0
+    );
+
+    // The reconcile period is a setting.
+    ok(&bin(
+        d,
+        &["settings", "set", "reconcile-interval", "15"],
+        None,
+    ));
+    assert_eq!(
+        ok(&bin(d, &["settings", "get", "reconcile-interval"], None)).trim(),
+        "15"
+    );
+    let bad = bin(d, &["settings", "set", "reconcile-interval", "soon"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}

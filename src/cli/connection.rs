@@ -178,11 +178,33 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             name,
             json: as_json,
         } => {
-            let report = runtime()?.block_on(engine.test_connection(name))?;
+            let rt = runtime()?;
+            let report = rt.block_on(engine.test_connection(name))?;
+            // Per rotation on this connection: does every node hold both stored credentials?
+            let sync = if report.ok() {
+                rt.block_on(engine.connection_sync(name))?
+            } else {
+                Vec::new()
+            };
             if *as_json {
-                print_json(&serde_json::to_value(&report).unwrap_or_default());
+                let mut value = serde_json::to_value(&report).unwrap_or_default();
+                if let Some(obj) = value.as_object_mut() {
+                    let rotations: Vec<serde_json::Value> = sync
+                        .iter()
+                        .map(|(rotation, lines)| {
+                            let mut v = super::rotation::sync_json(lines);
+                            v["rotation"] = rotation.clone().into();
+                            v
+                        })
+                        .collect();
+                    obj.insert("sync".into(), rotations.into());
+                }
+                print_json(&value);
             } else {
                 print_report(&report);
+                for (rotation, lines) in &sync {
+                    super::rotation::print_sync(&format!("sync {rotation}"), lines);
+                }
             }
             if report.ok() {
                 Ok(())

@@ -13,17 +13,42 @@ use super::args::{Cli, RotationCmd};
 use super::output::{local, print_json, table};
 use super::{CliError, CliResult, engine, json, recover, runtime};
 
-/// Reads a JSON request body from a file or `-` (stdin); a parse error names the file, line and
-/// column, and the field when serde knows it.
+/// `{"inSync": bool, "nodes": [{node, status: {state, detail}, healed}]}`, or the reason the
+/// nodes could not be checked.
+pub(super) fn sync_json(
+    sync: &Result<Vec<crate::engine::NodeSync>, crate::engine::EngineError>,
+) -> serde_json::Value {
+    match sync {
+        Ok(nodes) => json!({
+            "inSync": nodes.iter().all(|n| n.status.is_in_sync()),
+            "nodes": nodes,
+        }),
+        Err(e) => json!({ "inSync": null, "error": e.to_string() }),
+    }
+}
+
+/// One line per node: "127.0.0.1:6380  missing slot 0".
+pub(super) fn print_sync(
+    label: &str,
+    sync: &Result<Vec<crate::engine::NodeSync>, crate::engine::EngineError>,
+) {
+    match sync {
+        Ok(nodes) => {
+            let width = nodes.iter().map(|n| n.node.len()).max().unwrap_or(0);
+            for (i, n) in nodes.iter().enumerate() {
+                let key = if i == 0 { label } else { "" };
+                println!("{key:<22}{:<width$}  {}", n.node, n.status);
+            }
+        }
+        Err(e) => println!("{label:<22}not checked: {e}"),
+    }
+}
+
+/// Reads a JSON request body from a file or `-` (stdin), bounded (see `input`); a parse error
+/// names the file, line and column; an unknown field is refused naming the closest known one.
 fn read_request(path: &Path) -> Result<RotationRequest, CliError> {
-    let text = if path == Path::new("-") {
-        std::io::read_to_string(std::io::stdin())
-            .map_err(|e| CliError::failed(format!("cannot read stdin: {e}")))?
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| CliError::bad_input(format!("--file {}: {e}", path.display())))?
-    };
-    serde_json::from_str(&text).map_err(|e| {
+    let text = super::input::read_request_text(path)?;
+    crate::model::strict::from_str(&text).map_err(|e| {
         CliError::bad_input(format!(
             "--file {}: not a valid request: {e}",
             path.display()
@@ -194,8 +219,20 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             json: as_json,
         } => {
             let r = engine.find_rotation(name)?;
-            print_rotation(&engine, &r, *as_json)?;
-            if !*as_json {
+            // Whether every node holds both stored credentials (read only; nothing is healed).
+            let sync = runtime()?.block_on(engine.node_sync(&r.id.to_string()));
+            if *as_json {
+                let doc = engine.snapshot()?;
+                let conn = doc.connection(&r.connection_id.to_string());
+                print_json(&json!({
+                    "secretRotation": json::rotation(&r, conn),
+                    "sync": sync_json(&sync),
+                }));
+                return Ok(());
+            }
+            print_rotation(&engine, &r, false)?;
+            print_sync("node sync", &sync);
+            {
                 match runtime()?.block_on(engine.sessions(name)) {
                     Ok(counts) => {
                         for (i, c) in counts.iter().enumerate() {

@@ -251,6 +251,42 @@ impl Engine {
         Ok(lines)
     }
 
+    /// For each rotation on a connection, each node's state (read only), with one discovery.
+    #[allow(clippy::type_complexity)]
+    pub async fn connection_sync(
+        &self,
+        id_or_name: &str,
+    ) -> Result<Vec<(String, Result<Vec<NodeSync>, EngineError>)>, EngineError> {
+        let conn = self.find_connection(id_or_name)?;
+        let doc = self.snapshot()?;
+        let rotations: Vec<Rotation> = doc
+            .rotations
+            .iter()
+            .filter(|r| r.connection_id == conn.id)
+            .cloned()
+            .collect();
+        if rotations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reached = match self.reach(&conn).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = e.to_string();
+                return Ok(rotations
+                    .into_iter()
+                    .map(|r| (r.name, Err(EngineError::Failed(message.clone()))))
+                    .collect());
+            }
+        };
+        let mut out = Vec::new();
+        for r in rotations {
+            let mut lines = self.sync_on(&r, &reached.nodes, false).await;
+            lines.extend(reached.others.iter().cloned());
+            out.push((r.name, Ok(lines)));
+        }
+        Ok(out)
+    }
+
     /// Reconciles one rotation now: compare every node with the store and heal what differs.
     pub async fn reconcile(&self, id_or_name: &str) -> Result<Vec<NodeSync>, EngineError> {
         let r = self.find_rotation(id_or_name)?;
