@@ -6,6 +6,7 @@ mod daemon;
 mod demo;
 mod docs;
 mod events;
+mod input;
 mod json;
 mod output;
 mod prompt;

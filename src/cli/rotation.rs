@@ -44,17 +44,11 @@ pub(super) fn print_sync(
     }
 }
 
-/// Reads a JSON request body from a file or `-` (stdin); a parse error names the file, line and
-/// column, and the field when serde knows it.
+/// Reads a JSON request body from a file or `-` (stdin), bounded (see `input`); a parse error
+/// names the file, line and column; an unknown field is refused naming the closest known one.
 fn read_request(path: &Path) -> Result<RotationRequest, CliError> {
-    let text = if path == Path::new("-") {
-        std::io::read_to_string(std::io::stdin())
-            .map_err(|e| CliError::failed(format!("cannot read stdin: {e}")))?
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| CliError::bad_input(format!("--file {}: {e}", path.display())))?
-    };
-    serde_json::from_str(&text).map_err(|e| {
+    let text = super::input::read_request_text(path)?;
+    crate::model::strict::from_str(&text).map_err(|e| {
         CliError::bad_input(format!(
             "--file {}: not a valid request: {e}",
             path.display()

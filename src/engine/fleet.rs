@@ -161,6 +161,16 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Drops the cached admin connections of a connection: after a lost reply or a reset they
+    /// may be out of step with the server.
+    pub(crate) fn forget_fleet(&self, connection_id: uuid::Uuid) {
+        if let Ok(mut m) = self.inner.fleets.lock() {
+            m.remove(&connection_id);
+        }
+    }
+}
+
 /// How long a node discovery listed once is still counted when it is missing.
 const REMEMBER_NODES: Duration = Duration::from_secs(600);
 

@@ -3,6 +3,7 @@
 //! the console, the daemon and the command line.
 
 pub mod clock;
+mod compensate;
 mod connections;
 mod crash;
 pub mod error;
@@ -11,6 +12,7 @@ mod lifecycle;
 pub mod locks;
 pub mod node_sync;
 mod notify;
+mod promote;
 mod reconcile;
 mod recover;
 mod rotate;
@@ -33,7 +35,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::ConnectionReport;
 pub use error::EngineError;
 pub use node_sync::{NodeSync, SyncStatus};
-pub use rotate::sessions_sentence as sessions_sentence_for;
+pub use promote::sessions_sentence as sessions_sentence_for;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.

@@ -5,13 +5,12 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use crate::model::schedule::{self, Trigger};
+use crate::model::schedule::Trigger;
 use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
-    Sealed, Slot, SlotCredential, password, scope,
+    Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, acl, probe};
-use crate::store::secrets::Writer;
+use crate::redis::{Node, NodeAddr, acl, probe};
 use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
@@ -231,14 +230,20 @@ impl Engine {
         kind: EventKind,
     ) -> Result<Rotation, EngineError> {
         let id = job.rotation.id;
-        let (changed, failure) = self.apply(&job, &nodes).await;
+        let (failure, refused) = self.apply(&job, &nodes).await;
         let failure = match failure {
             Some(f) => Some(f),
             None => self.persist_and_verify(&job, &nodes).await.err(),
         };
         if let Some(message) = failure {
             self.progress(id, Step::Compensate, None, true);
-            let restored = self.compensate(&job, &changed).await;
+            // Every node but those that refused the change: a lost reply can hide an applied one.
+            let touched: Vec<Node> = nodes
+                .iter()
+                .filter(|n| !refused.contains(&n.addr))
+                .cloned()
+                .collect();
+            let restored = self.compensate(&job, &touched).await;
             let keep = !restored;
             let message = if keep {
                 format!(
@@ -254,8 +259,9 @@ impl Engine {
         self.promote(&job, &nodes, trigger, kind).await
     }
 
-    /// Step 2 on every node in parallel; returns the nodes changed and the first failure.
-    async fn apply(&self, job: &Job, nodes: &[Node]) -> (Vec<Node>, Option<String>) {
+    /// Step 2 on every node in parallel; returns the failures, if any, and the nodes that
+    /// answered with a refusal (on those the change surely did not apply).
+    async fn apply(&self, job: &Job, nodes: &[Node]) -> (Option<String>, Vec<NodeAddr>) {
         let id = job.rotation.id;
         self.progress(id, Step::Apply, None, true);
         let results: Vec<Result<(), crate::redis::RedisError>> =
@@ -276,17 +282,19 @@ impl Engine {
                 )
                 .await
             };
-        let mut changed = Vec::new();
         let mut errors = Vec::new();
+        let mut refused = Vec::new();
         for (node, r) in nodes.iter().zip(results) {
             self.progress(id, Step::Apply, Some(node.addr.to_string()), r.is_ok());
-            match r {
-                Ok(()) => changed.push(node.clone()),
-                Err(e) => errors.push(format!("apply on {}: {e}", node.addr)),
+            if let Err(e) = r {
+                if e.was_refused() {
+                    refused.push(node.addr.clone());
+                }
+                errors.push(format!("apply on {}: {e}", node.addr));
             }
         }
         let failure = (!errors.is_empty()).then(|| redact(&errors.join("; "), &[&job.password]));
-        (changed, failure)
+        (failure, refused)
     }
 
     /// Steps 3 and 4: persist where the node can, then a fresh login as the user on every node.
@@ -336,222 +344,6 @@ impl Engine {
         }
     }
 
-    /// Puts the slot back as the store knows it on the nodes already changed: the old password,
-    /// or no user at all when the slot was empty. True when every node was restored.
-    async fn compensate(&self, job: &Job, changed: &[Node]) -> bool {
-        let old = match job.rotation.slot(job.slot) {
-            Some(cred) => match self.inner.store.cipher().and_then(|c| {
-                c.open(
-                    &cred.password,
-                    &Binding::slot_password(job.rotation.id, job.slot),
-                )
-            }) {
-                Ok(p) => Some(p),
-                Err(_) => return false,
-            },
-            None => None,
-        };
-        let undo = changed.iter().map(|node| {
-            let old = old.clone();
-            async move {
-                match &old {
-                    Some(p) => acl::set_user(node, &job.username, p, &job.scope).await?,
-                    None => {
-                        acl::del_user(node, &job.username).await?;
-                    }
-                }
-                self.persist_node(node).await
-            }
-        });
-        futures::future::join_all(undo)
-            .await
-            .iter()
-            .all(Result::is_ok)
-    }
-
-    /// Step 5: one durable write makes the new credential active.
-    pub(crate) async fn promote(
-        &self,
-        job: &Job,
-        nodes: &[Node],
-        trigger: Trigger,
-        kind: EventKind,
-    ) -> Result<Rotation, EngineError> {
-        self.progress(job.rotation.id, Step::Promote, None, true);
-        let node_count = nodes.len();
-        let warning = self.volatile_warning(nodes);
-        let sessions = job.sessions.map(|c| sessions_sentence(&job.username, c));
-        let note = warning.clone();
-        let cipher = self.inner.store.cipher()?;
-        let (id, job_id, slot, username, plain) = (
-            job.rotation.id,
-            job.job_id,
-            job.slot,
-            job.username.clone(),
-            job.password.clone(),
-        );
-        let now = self.now();
-        let elapsed = job.started.elapsed();
-        let promoted = self
-            .write(move |doc, events| {
-                let r = doc.rotation_mut(id).ok_or_else(|| {
-                    EngineError::Refused("the rotation was deleted meanwhile".into())
-                })?;
-                // The journal's value is bound to the journal: sealed again for each place.
-                r.slots[slot.index()] = Some(SlotCredential {
-                    username: username.clone(),
-                    password: cipher.seal(&plain, &Binding::slot_password(id, slot)),
-                    created_at: now,
-                });
-                r.active_index = slot;
-                r.rotation_status = RotationStatus::Success;
-                r.last_rotated_at = Some(now);
-                r.last_rotation_attempted_at = Some(now);
-                r.last_rotation_job_id = Some(job_id);
-                r.last_rotation_message = note;
-                r.next_rotation_at = schedule::next_rotation_at(
-                    r.is_auto_rotation_enabled,
-                    r.rotation_interval,
-                    r.rotate_at_utc,
-                    now,
-                    trigger,
-                );
-                r.pending = None;
-                r.retry = None;
-                r.updated_at = now;
-                let r = r.clone();
-                let writer = Writer {
-                    rotation_id: Some(id),
-                    job_id: Some(job_id),
-                };
-                let (env, path) = (&r.environment, &r.secret_path);
-                let (user_key, pass_key) =
-                    (&r.secrets_mapping.username, &r.secrets_mapping.password);
-                let sealed_username = cipher.seal(
-                    &Password::new(username.clone()),
-                    &Binding::secret_value(env, path, user_key),
-                );
-                let sealed_password =
-                    cipher.seal(&plain, &Binding::secret_value(env, path, pass_key));
-                doc.put_secret(env, path, user_key, sealed_username, writer, now);
-                doc.put_secret(env, path, pass_key, sealed_password, writer, now);
-                if let Some(sentence) = sessions {
-                    events.push(event_for(
-                        &r,
-                        EventKind::Sessions,
-                        Outcome::Info,
-                        Some(job_id),
-                        now,
-                        sentence,
-                    ));
-                }
-                let verb = match kind {
-                    EventKind::Created => "created",
-                    EventKind::Recovered => "recovered",
-                    _ => "rotated",
-                };
-                events.push(event_for(
-                    &r,
-                    kind,
-                    Outcome::Success,
-                    Some(job_id),
-                    now,
-                    format!(
-                        "{verb} {} → slot {} ({username}) in {:.1} ms on {node_count} node{}{}",
-                        r.name,
-                        slot.index(),
-                        elapsed.as_secs_f64() * 1000.0,
-                        if node_count == 1 { "" } else { "s" },
-                        warning.map(|w| format!("; {w}")).unwrap_or_default()
-                    ),
-                ));
-                Ok(r)
-            })
-            .await?;
-        self.notify(
-            &promoted,
-            Outcome::Success,
-            promoted.last_rotation_message.as_deref(),
-        )
-        .await;
-        Ok(promoted)
-    }
-
-    /// Records `failed` with the (already redacted) message; keeps the journal when a node could
-    /// not be restored. Returns the error to hand to the caller.
-    pub(crate) async fn record_failure(
-        &self,
-        job: &Job,
-        trigger: Trigger,
-        message: String,
-        keep_journal: bool,
-    ) -> EngineError {
-        let message = redact(&message, &[&job.password]);
-        let (id, job_id) = (job.rotation.id, job.job_id);
-        let now = self.now();
-        let msg = message.clone();
-        let is_create = job.kind == JournalKind::Create && !keep_journal;
-        let written = self
-            .write(move |doc, events| {
-                let Some(r) = doc.rotation_mut(id) else {
-                    return Ok(None);
-                };
-                if is_create {
-                    let r = r.clone();
-                    doc.rotations.retain(|x| x.id != id);
-                    events.push(event_for(
-                        &r,
-                        EventKind::Created,
-                        Outcome::Failure,
-                        Some(job_id),
-                        now,
-                        format!("create {} failed: {msg}", r.name),
-                    ));
-                    return Ok(None);
-                }
-                r.rotation_status = RotationStatus::Failed;
-                r.last_rotation_message = Some(msg.clone());
-                r.last_rotation_attempted_at = Some(now);
-                r.last_rotation_job_id = Some(job_id);
-                if !keep_journal {
-                    r.pending = None;
-                }
-                if trigger == Trigger::Scheduled {
-                    let retry = r.retry.get_or_insert_with(Default::default);
-                    retry.attempts += 1;
-                    let delay = schedule::backoff(retry.attempts);
-                    retry.next_attempt_at = chrono::Duration::from_std(delay).ok().map(|d| now + d);
-                }
-                let r = r.clone();
-                let next = r
-                    .retry
-                    .as_ref()
-                    .and_then(|x| x.next_attempt_at)
-                    .map(|t| format!("; next attempt {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
-                    .unwrap_or_default();
-                events.push(event_for(
-                    &r,
-                    EventKind::RotationFailed,
-                    Outcome::Failure,
-                    Some(job_id),
-                    now,
-                    format!("rotation of {} failed: {msg}{next}", r.name),
-                ));
-                Ok(Some(r))
-            })
-            .await;
-        match written {
-            Ok(Some(r)) => {
-                self.notify(&r, Outcome::Failure, Some(&message)).await;
-                EngineError::Failed(message)
-            }
-            Ok(None) => EngineError::Failed(message),
-            Err(e) => EngineError::Failed(format!(
-                "{message}; and the failure could not be recorded: {e}"
-            )),
-        }
-    }
-
     /// `ACL SAVE` / `CONFIG REWRITE` as the node needs (mode probed once per node and cached).
     pub(crate) async fn persist_node(&self, node: &Node) -> Result<(), crate::redis::RedisError> {
         let key = node.addr.to_string();
@@ -572,22 +364,6 @@ impl Engine {
             }
         };
         acl::persist(node, mode).await
-    }
-
-    /// A warning naming the nodes that cannot persist ACL changes, if any.
-    fn volatile_warning(&self, nodes: &[Node]) -> Option<String> {
-        let map = self.inner.persistence.lock().ok()?;
-        let volatile: Vec<String> = nodes
-            .iter()
-            .map(|n| n.addr.to_string())
-            .filter(|a| map.get(a) == Some(&crate::redis::Persistence::None))
-            .collect();
-        (!volatile.is_empty()).then(|| {
-            format!(
-                "warning: {} has neither an aclfile nor a config file: the rotated users vanish when it restarts",
-                volatile.join(", ")
-            )
-        })
     }
 
     /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
@@ -629,19 +405,4 @@ pub(crate) fn parse_scope(r: &Rotation) -> Result<Vec<String>, EngineError> {
                 r.name
             ))
         })
-}
-
-pub fn sessions_sentence(username: &str, s: SessionCounts) -> String {
-    let mut out = format!(
-        "{} session{} still use{} {username}; {} failed AUTH{} in ACL LOG",
-        s.sessions,
-        if s.sessions == 1 { "" } else { "s" },
-        if s.sessions == 1 { "s" } else { "" },
-        s.failed_auths,
-        if s.failed_auths == 1 { "" } else { "s" }
-    );
-    if s.unreachable > 0 {
-        out.push_str(&format!(" ({} node(s) could not be asked)", s.unreachable));
-    }
-    out
 }

@@ -35,7 +35,7 @@ pub enum TopologyKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TlsSettings {
     #[serde(default)]
     pub enabled: bool,
@@ -64,7 +64,7 @@ pub const DEFAULT_PORT: u16 = 6379;
 pub const DEFAULT_USERNAME: &str = "default";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Connection {
     pub id: Uuid,
     pub name: String,

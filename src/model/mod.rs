@@ -16,6 +16,8 @@ pub mod scope;
 mod scope_rule;
 pub mod secret;
 pub mod sensitive;
+pub mod strict;
+pub mod suggest;
 pub mod validation;
 
 #[cfg(test)]

@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateAtRequest {
     pub hours: Option<Number>,
     pub minutes: Option<Number>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequiredRequest {
     pub digits: Option<Number>,
     pub lowercase: Option<Number>,
@@ -22,7 +22,7 @@ pub struct RequiredRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordRequirementsRequest {
     pub length: Option<Number>,
     pub required: Option<RequiredRequest>,
@@ -30,7 +30,7 @@ pub struct PasswordRequirementsRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParametersRequest {
     pub password_requirements: Option<PasswordRequirementsRequest>,
     pub permission_scope: Option<String>,
@@ -38,7 +38,7 @@ pub struct ParametersRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretsMappingRequest {
     pub username: Option<String>,
     pub password: Option<String>,
@@ -46,7 +46,7 @@ pub struct SecretsMappingRequest {
 
 /// The seed document's create body; also used (all fields optional) as an update patch.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotationRequest {
     pub name: Option<String>,
     /// Accepted and ignored (the hosted original's project).
@@ -65,7 +65,7 @@ pub struct RotationRequest {
 
 /// A connection as typed in `connection add` or the wizard.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionRequest {
     pub name: Option<String>,
     pub description: Option<String>,

@@ -54,13 +54,14 @@ impl TryFrom<u8> for Slot {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RotateAt {
     pub hours: u8,
     pub minutes: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequiredChars {
     pub digits: u32,
     pub lowercase: u32,
@@ -80,7 +81,7 @@ impl Default for RequiredChars {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordRequirements {
     pub length: u32,
     pub required: RequiredChars,
@@ -98,7 +99,7 @@ impl Default for PasswordRequirements {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Parameters {
     pub password_requirements: PasswordRequirements,
     pub permission_scope: String,
@@ -118,6 +119,7 @@ impl Default for Parameters {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretsMapping {
     pub username: String,
     pub password: String,
@@ -136,7 +138,7 @@ pub enum RotationStatus {
 
 /// One slot's credential as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlotCredential {
     pub username: String,
     pub password: Sealed,
@@ -152,7 +154,7 @@ pub enum JournalKind {
 
 /// The durable record of a rotation in flight, written before Redis is touched (SPEC 2.3 step 1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Journal {
     pub job_id: Uuid,
     pub kind: JournalKind,
@@ -166,14 +168,14 @@ pub struct Journal {
 
 /// Retry bookkeeping for a due rotation that failed (SPEC 2.4 backoff).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RetryState {
     pub attempts: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rotation {
     pub id: Uuid,
     pub name: String,

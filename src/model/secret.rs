@@ -11,7 +11,7 @@ use super::Sealed;
 pub const MAX_VERSIONS: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretVersion {
     pub version: u32,
     pub value: Sealed,
@@ -23,7 +23,7 @@ pub struct SecretVersion {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretEntry {
     pub environment: String,
     pub secret_path: String,

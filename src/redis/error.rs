@@ -43,6 +43,15 @@ impl RedisError {
         matches!(self, RedisError::Command { message, .. } if message.starts_with("LOADING"))
     }
 
+    /// The server answered the command with an error, so it was not applied. Anything else
+    /// (a timeout, a lost connection) leaves it unknown whether the command took effect.
+    pub fn was_refused(&self) -> bool {
+        matches!(
+            self,
+            RedisError::NoPermission { .. } | RedisError::Command { .. }
+        )
+    }
+
     /// Masks every occurrence of `secret` in the texts. Commands never put arguments in errors,
     /// but a server may echo one back (e.g. an `ACL SETUSER` syntax error names the token).
     pub fn redacted(self, secret: &str) -> RedisError {

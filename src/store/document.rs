@@ -15,7 +15,7 @@ use crate::model::{Connection, Event, EventKind, Outcome, Rotation, Sealed, Secr
 pub const SCHEMA_VERSION: u64 = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// A shell command that receives each rotation success/failure as JSON on stdin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ impl Settings {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Document {
     pub schema_version: u64,
     /// A known plaintext sealed with the key, so a wrong key is detected before anything else.

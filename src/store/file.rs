@@ -105,7 +105,7 @@ fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, StoreError> {
             path: path.to_path_buf(),
         });
     }
-    match serde_json::from_slice::<Document>(bytes) {
+    match crate::model::strict::from_slice::<Document>(bytes) {
         Ok(doc) => check_version(path, doc.schema_version).map(|()| doc),
         Err(parse_error) => {
             let probed = serde_json::from_slice::<Probe>(bytes)

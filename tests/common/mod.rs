@@ -29,13 +29,15 @@
 //! `stop()` kills the process (like a crash: nothing saved), `restart()` starts it again on the
 //! same port with the same dir and config.
 //!
-//! Files: `server.rs` (one process), `cluster.rs`, `tls.rs` (certificates); this file holds the
+//! Files: `server.rs` (one process), `cluster.rs`, `tls.rs` (certificates), `proxy.rs` (a
+//! fault-injecting TCP proxy: lost replies, resets, delays); this file holds the
 //! shared constants and small helpers (`free_port`, `wait_until`, `raw_command`).
 
 // Each test binary uses only part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod cluster;
+mod proxy;
 mod server;
 mod tls;
 
@@ -45,6 +47,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use cluster::Cluster;
+pub use proxy::{Fault, FaultProxy};
 pub use server::RedisServer;
 pub use tls::TlsMaterial;
 
