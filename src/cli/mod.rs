@@ -122,7 +122,8 @@ fn dispatch(cli: Cli) -> CliResult {
     match &cli.command {
         None => {
             let engine = engine(&cli)?;
-            runtime()?.block_on(demo::console(engine, cli.no_color, None))
+            let every = std::time::Duration::from_secs(cli.health_every);
+            runtime()?.block_on(demo::console(engine, cli.no_color, None, every))
         }
         Some(Command::Connection(c)) => connection::run(&cli, c),
         Some(Command::Rotation(c)) => rotation::run(&cli, c),

@@ -68,6 +68,8 @@ pub enum Action {
     Resize(u16, u16),
     /// The wall clock moved (countdowns, spinners).
     Tick(DateTime<Utc>),
+    /// Time to sample health (live sessions, nodes) again; never waits for the answers.
+    Sample,
 
     // Movement and focus.
     Up,

@@ -114,6 +114,10 @@ pub struct App {
     /// Engine work for the event loop to run.
     pub tasks: Vec<Task>,
     pub should_quit: bool,
+    /// An hour of live-session samples per rotation (the detail pane's chart).
+    pub session_history: HashMap<Uuid, crate::tui::health::SessionHistory>,
+    /// Rotations and connections with a health read in flight (no second one is queued).
+    pub in_flight: std::collections::HashSet<Uuid>,
     /// The terminal's size when known (None in tests that never say: drawn as if it fits).
     pub size: Option<(u16, u16)>,
 }
@@ -154,6 +158,8 @@ impl App {
             tasks: Vec::new(),
             should_quit: false,
             size: None,
+            session_history: HashMap::new(),
+            in_flight: std::collections::HashSet::new(),
         };
         app.compute_visible();
         app
@@ -243,6 +249,23 @@ impl App {
         if spinner || soon { 1 } else { 60 }
     }
 
+    /// Queues a health read of what the dashboard shows: the selected rotation's live sessions
+    /// and its connection's nodes. The last values stay on screen until the answers arrive.
+    pub fn sample(&mut self) {
+        if self.screen != Screen::Dashboard {
+            return;
+        }
+        let Some((id, conn)) = self.selected_rotation().map(|r| (r.id, r.connection_id)) else {
+            return;
+        };
+        if self.in_flight.insert(id) {
+            self.tasks.push(Task::Sessions(id));
+        }
+        if self.doc.connections.iter().any(|c| c.id == conn) && self.in_flight.insert(conn) {
+            self.tasks.push(Task::TestConnection(conn));
+        }
+    }
+
     /// True while the terminal is below the minimum: only the "too small" notice is drawn.
     pub fn too_small(&self) -> bool {
         use super::screens::{MIN_HEIGHT, MIN_WIDTH};
@@ -287,6 +310,10 @@ impl App {
             }
             Action::Tick(now) => {
                 self.now = now;
+                None
+            }
+            Action::Sample => {
+                self.sample();
                 None
             }
             Action::ForceQuit => self.force_quit(),

@@ -103,7 +103,8 @@ impl App {
                     self.tasks.push(Task::Reload);
                 }
                 Err(e) => {
-                    self.set_status(Tone::Error, e.message.clone());
+                    // The status line has one row; the review shows the whole reason.
+                    self.set_status(Tone::Error, "Refused: the reason is on the review page.");
                     if let Some(w) = self.wizard.as_mut() {
                         w.submit_failed(e);
                     }
@@ -180,6 +181,13 @@ impl App {
                 );
             }
             Action::SessionsLoaded(id, result) => {
+                self.in_flight.remove(&id);
+                if let Ok(counts) = &result {
+                    self.session_history
+                        .entry(id)
+                        .or_default()
+                        .push(self.now, counts);
+                }
                 self.sessions.insert(
                     id,
                     match result {
@@ -189,6 +197,7 @@ impl App {
                 );
             }
             Action::ConnectionTested(TestTarget::Stored(id), result) => {
+                self.in_flight.remove(&id);
                 let entry = match result {
                     Ok(report) => Loadable::Ready(report),
                     Err(e) => Loadable::Failed(e.message),

@@ -275,6 +275,18 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
                     format!("  {live} · created {}", app.zone.short(c.created_at)),
                     app.theme.muted(),
                 ));
+                // Sessions over the last hour: stragglers draining before the next re-key.
+                if let Some(h) = app.session_history.get(&r.id).filter(|h| h.len() > 1) {
+                    let max = h.slot(0).into_iter().chain(h.slot(1)).max().unwrap_or(0);
+                    out.push(Line::from(vec![
+                        Span::styled("  last hour ", app.theme.muted()),
+                        Span::styled(
+                            crate::tui::health::sparkline(&h.slot(slot.index()), max, 36),
+                            app.theme.tone(if active { Tone::Ok } else { Tone::Warn }),
+                        ),
+                        Span::styled(format!(" max {max}"), app.theme.muted()),
+                    ]));
+                }
             }
             None => out.push(Line::styled(
                 format!(
