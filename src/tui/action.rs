@@ -147,6 +147,7 @@ pub enum Action {
     Deleted(Uuid, Outcome<DeleteOutcome>),
     CredentialsLoaded(Uuid, Outcome<Credentials>),
     SessionsLoaded(Uuid, Outcome<[SessionCounts; 2]>),
+    SyncLoaded(Uuid, Outcome<Vec<crate::engine::NodeSync>>),
     ConnectionTested(TestTarget, Outcome<ConnectionReport>),
     ConnectionSaved(FormOrigin, Outcome<(Connection, ConnectionReport)>),
     ConnectionRemoved(Uuid, Outcome<Connection>),

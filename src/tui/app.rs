@@ -103,6 +103,8 @@ pub struct App {
     /// The top popup gets keys first.
     pub popups: Vec<Popup>,
     pub sessions: HashMap<Uuid, Loadable<[SessionCounts; 2]>>,
+    /// Per rotation, whether each node holds both its credentials.
+    pub sync: HashMap<Uuid, Loadable<Vec<crate::engine::NodeSync>>>,
     /// Connection test reports, by connection id.
     pub reports: HashMap<Uuid, Loadable<ConnectionReport>>,
     pub progress: HashMap<Uuid, RotationProgress>,
@@ -153,6 +155,7 @@ impl App {
             wizard: None,
             popups: Vec::new(),
             sessions: HashMap::new(),
+            sync: HashMap::new(),
             reports: HashMap::new(),
             progress: HashMap::new(),
             live_events: Vec::new(),
@@ -353,6 +356,7 @@ impl App {
             | Action::Deleted(..)
             | Action::CredentialsLoaded(..)
             | Action::SessionsLoaded(..)
+            | Action::SyncLoaded(..)
             | Action::ConnectionTested(..)
             | Action::ConnectionSaved(..)
             | Action::ConnectionRemoved(..)) => self.on_result(a),

@@ -49,6 +49,12 @@ impl App {
                     }
                     self.sessions_stale(id);
                 }
+                if event.kind == crate::model::EventKind::Healed
+                    && let Some(id) = event.rotation_id
+                {
+                    // A node was healed (the scheduler's reconcile pass): show it as it is now.
+                    self.sessions_stale(id);
+                }
                 let newest = self.doc.events.back().map_or(0, |e| e.seq);
                 if event.seq > newest && !self.live_events.iter().any(|e| e.seq == event.seq) {
                     self.live_events.push(event);
@@ -165,6 +171,15 @@ impl App {
                     };
                 }
             }
+            Action::SyncLoaded(id, result) => {
+                self.sync.insert(
+                    id,
+                    match result {
+                        Ok(v) => Loadable::Ready(v),
+                        Err(e) => Loadable::Failed(e.message),
+                    },
+                );
+            }
             Action::SessionsLoaded(id, result) => {
                 self.in_flight.remove(&id);
                 if let Ok(counts) = &result {
@@ -245,6 +260,8 @@ impl App {
     /// A rotation's sessions changed (it rotated): fetch again if it is on screen.
     fn sessions_stale(&mut self, id: uuid::Uuid) {
         self.sessions.remove(&id);
+        // A rotation reconciles its nodes first: their state may have changed too.
+        self.sync.remove(&id);
         if self.selected_rotation().is_some_and(|r| r.id == id) {
             self.selection_changed();
         }
