@@ -18,6 +18,7 @@ pub mod secret;
 pub mod sensitive;
 pub mod strict;
 pub mod suggest;
+pub mod text;
 pub mod validation;
 
 #[cfg(test)]
