@@ -121,8 +121,12 @@ impl Engine {
             sessions: None,
         };
         self.record(&job, &nodes, Some(req.clone())).await?;
-        self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
-            .await
+        let result = self
+            .run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+            .await;
+        drop(_guard);
+        self.send_notifications().await;
+        result
     }
 
     /// Applies a patch: a new scope goes to both users on every node right away; a renamed

@@ -95,6 +95,8 @@ struct Inner {
     fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
     /// Per connection, every node discovery listed and when it last did (see `discover`).
     seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
+    /// Notifications waiting for their rotation's lock to be released (see `notify`).
+    outbox: Mutex<Vec<notify::Queued>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -121,6 +123,7 @@ impl Engine {
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
                 seen: Mutex::default(),
+                outbox: Mutex::default(),
             }),
         }
     }

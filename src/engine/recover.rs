@@ -32,6 +32,7 @@ impl Engine {
             };
             let result = self.recover_locked(r.id).await.map(|_| ());
             drop(guard);
+            self.send_notifications().await;
             out.push((r.name.clone(), result));
         }
         out

@@ -93,8 +93,12 @@ impl Engine {
         trigger: Trigger,
     ) -> Result<Rotation, EngineError> {
         let rotation = self.find_rotation(id_or_name)?;
-        let _guard = self.lock_rotation(&rotation).await?;
-        self.rotate_locked(rotation.id, trigger).await
+        let guard = self.lock_rotation(&rotation).await?;
+        let result = self.rotate_locked(rotation.id, trigger).await;
+        // A slow hook must not hold the rotation's lock.
+        drop(guard);
+        self.send_notifications().await;
+        result
     }
 
     /// The rotation with its lock held by the caller.
