@@ -169,3 +169,47 @@ fn a_folder_or_a_fifo_is_refused_without_waiting() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--file - <"), "{}", stderr(&out));
 }
+
+/// Runs the binary with stdout a pipe whose reading end is already closed.
+fn into_closed_pipe(db: &Path, args: &[&str]) -> Output {
+    let mut child = command(db, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-rotator");
+    drop(child.stdout.take()); // the reader has gone, as `| head -1` after its line
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_the_program_quietly_not_with_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let engine = support::engine_at(db.clone());
+    engine
+        .store()
+        .update_doc(|doc| {
+            for i in 0..3000 {
+                doc.push_event(redis_rotator::store::NewEvent {
+                    at: chrono::Utc::now(),
+                    kind: redis_rotator::model::EventKind::Created,
+                    outcome: redis_rotator::model::Outcome::Info,
+                    rotation: None,
+                    job_id: None,
+                    message: format!("event number {i} with some text to fill the pipe"),
+                });
+            }
+        })
+        .unwrap();
+    // 3000 lines are far more than a pipe buffer: the write must meet the closed pipe.
+    for args in [
+        &["events", "list", "--limit", "3000"][..],
+        &["events", "list", "--limit", "3000", "--json"],
+    ] {
+        let out = into_closed_pipe(&db, args);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

@@ -19,6 +19,16 @@ pub struct Cli {
     /// No colours in the console (also when NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How often the console samples live sessions and node health, in seconds
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_ROTATOR_HEALTH_EVERY",
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub health_every: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -94,7 +94,7 @@ pub fn print_report(report: &ConnectionReport) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(
             &[
@@ -109,13 +109,13 @@ pub fn print_report(report: &ConnectionReport) {
         )
     );
     for w in &report.warnings {
-        println!("warning: {w}");
+        outln!("warning: {w}");
     }
     for p in &report.problems {
-        println!("problem: {p}");
+        outln!("problem: {p}");
     }
     if report.ok() {
-        println!("connection {} is usable", report.connection);
+        outln!("connection {} is usable", report.connection);
     }
 }
 
@@ -140,7 +140,7 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                 );
             } else {
                 print_report(&report);
-                println!("saved connection {} ({})", conn.name, conn.id);
+                outln!("saved connection {} ({})", conn.name, conn.id);
             }
             Ok(())
         }
@@ -167,7 +167,7 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["NAME", "ADDRESS", "USER", "TOPOLOGY", "TLS"], &rows)
                 );
@@ -234,13 +234,13 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                 );
             } else {
                 print_report(&report);
-                println!("saved connection {}", conn.name);
+                outln!("saved connection {}", conn.name);
             }
             Ok(())
         }
         ConnectionCmd::Remove { name } => {
             let conn = runtime()?.block_on(engine.remove_connection(name))?;
-            println!("removed connection {}", conn.name);
+            outln!("removed connection {}", conn.name);
             Ok(())
         }
     }

@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| CliError::failed(format!("cannot watch SIGINT: {e}")))?;
         let mut events = engine.subscribe();
         let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
-        println!("redis-rotator daemon on {} (pid {}), key {key}", engine.store().path().display(), std::process::id());
+        outln!("redis-rotator daemon on {} (pid {}), key {key}", engine.store().path().display(), std::process::id());
         recover(&engine).await;
         let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
         let mut last_state = SchedulerState::Starting;
@@ -47,9 +47,9 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 ev = events.recv() => match ev {
-                    Ok(EngineEvent::Logged(e)) => println!("{}", line(format, &e)),
+                    Ok(EngineEvent::Logged(e)) => outln!("{}", line(format, &e)),
                     Ok(EngineEvent::Progress { .. }) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("({n} events not shown; see `events list`)"),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => outln!("({n} events not shown; see `events list`)"),
                     Err(_) => break,
                 },
                 changed = state_rx.changed() => {
@@ -57,8 +57,8 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                     let s = state_rx.borrow().clone();
                     if std::mem::discriminant(&s) != std::mem::discriminant(&last_state) {
                         match &s {
-                            SchedulerState::Standby => println!("standby: another process holds the scheduler lease"),
-                            SchedulerState::Active { .. } => println!("scheduler active"),
+                            SchedulerState::Standby => outln!("standby: another process holds the scheduler lease"),
+                            SchedulerState::Active { .. } => outln!("scheduler active"),
                             _ => {}
                         }
                     }
@@ -66,15 +66,15 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 }
             }
         }
-        println!("stopping: letting a running rotation finish");
+        outln!("stopping: letting a running rotation finish");
         cancel.cancel();
         let _ = sched.await;
         while let Ok(ev) = events.try_recv() {
             if let EngineEvent::Logged(e) = ev {
-                println!("{}", line(format, &e));
+                outln!("{}", line(format, &e));
             }
         }
-        println!("stopped");
+        outln!("stopped");
         Ok(())
     })
 }

@@ -37,7 +37,12 @@ fn init_file_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 }
 
 /// The console with the in-process scheduler.
-pub async fn console(engine: Engine, no_color: bool, title: Option<String>) -> CliResult {
+pub async fn console(
+    engine: Engine,
+    no_color: bool,
+    title: Option<String>,
+    health_every: Duration,
+) -> CliResult {
     let _log = init_file_logging();
     recover(&engine).await;
     let cancel = CancellationToken::new();
@@ -49,7 +54,12 @@ pub async fn console(engine: Engine, no_color: bool, title: Option<String>) -> C
         state_tx,
     ));
     let no_color = no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let result = crate::tui::run(engine, crate::tui::TuiOptions { no_color, title }).await;
+    let options = crate::tui::TuiOptions {
+        no_color,
+        title,
+        health_every,
+    };
+    let result = crate::tui::run(engine, options).await;
     cancel.cancel();
     let _ = sched.await;
     result.map_err(|e| CliError::failed(format!("console: {e}")))
@@ -124,7 +134,7 @@ fn start_server(
     Ok(DemoServer(child))
 }
 
-pub fn run(_cli: &Cli) -> CliResult {
+pub fn run(cli: &Cli) -> CliResult {
     let bin = find_redis_server()?;
     let dir = tempfile::Builder::new()
         .prefix("redis-rotator-demo-")
@@ -183,7 +193,13 @@ pub fn run(_cli: &Cli) -> CliResult {
         engine.create_rotation(&rotation).await?;
         let cadence = CancellationToken::new();
         tokio::spawn(demo_cadence(engine.clone(), cadence.clone()));
-        let result = console(engine, false, Some("demo".into())).await;
+        let result = console(
+            engine,
+            false,
+            Some("demo".into()),
+            Duration::from_secs(cli.health_every),
+        )
+        .await;
         cadence.cancel();
         result
     })

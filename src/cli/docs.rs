@@ -60,7 +60,7 @@ pub fn man_pages(dir: &Path) -> CliResult {
         ))
     })?;
     for path in written {
-        println!("{}", path.display());
+        outln!("{}", path.display());
     }
     Ok(())
 }

@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
         print_json(&serde_json::json!({ "events": selected }));
     } else {
         for e in selected {
-            println!(
+            outln!(
                 "{}  {:<8} {:<16} {}",
                 e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
                 e.outcome,

@@ -18,7 +18,7 @@ pub fn read_request_text(path: &Path) -> Result<String, CliError> {
     let bytes = if path == Path::new("-") {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
-            eprintln!("reading the request from the terminal; end it with Ctrl-D");
+            errln!("reading the request from the terminal; end it with Ctrl-D");
         }
         read_capped(stdin.lock(), &name)?
     } else {

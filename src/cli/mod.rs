@@ -1,4 +1,44 @@
 //! The command line: one file per command group. Parse → engine or store → print.
+//!
+//! Output goes through `outln!`/`out!`/`errln!`/`errout!` (never `println!`): a closed pipe
+//! (`rotation get X | head -1`) ends the program quietly with exit 0 instead of a panic.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+/// `println!` that ends the program quietly (exit 0) when stdout is a closed pipe.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that ends the program quietly when stdout is a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics on a closed stderr.
+macro_rules! errln {
+    () => {
+        $crate::cli::output::write_stderr(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics on a closed stderr.
+#[allow(unused_macros)]
+macro_rules! errout {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stderr(format_args!($($arg)*))
+    };
+}
 
 mod args;
 mod connection;
@@ -77,7 +117,7 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            errln!("error: {}", e.message);
             e.code
         }
     }
@@ -110,9 +150,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 async fn recover(engine: &Engine) {
     for (name, result) in engine.recover_all().await {
         match result {
-            Ok(()) => eprintln!("recovered an interrupted rotation of {name}"),
+            Ok(()) => errln!("recovered an interrupted rotation of {name}"),
             Err(e) => {
-                eprintln!("warning: rotation {name} was interrupted and is not recovered yet: {e}")
+                errln!("warning: rotation {name} was interrupted and is not recovered yet: {e}")
             }
         }
     }
@@ -122,7 +162,8 @@ fn dispatch(cli: Cli) -> CliResult {
     match &cli.command {
         None => {
             let engine = engine(&cli)?;
-            runtime()?.block_on(demo::console(engine, cli.no_color, None))
+            let every = std::time::Duration::from_secs(cli.health_every);
+            runtime()?.block_on(demo::console(engine, cli.no_color, None, every))
         }
         Some(Command::Connection(c)) => connection::run(&cli, c),
         Some(Command::Rotation(c)) => rotation::run(&cli, c),

@@ -64,8 +64,26 @@ pub fn local(t: Option<DateTime<Utc>>) -> String {
     }
 }
 
+/// Writes to stdout; a closed pipe (`| head -1`) ends the program quietly with exit 0, as the
+/// reader has all it wanted. Other write errors are ignored like `print!` would not.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args)
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// Writes to stderr, ignoring errors (a closed stderr leaves nowhere to report them).
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
 pub fn print_json(value: &serde_json::Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
     );

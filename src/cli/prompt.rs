@@ -24,11 +24,11 @@ pub fn password_prompt(prompt: &str) -> Result<Option<Password>, CliError> {
     if !stdin.is_terminal() {
         return Ok(None);
     }
-    eprint!("{prompt}");
+    errout!("{prompt}");
     let _ = std::io::stderr().flush();
     let _echo = EchoOff::new();
     let password = password_from_stdin()?;
-    eprintln!();
+    errln!();
     Ok(Some(password))
 }
 

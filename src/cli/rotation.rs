@@ -37,10 +37,10 @@ pub(super) fn print_sync(
             let width = nodes.iter().map(|n| n.node.len()).max().unwrap_or(0);
             for (i, n) in nodes.iter().enumerate() {
                 let key = if i == 0 { label } else { "" };
-                println!("{key:<22}{:<width$}  {}", n.node, n.status);
+                outln!("{key:<22}{:<width$}  {}", n.node, n.status);
             }
         }
-        Err(e) => println!("{label:<22}not checked: {e}"),
+        Err(e) => outln!("{label:<22}not checked: {e}"),
     }
 }
 
@@ -63,7 +63,7 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
         print_json(&json!({ "secretRotation": json::rotation(r, conn) }));
         return Ok(());
     }
-    let line = |k: &str, v: String| println!("{k:<22}{v}");
+    let line = |k: &str, v: String| outln!("{k:<22}{v}");
     line("name", r.name.clone());
     if let Some(d) = &r.description {
         line("description", d.clone());
@@ -156,13 +156,13 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
             for w in &spec.warnings {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             let r = rt.block_on(engine.create_rotation(&req))?;
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
-                println!(
+                outln!(
                     "created rotation {} (active user {})",
                     r.name,
                     r.username_for(r.active_index)
@@ -197,7 +197,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(
                         &[
@@ -236,7 +236,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                 match runtime()?.block_on(engine.sessions(name)) {
                     Ok(counts) => {
                         for (i, c) in counts.iter().enumerate() {
-                            println!(
+                            outln!(
                                 "{:<22}{}",
                                 format!("slot {i} live"),
                                 crate::engine::sessions_sentence_for(
@@ -250,7 +250,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                             );
                         }
                     }
-                    Err(e) => println!("{:<22}unavailable: {e}", "live sessions"),
+                    Err(e) => outln!("{:<22}unavailable: {e}", "live sessions"),
                 }
             }
             Ok(())
@@ -266,14 +266,14 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                     &json!({ "current": view(&creds.active), "previous": creds.previous.as_ref().map(view) }),
                 );
             } else {
-                println!(
+                outln!(
                     "current   {}  {}",
                     creds.active.username,
                     creds.active.password.expose()
                 );
                 match &creds.previous {
-                    Some(p) => println!("previous  {}  {}", p.username, p.password.expose()),
-                    None => println!("previous  (none yet)"),
+                    Some(p) => outln!("previous  {}  {}", p.username, p.password.expose()),
+                    None => outln!("previous  (none yet)"),
                 }
             }
             Ok(())
@@ -288,7 +288,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
-                println!(
+                outln!(
                     "rotated {}: active user is now {}",
                     r.name,
                     r.username_for(r.active_index)
@@ -308,14 +308,14 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
-                println!("updated rotation {}", r.name);
+                outln!("updated rotation {}", r.name);
                 Ok(())
             }
         }
         RotationCmd::Pause { name } | RotationCmd::Resume { name } => {
             let enable = matches!(cmd, RotationCmd::Resume { .. });
             let r = runtime()?.block_on(engine.set_auto_rotation(name, enable))?;
-            println!(
+            outln!(
                 "auto-rotation of {} is {}",
                 r.name,
                 if enable { "on" } else { "off" }
@@ -330,15 +330,15 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let out = rt.block_on(engine.delete_rotation(name, *revoke, *delete_secrets))?;
-            println!("deleted rotation {}", out.name);
+            outln!("deleted rotation {}", out.name);
             for u in &out.revoked_users {
-                println!("revoked ACL user {u}");
+                outln!("revoked ACL user {u}");
             }
             for s in &out.deleted_secrets {
-                println!("deleted secret {s}");
+                outln!("deleted secret {s}");
             }
             for k in &out.kept {
-                println!("kept: {k}");
+                outln!("kept: {k}");
             }
             Ok(())
         }

@@ -76,7 +76,7 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["NAME", "VERSION", "UPDATED", "ROTATION"], &rows)
                 );
@@ -101,14 +101,14 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
                     &json!({ "secret": { "name": name, "environment": env, "secretPath": path, "version": current.version, "value": value.expose(), "createdAt": current.created_at } }),
                 );
             } else {
-                println!("{}", value.expose());
+                outln!("{}", value.expose());
             }
             Ok(())
         }
         SecretsCmd::Export { place, format } => {
             let (env, path) = normalise(place)?;
             let values = values_at(&store, &doc, &env, &path)?;
-            print!("{}", render_export(*format, &values));
+            out!("{}", render_export(*format, &values));
             Ok(())
         }
     }

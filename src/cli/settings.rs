@@ -14,11 +14,11 @@ pub fn run(cli: &Cli, cmd: &SettingsCmd) -> CliResult {
             let interval = doc.settings.reconcile_interval();
             match key.as_deref() {
                 None => {
-                    println!("notify-command = {notify}");
-                    println!("reconcile-interval = {interval}");
+                    outln!("notify-command = {notify}");
+                    outln!("reconcile-interval = {interval}");
                 }
-                Some("notify-command") => println!("{notify}"),
-                Some("reconcile-interval") => println!("{interval}"),
+                Some("notify-command") => outln!("{notify}"),
+                Some("reconcile-interval") => outln!("{interval}"),
                 Some(other) => {
                     return Err(CliError::bad_input(format!(
                         "unknown setting `{other}`: known ones are {KEYS}"
@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, cmd: &SettingsCmd) -> CliResult {
                 doc.settings.reconcile_interval_secs = Some(secs);
                 Ok::<_, crate::store::StoreError>(())
             })?;
-            println!("reconcile-interval = {secs}");
+            outln!("reconcile-interval = {secs}");
             Ok(())
         }
         SettingsCmd::Set { key, value } => {
@@ -53,8 +53,8 @@ pub fn run(cli: &Cli, cmd: &SettingsCmd) -> CliResult {
                 Ok::<_, crate::store::StoreError>(())
             })?;
             match shown {
-                Some(v) => println!("notify-command = {v}"),
-                None => println!("notify-command cleared"),
+                Some(v) => outln!("notify-command = {v}"),
+                None => outln!("notify-command cleared"),
             }
             Ok(())
         }

@@ -68,6 +68,8 @@ pub enum Action {
     Resize(u16, u16),
     /// The wall clock moved (countdowns, spinners).
     Tick(DateTime<Utc>),
+    /// Time to sample health (live sessions, nodes) again; never waits for the answers.
+    Sample,
 
     // Movement and focus.
     Up,
@@ -140,6 +142,7 @@ pub enum Action {
     Deleted(Uuid, Outcome<DeleteOutcome>),
     CredentialsLoaded(Uuid, Outcome<Credentials>),
     SessionsLoaded(Uuid, Outcome<[SessionCounts; 2]>),
+    SyncLoaded(Uuid, Outcome<Vec<crate::engine::NodeSync>>),
     ConnectionTested(TestTarget, Outcome<ConnectionReport>),
     ConnectionSaved(FormOrigin, Outcome<(Connection, ConnectionReport)>),
     ConnectionRemoved(Uuid, Outcome<Connection>),

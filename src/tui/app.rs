@@ -103,6 +103,8 @@ pub struct App {
     /// The top popup gets keys first.
     pub popups: Vec<Popup>,
     pub sessions: HashMap<Uuid, Loadable<[SessionCounts; 2]>>,
+    /// Per rotation, whether each node holds both its credentials.
+    pub sync: HashMap<Uuid, Loadable<Vec<crate::engine::NodeSync>>>,
     /// Connection test reports, by connection id.
     pub reports: HashMap<Uuid, Loadable<ConnectionReport>>,
     pub progress: HashMap<Uuid, RotationProgress>,
@@ -112,6 +114,10 @@ pub struct App {
     /// Engine work for the event loop to run.
     pub tasks: Vec<Task>,
     pub should_quit: bool,
+    /// An hour of live-session samples per rotation (the detail pane's chart).
+    pub session_history: HashMap<Uuid, crate::tui::health::SessionHistory>,
+    /// Rotations and connections with a health read in flight (no second one is queued).
+    pub in_flight: std::collections::HashSet<Uuid>,
     /// The terminal's size when known (None in tests that never say: drawn as if it fits).
     pub size: Option<(u16, u16)>,
 }
@@ -144,6 +150,7 @@ impl App {
             wizard: None,
             popups: Vec::new(),
             sessions: HashMap::new(),
+            sync: HashMap::new(),
             reports: HashMap::new(),
             progress: HashMap::new(),
             live_events: Vec::new(),
@@ -151,6 +158,8 @@ impl App {
             tasks: Vec::new(),
             should_quit: false,
             size: None,
+            session_history: HashMap::new(),
+            in_flight: std::collections::HashSet::new(),
         };
         app.compute_visible();
         app
@@ -240,6 +249,23 @@ impl App {
         if spinner || soon { 1 } else { 60 }
     }
 
+    /// Queues a health read of what the dashboard shows: the selected rotation's live sessions
+    /// and its connection's nodes. The last values stay on screen until the answers arrive.
+    pub fn sample(&mut self) {
+        if self.screen != Screen::Dashboard {
+            return;
+        }
+        let Some((id, conn)) = self.selected_rotation().map(|r| (r.id, r.connection_id)) else {
+            return;
+        };
+        if self.in_flight.insert(id) {
+            self.tasks.push(Task::Sessions(id));
+        }
+        if self.doc.connections.iter().any(|c| c.id == conn) && self.in_flight.insert(conn) {
+            self.tasks.push(Task::TestConnection(conn));
+        }
+    }
+
     /// True while the terminal is below the minimum: only the "too small" notice is drawn.
     pub fn too_small(&self) -> bool {
         use super::screens::{MIN_HEIGHT, MIN_WIDTH};
@@ -286,6 +312,10 @@ impl App {
                 self.now = now;
                 None
             }
+            Action::Sample => {
+                self.sample();
+                None
+            }
             Action::ForceQuit => self.force_quit(),
             Action::QuitNow => {
                 self.should_quit = true;
@@ -316,6 +346,7 @@ impl App {
             | Action::Deleted(..)
             | Action::CredentialsLoaded(..)
             | Action::SessionsLoaded(..)
+            | Action::SyncLoaded(..)
             | Action::ConnectionTested(..)
             | Action::ConnectionSaved(..)
             | Action::ConnectionRemoved(..)) => self.on_result(a),

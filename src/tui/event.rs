@@ -52,6 +52,7 @@ pub async fn run(
     terminal: &mut DefaultTerminal,
     engine: Engine,
     mut app: App,
+    health_every: Duration,
 ) -> color_eyre::Result<()> {
     let mut input = EventStream::new();
     let mut notices = engine.subscribe();
@@ -61,6 +62,10 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Health sampling: the first tick is immediate (the selection loads anyway), skip it.
+    let mut health =
+        tokio::time::interval_at(tokio::time::Instant::now() + health_every, health_every);
+    health.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stamp = engine.store().stamp().ok().flatten();
     let mut reload_running = false;
     let mut reload_again = false;
@@ -136,6 +141,7 @@ pub async fn run(
                 apply(&mut app, Action::Tick(engine.now()));
                 dirty |= app.now.timestamp().div_euclid(step) != before;
             }
+            _ = health.tick() => apply(&mut app, Action::Sample),
             _ = poll.tick() => {
                 // Another process (CLI, daemon) may have written: a cheap stat, then a reload.
                 let now = engine.store().stamp().ok().flatten();

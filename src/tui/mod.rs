@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod event;
 mod handlers;
+pub mod health;
 pub mod keymap;
 pub mod popup;
 pub mod progress;
@@ -39,6 +40,9 @@ pub struct TuiOptions {
     pub no_color: bool,
     /// Shown in the header, e.g. "demo".
     pub title: Option<String>,
+    /// How often node health and live sessions are sampled (`--health-every`; zero means the
+    /// default, 10 s).
+    pub health_every: std::time::Duration,
 }
 
 /// Runs the console on `engine` until the operator quits. The terminal is restored on every
@@ -65,7 +69,12 @@ pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> 
         // ratatui's hook (installed by `try_init`) restores the terminal, then color-eyre reports.
         previous(info);
     }));
-    let result = event::run(&mut terminal, engine, app).await;
+    let every = if options.health_every.is_zero() {
+        health::DEFAULT_EVERY
+    } else {
+        options.health_every
+    };
+    let result = event::run(&mut terminal, engine, app, every).await;
     // Blank the alternate screen before leaving it: a terminal (tmux after a resize) that
     // shows some of it on the shell screen then shows nothing.
     let _ = terminal.clear();

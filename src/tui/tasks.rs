@@ -26,6 +26,8 @@ pub enum Task {
     },
     Credentials(Uuid),
     Sessions(Uuid),
+    /// Whether every node holds both credentials of a rotation (read only).
+    NodeSync(Uuid),
     TestConnection(Uuid),
     /// Test a form's values before saving. `stored` is the connection being edited: its stored
     /// admin password is used when no new one was typed.
@@ -115,6 +117,13 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
             id,
             engine
                 .sessions(&id.to_string())
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::NodeSync(id) => Action::SyncLoaded(
+            id,
+            engine
+                .node_sync(&id.to_string())
                 .await
                 .map_err(TaskError::from),
         ),

@@ -77,6 +77,13 @@ impl App {
             self.sessions.insert(id, Loadable::Loading);
             self.tasks.push(Task::Sessions(id));
         }
+        if !matches!(
+            self.sync.get(&id),
+            Some(Loadable::Ready(_) | Loadable::Loading)
+        ) {
+            self.sync.insert(id, Loadable::Loading);
+            self.tasks.push(Task::NodeSync(id));
+        }
     }
 
     fn move_selection(&mut self, delta: isize) {

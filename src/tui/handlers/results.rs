@@ -49,6 +49,12 @@ impl App {
                     }
                     self.sessions_stale(id);
                 }
+                if event.kind == crate::model::EventKind::Healed
+                    && let Some(id) = event.rotation_id
+                {
+                    // A node was healed (the scheduler's reconcile pass): show it as it is now.
+                    self.sessions_stale(id);
+                }
                 let newest = self.doc.events.back().map_or(0, |e| e.seq);
                 if event.seq > newest && !self.live_events.iter().any(|e| e.seq == event.seq) {
                     self.live_events.push(event);
@@ -97,7 +103,8 @@ impl App {
                     self.tasks.push(Task::Reload);
                 }
                 Err(e) => {
-                    self.set_status(Tone::Error, e.message.clone());
+                    // The status line has one row; the review shows the whole reason.
+                    self.set_status(Tone::Error, "Refused: the reason is on the review page.");
                     if let Some(w) = self.wizard.as_mut() {
                         w.submit_failed(e);
                     }
@@ -164,7 +171,23 @@ impl App {
                     };
                 }
             }
+            Action::SyncLoaded(id, result) => {
+                self.sync.insert(
+                    id,
+                    match result {
+                        Ok(v) => Loadable::Ready(v),
+                        Err(e) => Loadable::Failed(e.message),
+                    },
+                );
+            }
             Action::SessionsLoaded(id, result) => {
+                self.in_flight.remove(&id);
+                if let Ok(counts) = &result {
+                    self.session_history
+                        .entry(id)
+                        .or_default()
+                        .push(self.now, counts);
+                }
                 self.sessions.insert(
                     id,
                     match result {
@@ -174,6 +197,7 @@ impl App {
                 );
             }
             Action::ConnectionTested(TestTarget::Stored(id), result) => {
+                self.in_flight.remove(&id);
                 let entry = match result {
                     Ok(report) => Loadable::Ready(report),
                     Err(e) => Loadable::Failed(e.message),
@@ -236,6 +260,8 @@ impl App {
     /// A rotation's sessions changed (it rotated): fetch again if it is on screen.
     fn sessions_stale(&mut self, id: uuid::Uuid) {
         self.sessions.remove(&id);
+        // A rotation reconciles its nodes first: their state may have changed too.
+        self.sync.remove(&id);
         if self.selected_rotation().is_some_and(|r| r.id == id) {
             self.selection_changed();
         }

@@ -20,6 +20,48 @@ fn field(app: &App, label: &str, value: impl Into<String>) -> Line<'static> {
     ])
 }
 
+/// Whether every node holds both credentials: one line when all do, else one per node that
+/// does not ("✗ 10.0.0.6:6379 missing slot 0"). Nothing until it was asked for.
+fn sync_lines(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+    match app.sync.get(&r.id) {
+        None => Vec::new(),
+        Some(Loadable::Loading) => vec![field(app, "Sync", "checking…")],
+        Some(Loadable::Failed(e)) => vec![Line::styled(
+            format!("{:<12}? not checked: {e}", "Sync"),
+            app.theme.tone(Tone::Warn),
+        )],
+        Some(Loadable::Ready(nodes)) if nodes.iter().all(|n| n.status.is_in_sync()) => {
+            vec![Line::from(vec![
+                Span::styled(format!("{:<12}", "Sync"), app.theme.title()),
+                Span::styled(
+                    format!(
+                        "✓ all {} node{} hold both credentials",
+                        nodes.len(),
+                        if nodes.len() == 1 { "" } else { "s" }
+                    ),
+                    app.theme.tone(Tone::Ok),
+                ),
+            ])]
+        }
+        Some(Loadable::Ready(nodes)) => nodes
+            .iter()
+            .filter(|n| !n.status.is_in_sync())
+            .enumerate()
+            .map(|(i, n)| {
+                Line::styled(
+                    format!(
+                        "{:<12}✗ {} {}",
+                        if i == 0 { "Sync" } else { "" },
+                        n.node,
+                        n.status
+                    ),
+                    app.theme.tone(Tone::Warn),
+                )
+            })
+            .collect(),
+    }
+}
+
 /// The facts; `compact` when the pane is split in two columns (shorter dates and wording).
 fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
     let when = |t| {
@@ -195,6 +237,7 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     {
         out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error)));
     }
+    out.extend(sync_lines(app, r));
     let sessions = app.sessions.get(&r.id);
     for slot in [r.active_index, r.active_index.other()] {
         let active = slot == r.active_index;
@@ -232,6 +275,18 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
                     format!("  {live} · created {}", app.zone.short(c.created_at)),
                     app.theme.muted(),
                 ));
+                // Sessions over the last hour: stragglers draining before the next re-key.
+                if let Some(h) = app.session_history.get(&r.id).filter(|h| h.len() > 1) {
+                    let max = h.slot(0).into_iter().chain(h.slot(1)).max().unwrap_or(0);
+                    out.push(Line::from(vec![
+                        Span::styled("  last hour ", app.theme.muted()),
+                        Span::styled(
+                            crate::tui::health::sparkline(&h.slot(slot.index()), max, 36),
+                            app.theme.tone(if active { Tone::Ok } else { Tone::Warn }),
+                        ),
+                        Span::styled(format!(" max {max}"), app.theme.muted()),
+                    ]));
+                }
             }
             None => out.push(Line::styled(
                 format!(

@@ -161,3 +161,83 @@ fn a_rotation_in_another_process_reloads_open_credentials_and_replaces_the_statu
         "the newer run replaces the stale status"
     );
 }
+
+#[test]
+fn a_create_refused_by_the_server_shows_its_whole_reason_at_80_columns() {
+    let mut app = app();
+    send(&mut app, ch('n'));
+    for _ in 0..4 {
+        send(&mut app, key(KeyCode::Enter));
+    }
+    crate::tui::tests::fixture::type_text(&mut app, "cart-cache");
+    send(&mut app, key(KeyCode::Enter));
+    send(&mut app, key(KeyCode::Enter));
+    let reason = "connection `prod-cache`: 10.0.0.5:6379 refused ACL SETUSER cart-cache-0: ERR Error in ACL SETUSER modifier '+@al': Unknown command or category name in ACL (fix the permission scope on step 3)";
+    send(
+        &mut app,
+        Action::Created(Err(crate::tui::action::TaskError::new(reason))),
+    );
+    let out = draw(&app, 80, 24);
+    let text: String = out
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches('│').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "Unknown command or category name in ACL (fix the permission scope on step 3)"
+        ),
+        "{out}"
+    );
+}
+
+fn counts(active: usize, inactive: usize) -> [crate::engine::SessionCounts; 2] {
+    let one = |n| crate::engine::SessionCounts {
+        sessions: n,
+        ..Default::default()
+    };
+    [one(active), one(inactive)]
+}
+
+#[test]
+fn sampling_rereads_live_sessions_without_queueing_twice_and_charts_them() {
+    use crate::tui::tasks::Task;
+    let mut app = app();
+    keys(&mut app, [ch('j'), ch('j')]);
+    let selected = app.selected_rotation().unwrap().clone();
+    assert_eq!(selected.id, id(ORDERS), "both slots in use");
+    send(
+        &mut app,
+        Action::SessionsLoaded(selected.id, Ok(counts(0, 0))),
+    );
+    app.take_tasks();
+    send(&mut app, Action::Sample);
+    let tasks = app.take_tasks();
+    assert!(
+        tasks
+            .iter()
+            .any(|t| matches!(t, Task::Sessions(r) if *r == selected.id))
+    );
+    assert!(
+        tasks
+            .iter()
+            .any(|t| matches!(t, Task::TestConnection(c) if *c == selected.connection_id))
+    );
+    send(&mut app, Action::Sample);
+    assert!(
+        app.take_tasks().is_empty(),
+        "a read in flight is not queued again"
+    );
+    // A client connected since: the count follows (it stayed at 0 before).
+    let (a, i) = (
+        selected.active_index.index(),
+        selected.active_index.other().index(),
+    );
+    let mut c = counts(0, 0);
+    c[i].sessions = 1;
+    c[a].sessions = 2;
+    send(&mut app, Action::SessionsLoaded(selected.id, Ok(c)));
+    let out = draw(&app, 160, 48);
+    assert!(out.contains("1 session ·"), "{out}");
+    assert!(out.contains("last hour"), "two samples make a chart: {out}");
+}

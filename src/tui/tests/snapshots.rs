@@ -90,6 +90,24 @@ fn dashboard_empty() {
 }
 
 #[test]
+fn detail_with_an_hour_of_sessions() {
+    let mut app = loaded();
+    keys(&mut app, [ch('j'), ch('j')]);
+    let r = app.selected_rotation().unwrap().clone();
+    assert_eq!(r.id, id(ORDERS), "both slots in use");
+    let (a, i) = (r.active_index.index(), r.active_index.other().index());
+    for k in 0..12u32 {
+        app.now = now() + chrono::Duration::seconds(i64::from(k) * 300);
+        let mut c = sessions();
+        c[a].sessions = 4 + (k as usize % 3);
+        c[i].sessions = 6usize.saturating_sub(k as usize / 2);
+        send(&mut app, Action::SessionsLoaded(id(ORDERS), Ok(c)));
+    }
+    app.now = now();
+    snap("detail_sessions_chart", &app);
+}
+
+#[test]
 fn detail_zoomed() {
     let mut app = loaded();
     send(&mut app, key(KeyCode::Enter));

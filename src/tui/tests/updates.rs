@@ -40,8 +40,8 @@ fn selecting_a_rotation_fetches_its_sessions_and_tests_its_connection_once() {
     assert!(
         matches!(
             tasks.as_slice(),
-            [Task::TestConnection(p), Task::Sessions(_), Task::TestConnection(s), Task::Sessions(b)]
-                if *b == id(BILLING) && *p == id(PROD) && *s == id(STAGING)
+            [Task::TestConnection(p), Task::Sessions(_), Task::NodeSync(_), Task::TestConnection(s), Task::Sessions(b), Task::NodeSync(c)]
+                if *b == id(BILLING) && *c == id(BILLING) && *p == id(PROD) && *s == id(STAGING)
         ),
         "{tasks:?}"
     );
@@ -356,4 +356,76 @@ fn a_refused_connection_save_lists_each_problem_and_keeps_the_form() {
     assert!(!status.contains('\n'));
     let out = draw(&app, 80, 24);
     assert!(out.contains("✗ wrong password"), "{out}");
+}
+
+#[test]
+fn the_detail_pane_says_which_node_lacks_a_credential_and_a_heal_refreshes_it() {
+    use crate::engine::{NodeSync, SyncStatus};
+    use crate::tui::app::Loadable;
+    let mut app = app();
+    app.start();
+    let _ = app.take_tasks();
+    let r = app.selected_rotation().unwrap().clone();
+    let node = |addr: &str, status: SyncStatus| NodeSync {
+        node: addr.into(),
+        status,
+        healed: Vec::new(),
+        error: None,
+    };
+    send(
+        &mut app,
+        Action::SyncLoaded(
+            r.id,
+            Ok(vec![
+                node("10.0.0.5:6379", SyncStatus::InSync),
+                node(
+                    "10.0.0.6:6379",
+                    SyncStatus::Differs(vec!["missing slot 0".into()]),
+                ),
+            ]),
+        ),
+    );
+    let text = draw(&app, 160, 48);
+    assert!(text.contains("✗ 10.0.0.6:6379 missing slot 0"), "{text}");
+    assert!(
+        !text.contains("10.0.0.5:6379 in sync"),
+        "only the nodes that differ are listed"
+    );
+
+    // The scheduler's reconcile healed it: the pane asks again.
+    let healed = Event {
+        seq: 10_000,
+        at: app.now,
+        kind: EventKind::Healed,
+        outcome: Outcome::Success,
+        rotation_id: Some(r.id),
+        rotation_name: Some(r.name.clone()),
+        environment: None,
+        secret_path: None,
+        job_id: None,
+        pid: 0,
+        message: format!("healed {}-0 on 10.0.0.6:6379: the user was missing", r.name),
+    };
+    send(&mut app, Action::Engine(EngineEvent::Logged(healed)));
+    assert!(matches!(app.sync.get(&r.id), Some(Loadable::Loading)));
+    assert!(
+        app.take_tasks()
+            .iter()
+            .any(|t| matches!(t, Task::NodeSync(id) if *id == r.id))
+    );
+    send(
+        &mut app,
+        Action::SyncLoaded(
+            r.id,
+            Ok(vec![
+                node("10.0.0.5:6379", SyncStatus::InSync),
+                node("10.0.0.6:6379", SyncStatus::InSync),
+            ]),
+        ),
+    );
+    let text = draw(&app, 160, 48);
+    assert!(
+        text.contains("✓ all 2 nodes hold both credentials"),
+        "{text}"
+    );
 }

@@ -106,6 +106,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         ),
         Line::default(),
     ];
+    // A refusal from the server comes first and whole (wrapped): at the bottom of a long
+    // review it fell below the fold at 80×24, its cause cut off.
+    if let Some(e) = &w.submit_error {
+        lines.extend(
+            e.message
+                .lines()
+                .map(|l| Line::styled(format!("✗ {l}"), app.theme.tone(Tone::Error))),
+        );
+        lines.push(Line::default());
+    }
     lines.extend(row(
         "Connection",
         conn.map_or("(none)".to_string(), |c| {
@@ -235,15 +245,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             app.theme.tone(Tone::Warn),
         ));
     }
-    let mut errors: Vec<String> = w
+    let errors: Vec<String> = w
         .check
         .errors
         .iter()
         .map(|e| format!("✗ {e} (step {})", Step::of_path(&e.field).number()))
         .collect();
-    if let Some(e) = &w.submit_error {
-        errors.extend(e.message.lines().map(|l| format!("✗ {l}")));
-    }
     if !errors.is_empty() {
         lines.push(Line::default());
     }
