@@ -346,3 +346,32 @@ async fn the_scheduler_heals_a_node_within_one_reconcile_period() {
     cancel.cancel();
     sched.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_added_to_a_cluster_gets_both_credentials_from_one_reconcile_pass() {
+    let mut cluster = common::Cluster::start(3, 0);
+    let db = TestDb::new();
+    let seed = &cluster.nodes[0];
+    let mut req = connection_request("clu", seed.host(), seed.port);
+    req.topology = Some("cluster".into());
+    add_with(&db, req).await;
+    db.engine
+        .create_rotation(&create_request("clu-cache", "clu"))
+        .await
+        .expect("created");
+    db.engine
+        .rotate("clu-cache", Trigger::Manual)
+        .await
+        .expect("rotated");
+    let added = cluster.add_replica(1).addr();
+    let creds = db.engine.credentials("clu-cache").unwrap();
+    let new_node = cluster.nodes.last().unwrap();
+    assert!(!new_node.can_auth(&creds.active.username, creds.active.password.expose()));
+
+    db.engine.reconcile_all().await;
+    let nodes: Vec<&RedisServer> = cluster.nodes.iter().collect();
+    assert_both_authenticate(&db, "clu-cache", &nodes);
+    let events = healed_events(&db);
+    assert_eq!(events.len(), 2, "both users created on {added}: {events:?}");
+    assert!(events.iter().all(|e| e.contains(&added)), "{events:?}");
+}

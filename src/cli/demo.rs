@@ -46,7 +46,7 @@ pub async fn console(
     let _log = init_file_logging();
     recover(&engine).await;
     let cancel = CancellationToken::new();
-    let (state_tx, _state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
+    let (state_tx, state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
     let sched = tokio::spawn(scheduler::run(
         engine.clone(),
         SchedulerConfig::default(),
@@ -58,6 +58,7 @@ pub async fn console(
         no_color,
         title,
         health_every,
+        scheduler: Some(state_rx),
     };
     let result = crate::tui::run(engine, options).await;
     cancel.cancel();

@@ -8,6 +8,7 @@ mod connections;
 mod crash;
 pub mod error;
 mod fleet;
+pub mod lease;
 mod lifecycle;
 pub mod locks;
 pub mod node_sync;

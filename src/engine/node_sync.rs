@@ -115,19 +115,22 @@ pub struct NodeSync {
     pub error: Option<String>,
 }
 
-/// The permissions most users of the rotation hold over all nodes: the node's own canonical
-/// form of the scope, since the engine sets every user with it. `None` when no user exists.
+/// The permissions a strict majority of the rotation's users hold over all nodes: the node's
+/// own canonical form of the scope, since the engine sets every user with it. `None` when no
+/// form has a strict majority (two users that disagree): then no scope is "healed", since
+/// either could be the drifted one.
 pub fn reference_permissions<'a>(
     states: impl IntoIterator<Item = &'a Option<UserState>>,
 ) -> Option<String> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut total = 0;
     for s in states.into_iter().flatten() {
         *counts.entry(s.permissions.as_str()).or_default() += 1;
+        total += 1;
     }
-    // Most frequent; ties by text so the choice is stable.
     counts
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .find(|(_, n)| n * 2 > total)
         .map(|(p, _)| p.to_string())
 }
 
@@ -259,6 +262,12 @@ mod tests {
         ];
         assert_eq!(reference_permissions(&all).as_deref(), Some("p"));
         assert_eq!(reference_permissions(&[None]), None);
+        let tie = [state(true, &[], "p"), state(true, &[], "q")];
+        assert_eq!(
+            reference_permissions(&tie),
+            None,
+            "no majority, nothing to heal"
+        );
     }
 
     #[test]

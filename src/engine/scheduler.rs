@@ -204,6 +204,7 @@ pub async fn run(
                 }
             }
             tracing::info!("scheduler lease taken");
+            engine.record_lease();
         }
         if tokio::time::Instant::now() >= reconcile_at {
             // Reconcile first: a node that lost a credential is healed before anything else.

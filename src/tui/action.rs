@@ -70,6 +70,11 @@ pub enum Action {
     Tick(DateTime<Utc>),
     /// Time to sample health (live sessions, nodes) again; never waits for the answers.
     Sample,
+    /// The in-process scheduler's state and who holds the lease.
+    Scheduler(
+        crate::engine::scheduler::SchedulerState,
+        Option<crate::engine::lease::LeaseHolder>,
+    ),
 
     // Movement and focus.
     Up,

@@ -118,6 +118,11 @@ pub struct App {
     pub session_history: HashMap<Uuid, crate::tui::health::SessionHistory>,
     /// Rotations and connections with a health read in flight (no second one is queued).
     pub in_flight: std::collections::HashSet<Uuid>,
+    /// The in-process scheduler: holding the lease or standing by, and the holder.
+    pub scheduler: Option<(
+        crate::engine::scheduler::SchedulerState,
+        Option<crate::engine::lease::LeaseHolder>,
+    )>,
     /// The terminal's size when known (None in tests that never say: drawn as if it fits).
     pub size: Option<(u16, u16)>,
 }
@@ -158,6 +163,7 @@ impl App {
             tasks: Vec::new(),
             should_quit: false,
             size: None,
+            scheduler: None,
             session_history: HashMap::new(),
             in_flight: std::collections::HashSet::new(),
         };
@@ -314,6 +320,10 @@ impl App {
             }
             Action::Sample => {
                 self.sample();
+                None
+            }
+            Action::Scheduler(state, holder) => {
+                self.scheduler = Some((state, holder));
                 None
             }
             Action::ForceQuit => self.force_quit(),

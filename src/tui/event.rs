@@ -17,6 +17,7 @@ use super::action::Action;
 use super::app::App;
 use super::tasks::{self, Task};
 use crate::engine::Engine;
+use crate::engine::scheduler::SchedulerState;
 use crate::model::Password;
 
 const FRAME: Duration = Duration::from_millis(33);
@@ -53,7 +54,9 @@ pub async fn run(
     engine: Engine,
     mut app: App,
     health_every: Duration,
+    mut scheduler: Option<tokio::sync::watch::Receiver<SchedulerState>>,
 ) -> color_eyre::Result<()> {
+    let mut last_state: Option<SchedulerState> = None;
     let mut input = EventStream::new();
     let mut notices = engine.subscribe();
     let mut notices_open = true;
@@ -141,7 +144,24 @@ pub async fn run(
                 apply(&mut app, Action::Tick(engine.now()));
                 dirty |= app.now.timestamp().div_euclid(step) != before;
             }
-            _ = health.tick() => apply(&mut app, Action::Sample),
+            _ = health.tick() => {
+                apply(&mut app, Action::Sample);
+                // The holder may change while this process stands by: re-read it too.
+                last_state = None;
+            }
+            Some(state) = next_state(&mut scheduler) => {
+                if last_state.as_ref() != Some(&state) {
+                    last_state = Some(state.clone());
+                    let (e, tx) = (engine.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let holder = tokio::task::spawn_blocking(move || e.lease_holder())
+                            .await
+                            .ok()
+                            .flatten();
+                        let _ = tx.send(Action::Scheduler(state, holder));
+                    });
+                }
+            }
             _ = poll.tick() => {
                 // Another process (CLI, daemon) may have written: a cheap stat, then a reload.
                 let now = engine.store().stamp().ok().flatten();
@@ -152,6 +172,22 @@ pub async fn run(
             }
             _ = frame_due, if dirty => {}
         }
+    }
+}
+
+/// The scheduler's next state; pending forever when no scheduler runs here (or it ended).
+async fn next_state(
+    rx: &mut Option<tokio::sync::watch::Receiver<SchedulerState>>,
+) -> Option<SchedulerState> {
+    match rx {
+        Some(r) => {
+            if r.changed().await.is_err() {
+                *rx = None;
+                return None;
+            }
+            Some(r.borrow_and_update().clone())
+        }
+        None => std::future::pending().await,
     }
 }
 

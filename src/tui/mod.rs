@@ -43,6 +43,8 @@ pub struct TuiOptions {
     /// How often node health and live sessions are sampled (`--health-every`; zero means the
     /// default, 10 s).
     pub health_every: std::time::Duration,
+    /// The in-process scheduler's state (holding the lease or standing by), when one runs.
+    pub scheduler: Option<tokio::sync::watch::Receiver<crate::engine::scheduler::SchedulerState>>,
 }
 
 /// Runs the console on `engine` until the operator quits. The terminal is restored on every
@@ -74,7 +76,7 @@ pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> 
     } else {
         options.health_every
     };
-    let result = event::run(&mut terminal, engine, app, every).await;
+    let result = event::run(&mut terminal, engine, app, every, options.scheduler).await;
     // Blank the alternate screen before leaving it: a terminal (tmux after a resize) that
     // shows some of it on the shell screen then shows nothing.
     let _ = terminal.clear();

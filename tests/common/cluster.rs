@@ -67,6 +67,32 @@ impl Cluster {
         cluster
     }
 
+    /// Adds a new node as a replica of `nodes[master]` (`CLUSTER MEET`, then `CLUSTER
+    /// REPLICATE`), returned once every node sees it and its link is up. Its aclfile holds only
+    /// the harness admin: none of the users created on the other nodes.
+    pub fn add_replica(&mut self, master: usize) -> &RedisServer {
+        let node = RedisServer::launch_new(Persist::Aclfile, Role::ClusterNode, false);
+        let seed = &self.nodes[0];
+        let reply = node.cli(&["CLUSTER", "MEET", "127.0.0.1", &seed.port.to_string()]);
+        assert_eq!(reply, "OK", "CLUSTER MEET: {reply}");
+        let master_id = self.nodes[master].cli(&["CLUSTER", "MYID"]);
+        let total = self.nodes.len() + 1;
+        wait_until(
+            Duration::from_secs(30),
+            "the new node knows the master",
+            || node.cli(&["CLUSTER", "NODES"]).contains(&master_id),
+        );
+        let reply = node.cli(&["CLUSTER", "REPLICATE", &master_id]);
+        assert_eq!(reply, "OK", "CLUSTER REPLICATE: {reply}");
+        self.nodes.push(node);
+        wait_until(
+            Duration::from_secs(30),
+            "cluster state ok with the new replica",
+            || self.nodes.iter().all(|n| n.cluster_settled(total)),
+        );
+        self.nodes.last().expect("just pushed")
+    }
+
     pub fn addrs(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::addr).collect()
     }

@@ -34,6 +34,39 @@ pub fn event_line(app: &App, e: &Event) -> Line<'static> {
     ])
 }
 
+/// Whether this process holds the scheduler lease or stands by, and who holds it.
+fn lease_words(app: &App) -> String {
+    use crate::engine::scheduler::SchedulerState;
+    let Some((state, holder)) = &app.scheduler else {
+        return String::new();
+    };
+    let who = |h: &crate::engine::lease::LeaseHolder| {
+        format!(
+            "pid {} on {} since {}",
+            h.pid,
+            h.host,
+            app.zone.log_stamp(h.since, app.now)
+        )
+    };
+    match state {
+        SchedulerState::Starting => " · starting".to_string(),
+        SchedulerState::Stopped => " · stopped".to_string(),
+        SchedulerState::Active { .. } => match holder {
+            Some(h) if h.pid == std::process::id() => {
+                format!(
+                    " · this console holds the lease (since {})",
+                    app.zone.log_stamp(h.since, app.now)
+                )
+            }
+            _ => " · this console holds the lease".to_string(),
+        },
+        SchedulerState::Standby => match holder {
+            Some(h) => format!(" · standing by: {} holds the lease", who(h)),
+            None => " · standing by: another process holds the lease".to_string(),
+        },
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.dashboard.focus == Pane::Scheduler;
     let total = app.doc.events.len() + app.live_events.len();
@@ -41,10 +74,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     // a smaller size would leave blank rows and hide the newest events.
     let h = area.height.saturating_sub(2) as usize;
     let scroll = app.dashboard.log_scroll.min(total.saturating_sub(h.max(1)));
+    let lease = lease_words(app);
     let title = if scroll > 0 {
-        format!(" Scheduler · event log ({scroll} newer below) ")
+        format!(" Scheduler{lease} · event log ({scroll} newer below) ")
     } else {
-        " Scheduler · event log ".to_string()
+        format!(" Scheduler{lease} · event log ")
     };
     let block = super::dashboard::pane(app, title, focused);
     let inner = block.inner(area);

@@ -321,3 +321,29 @@ fn wizard_edit_mapping_read_only() {
 fn too_small() {
     insta::assert_snapshot!("too_small_20x5", draw(&app(), 20, 5));
 }
+
+#[test]
+fn scheduler_pane_names_the_lease_holder() {
+    use crate::engine::lease::LeaseHolder;
+    use crate::engine::scheduler::SchedulerState;
+    let mut app = loaded();
+    let holder = LeaseHolder {
+        pid: 4242,
+        host: "ops-1".into(),
+        since: at(3, 1, 9, 5),
+    };
+    send(
+        &mut app,
+        Action::Scheduler(SchedulerState::Standby, Some(holder.clone())),
+    );
+    snap("scheduler_standby", &app);
+    let mine = LeaseHolder {
+        pid: std::process::id(),
+        ..holder
+    };
+    send(
+        &mut app,
+        Action::Scheduler(SchedulerState::Active { next: None }, Some(mine)),
+    );
+    assert!(draw(&app, 160, 48).contains("this console holds the lease (since 09:05:00)"));
+}
