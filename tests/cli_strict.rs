@@ -213,3 +213,33 @@ fn a_closed_stdout_ends_the_program_quietly_not_with_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn an_insecure_connection_is_never_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let engine = support::engine_at(db.clone());
+    let conn: redis_rotator::model::Connection = serde_json::from_value(serde_json::json!({
+        "id": uuid::Uuid::new_v4(), "name": "loose", "host": "127.0.0.1", "port": 1,
+        "username": "admin", "tls": { "enabled": true, "rejectUnauthorized": false },
+        "createdAt": chrono::Utc::now(), "updatedAt": chrono::Utc::now()
+    }))
+    .unwrap();
+    engine
+        .store()
+        .update_doc(move |doc| doc.connections.push(conn))
+        .unwrap();
+    let out = bin(&db, &["connection", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("yes (unverified)"),
+        "{out:?}"
+    );
+    // Unreachable (port 1), but the warning comes first, whatever the outcome.
+    let out = bin(&db, &["connection", "test", "loose"]);
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        all.contains("without verifying the server's certificate (--insecure)"),
+        "{all}"
+    );
+}

@@ -159,7 +159,9 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                             c.address(),
                             c.username.clone(),
                             c.topology.to_string(),
-                            if c.tls.enabled {
+                            if c.is_tls_unverified() {
+                                "yes (unverified)".into()
+                            } else if c.tls.enabled {
                                 "yes".into()
                             } else {
                                 "no".into()

@@ -56,6 +56,18 @@ fn read_request(path: &Path) -> Result<RotationRequest, CliError> {
     })
 }
 
+/// Warns on stderr when the rotation's connection is `--insecure`.
+fn insecure_warning(engine: &Engine, rotation: &str) {
+    let Ok(doc) = engine.snapshot() else { return };
+    let warning = doc
+        .rotation(rotation)
+        .and_then(|r| doc.connection(&r.connection_id.to_string()))
+        .and_then(|c| c.insecure_warning());
+    if let Some(w) = warning {
+        errln!("warning: {w}");
+    }
+}
+
 fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
     let doc = engine.snapshot()?;
     let conn = doc.connection(&r.connection_id.to_string());
@@ -156,6 +168,15 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
             for w in &spec.warnings {
+                errln!("warning: {w}");
+            }
+            if let Ok(doc) = engine.snapshot()
+                && let Some(w) = req
+                    .connection_id
+                    .as_deref()
+                    .and_then(|c| doc.connection(c))
+                    .and_then(|c| c.insecure_warning())
+            {
                 errln!("warning: {w}");
             }
             let r = rt.block_on(engine.create_rotation(&req))?;
@@ -284,6 +305,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
         } => {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
+            insecure_warning(&engine, name);
             let r = rt.block_on(engine.rotate(name, Trigger::Manual))?;
             if *as_json {
                 print_rotation(&engine, &r, true)

@@ -75,7 +75,7 @@ impl Engine {
             connection: conn.name.clone(),
             nodes: Vec::new(),
             problems: Vec::new(),
-            warnings: Vec::new(),
+            warnings: conn.insecure_warning().into_iter().collect(),
         };
         let seed_params = match self.params(
             conn,

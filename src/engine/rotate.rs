@@ -114,6 +114,9 @@ impl Engine {
             rotation = self.rotation_by_id(id)?;
         }
         let conn = self.connection_of(&rotation)?;
+        if let Some(w) = conn.insecure_warning() {
+            tracing::warn!(rotation = %rotation.name, "{w}");
+        }
         let scope = parse_scope(&rotation)?;
         let slot = rotation.inactive_slot();
         let password = password::generate(&rotation.parameters.password_requirements);

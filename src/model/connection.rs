@@ -88,6 +88,21 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// TLS without verifying the server's certificate (`--insecure`).
+    pub fn is_tls_unverified(&self) -> bool {
+        self.tls.enabled && !self.tls.reject_unauthorized
+    }
+
+    /// The warning every use of an `--insecure` connection prints, `None` otherwise.
+    pub fn insecure_warning(&self) -> Option<String> {
+        self.is_tls_unverified().then(|| {
+            format!(
+                "connection `{}` uses TLS without verifying the server's certificate (--insecure): anyone on the network path can pose as the server and receive the admin password and every new password; give --ca-cert instead",
+                self.name
+            )
+        })
+    }
+
     /// `host:port`, with IPv6 literals bracketed.
     pub fn address(&self) -> String {
         format_address(&self.host, self.port)

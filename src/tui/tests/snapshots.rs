@@ -347,3 +347,19 @@ fn scheduler_pane_names_the_lease_holder() {
     );
     assert!(draw(&app, 160, 48).contains("this console holds the lease (since 09:05:00)"));
 }
+
+#[test]
+fn wizard_edit_review_shows_the_diff() {
+    let mut app = loaded();
+    keys(&mut app, [ch('j'), ch('j'), ch('e')]);
+    // Configuration: the interval field has focus after Enter on step 1.
+    send(&mut app, key(KeyCode::Enter));
+    type_text(&mut app, "7");
+    for _ in 0..4 {
+        send(&mut app, key(KeyCode::Enter));
+    }
+    let out = draw(&app, 80, 24);
+    assert!(out.contains("Changes"), "{out}");
+    assert!(out.contains("rotationInterval: 30 → 7"), "{out}");
+    snap("wizard_edit_6_review_diff", &app);
+}

@@ -5,6 +5,7 @@
 pub mod configuration;
 pub mod connection;
 pub mod details;
+pub mod diff;
 pub mod frame;
 pub mod mapping;
 pub mod parameters;

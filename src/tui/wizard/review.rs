@@ -116,6 +116,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         );
         lines.push(Line::default());
     }
+    // An edit says first what it changes, old → new.
+    if w.editing().is_some() {
+        let changes = super::diff::changes(&w.initial, &req);
+        if changes.is_empty() {
+            lines.extend(row("Changes", "none yet".into(), app, area.width));
+        }
+        for (i, (field, old, new)) in changes.into_iter().enumerate() {
+            lines.extend(row(
+                if i == 0 { "Changes" } else { "" },
+                format!("{field}: {old} → {new}"),
+                app,
+                area.width,
+            ));
+        }
+        lines.push(Line::default());
+    }
     lines.extend(row(
         "Connection",
         conn.map_or("(none)".to_string(), |c| {
