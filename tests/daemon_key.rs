@@ -256,3 +256,43 @@ fn a_daemon_with_the_wrong_key_stops_at_start_naming_the_file_not_the_key() {
         "never starts scheduling"
     );
 }
+
+#[test]
+fn with_log_format_json_every_daemon_line_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.json");
+    let key = dir.path().join("key");
+    let mut cmd = command(dir.path(), &db, &[("REDIS_ROTATOR_KEY_FILE", &key)]);
+    let mut child = cmd
+        .args(["daemon", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start daemon");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Up to the scheduler's first state (active: no other process holds the lease).
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("\"active\"") || line.contains("\"standby\"");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    seen.extend(lines.map_while(Result::ok));
+    assert!(child.wait().unwrap().success());
+    let states: Vec<String> = seen
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            v["daemon"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    for state in ["start", "active", "stopping", "stopped"] {
+        assert!(states.iter().any(|s| s == state), "{state} in {seen:?}");
+    }
+}

@@ -24,6 +24,25 @@ fn line(format: LogFormat, e: &Event) -> String {
     }
 }
 
+/// A line about the daemon itself (start, standby, active, stopping, stopped): the text, or in
+/// `--log-format json` one JSON object, so every line of a JSON log is JSON.
+fn status(format: LogFormat, state: &str, message: &str, extra: serde_json::Value) {
+    match format {
+        LogFormat::Text => outln!("{message}"),
+        LogFormat::Json => {
+            let mut line = serde_json::json!({
+                "at": chrono::Utc::now(),
+                "daemon": state,
+                "message": message,
+            });
+            if let (Some(obj), serde_json::Value::Object(more)) = (line.as_object_mut(), extra) {
+                obj.extend(more);
+            }
+            outln!("{line}");
+        }
+    }
+}
+
 pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
     let key = crate::store::key_source::resolve()?;
     let engine = engine(cli)?;
@@ -38,7 +57,9 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| CliError::failed(format!("cannot watch SIGINT: {e}")))?;
         let mut events = engine.subscribe();
         let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
-        outln!("redis-rotator daemon on {} (pid {}), key {key}", engine.store().path().display(), std::process::id());
+        let db = engine.store().path().display().to_string();
+        let pid = std::process::id();
+        status(format, "start", &format!("redis-rotator daemon on {db} (pid {pid}), key {key}"), serde_json::json!({ "db": db, "pid": pid, "key": key }));
         recover(&engine).await;
         let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
         let mut last_state = SchedulerState::Starting;
@@ -49,7 +70,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 ev = events.recv() => match ev {
                     Ok(EngineEvent::Logged(e)) => outln!("{}", line(format, &e)),
                     Ok(EngineEvent::Progress { .. }) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => outln!("({n} events not shown; see `events list`)"),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => status(format, "lagged", &format!("({n} events not shown; see `events list`)"), serde_json::json!({ "notShown": n })),
                     Err(_) => break,
                 },
                 changed = state_rx.changed() => {
@@ -57,8 +78,8 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                     let s = state_rx.borrow().clone();
                     if std::mem::discriminant(&s) != std::mem::discriminant(&last_state) {
                         match &s {
-                            SchedulerState::Standby => outln!("standby: another process holds the scheduler lease"),
-                            SchedulerState::Active { .. } => outln!("scheduler active"),
+                            SchedulerState::Standby => status(format, "standby", "standby: another process holds the scheduler lease", serde_json::json!({})),
+                            SchedulerState::Active { .. } => status(format, "active", "scheduler active", serde_json::json!({})),
                             _ => {}
                         }
                     }
@@ -66,7 +87,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 }
             }
         }
-        outln!("stopping: letting a running rotation finish");
+        status(format, "stopping", "stopping: letting a running rotation finish", serde_json::json!({}));
         cancel.cancel();
         let _ = sched.await;
         while let Ok(ev) = events.try_recv() {
@@ -74,7 +95,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 outln!("{}", line(format, &e));
             }
         }
-        outln!("stopped");
+        status(format, "stopped", "stopped", serde_json::json!({}));
         Ok(())
     })
 }
