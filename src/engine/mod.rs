@@ -11,6 +11,7 @@ mod fleet;
 pub mod lease;
 mod lifecycle;
 pub mod locks;
+mod node_ops;
 pub mod node_sync;
 mod notify;
 mod promote;

@@ -10,7 +10,7 @@ use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
     Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, NodeAddr, acl, probe};
+use crate::redis::{Node, NodeAddr, acl};
 use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
@@ -349,49 +349,6 @@ impl Engine {
         } else {
             Err(redact(&errors.join("; "), &[&job.password]))
         }
-    }
-
-    /// `ACL SAVE` / `CONFIG REWRITE` as the node needs (mode probed once per node and cached).
-    pub(crate) async fn persist_node(&self, node: &Node) -> Result<(), crate::redis::RedisError> {
-        let key = node.addr.to_string();
-        let cached = self
-            .inner
-            .persistence
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).copied());
-        let mode = match cached {
-            Some(m) => m,
-            None => {
-                let m = probe::persistence(node).await?;
-                if let Ok(mut map) = self.inner.persistence.lock() {
-                    map.insert(key, m);
-                }
-                m
-            }
-        };
-        acl::persist(node, mode).await
-    }
-
-    /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
-    pub(crate) async fn count_sessions(&self, nodes: &[Node], username: &str) -> SessionCounts {
-        let counts = futures::future::join_all(nodes.iter().map(|n| async move {
-            let s = probe::sessions(n, username).await;
-            let f = probe::failed_auths(n, username).await;
-            (s, f)
-        }))
-        .await;
-        let mut total = SessionCounts::default();
-        for (s, f) in counts {
-            match (s, f) {
-                (Ok(s), Ok(f)) => {
-                    total.sessions += s;
-                    total.failed_auths += f;
-                }
-                _ => total.unreachable += 1,
-            }
-        }
-        total
     }
 
     pub(crate) fn rotation_by_id(&self, id: Uuid) -> Result<Rotation, EngineError> {
