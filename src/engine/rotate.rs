@@ -89,7 +89,7 @@ impl Engine {
     /// Rotate now (manual) or when due (scheduled).
     pub async fn rotate(
         &self,
-        id_or_name: &str,
+        id_or_name: impl Into<crate::model::RotationRef>,
         trigger: Trigger,
     ) -> Result<Rotation, EngineError> {
         let rotation = self.find_rotation(id_or_name)?;

@@ -2,6 +2,7 @@
 
 mod fixtures;
 mod password;
+mod reference;
 mod rules_conflicts;
 mod rules_connection;
 mod rules_fields;
