@@ -2,6 +2,7 @@
 //! compensate), update, delete, recover; the scheduler; cross-process locks. One engine, used by
 //! the console, the daemon and the command line.
 
+mod changes;
 pub mod clock;
 mod compensate;
 mod connections;

@@ -177,9 +177,13 @@ impl Engine {
             kind: job.kind,
             slot: job.slot,
             username: job.username.clone(),
-            password: job.sealed.clone(),
+            password: Some(job.sealed.clone()),
             nodes: nodes.iter().map(|n| n.addr.to_string()).collect(),
             started_at: self.now(),
+            users: Vec::new(),
+            old_scope: None,
+            new_scope: None,
+            delete_secrets: false,
         };
         let id = job.rotation.id;
         let now = self.now();
