@@ -356,7 +356,7 @@ impl Engine {
     }
 
     pub(crate) fn rotation_by_id(&self, id: Uuid) -> Result<Rotation, EngineError> {
-        self.find_rotation(&id.to_string())
+        self.find_rotation(id)
     }
 
     pub(crate) fn connection_of(&self, r: &Rotation) -> Result<Connection, EngineError> {
