@@ -2,6 +2,7 @@
 //! compensate), update, delete, recover; the scheduler; cross-process locks. One engine, used by
 //! the console, the daemon and the command line.
 
+mod changes;
 pub mod clock;
 mod compensate;
 mod connections;
@@ -11,6 +12,7 @@ mod fleet;
 pub mod lease;
 mod lifecycle;
 pub mod locks;
+mod node_ops;
 pub mod node_sync;
 mod notify;
 mod promote;
@@ -28,7 +30,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::model::{Event, Rotation};
+use crate::model::{Event, Resolution, Rotation, RotationRef};
 use crate::redis::Persistence;
 use crate::store::{Document, NewEvent, Store};
 
@@ -96,6 +98,8 @@ struct Inner {
     fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
     /// Per connection, every node discovery listed and when it last did (see `discover`).
     seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
+    /// Notifications waiting for their rotation's lock to be released (see `notify`).
+    outbox: Mutex<Vec<notify::Queued>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -122,6 +126,7 @@ impl Engine {
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
                 seen: Mutex::default(),
+                outbox: Mutex::default(),
             }),
         }
     }
@@ -184,17 +189,32 @@ impl Engine {
         Ok(self.inner.store.load()?)
     }
 
-    /// A rotation by id or name, or a NotFound error listing what exists.
-    pub fn find_rotation(&self, id_or_name: &str) -> Result<Rotation, EngineError> {
+    /// The rotation a reference means: by id, or by name within its environment and path. A
+    /// name that matches several is refused (`Ambiguous`, listing each), never the first taken.
+    pub fn find_rotation(&self, target: impl Into<RotationRef>) -> Result<Rotation, EngineError> {
+        let target = target.into();
         let doc = self.snapshot()?;
-        doc.rotation(id_or_name).cloned().ok_or_else(|| {
-            let names: Vec<&str> = doc.rotations.iter().map(|r| r.name.as_str()).collect();
-            EngineError::NotFound {
-                what: "rotation",
-                name: id_or_name.to_string(),
-                hint: hint_list(&names, "redis-rotator rotation list"),
+        match target.resolve(&doc.rotations) {
+            Resolution::One(r) => Ok(r.clone()),
+            Resolution::Several(found) => Err(EngineError::ambiguous(&target, &found)),
+            Resolution::None => {
+                let names: Vec<String> = doc
+                    .rotations
+                    .iter()
+                    .map(|r| format!("{} ({} {})", r.name, r.environment, r.secret_path))
+                    .collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                Err(EngineError::NotFound {
+                    what: "rotation",
+                    name: target.key.clone(),
+                    hint: format!(
+                        "{}{}",
+                        target.narrowing(),
+                        hint_list(&names, "redis-rotator rotation list")
+                    ),
+                })
             }
-        })
+        }
     }
 }
 
