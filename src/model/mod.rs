@@ -14,6 +14,7 @@ mod rules_patch;
 mod rules_rotation;
 pub mod schedule;
 pub mod scope;
+mod scope_commands;
 mod scope_rule;
 pub mod secret;
 pub mod sensitive;

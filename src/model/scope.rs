@@ -9,6 +9,7 @@
 use std::fmt;
 
 use super::rotation::DEFAULT_SCOPE;
+use super::scope_commands;
 use super::scope_rule::{Grants, UNBALANCED, check_rule, redact};
 
 /// A scope that passed the grammar.
@@ -63,6 +64,8 @@ pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
     let mut selectors = Grants::default();
     // The selector being read, when one is open.
     let mut open: Option<Selector> = None;
+    // Every accepted rule in order, selectors' included, for the single-command warnings.
+    let mut rules: Vec<&str> = Vec::new();
 
     for piece in text.split_whitespace() {
         let (opens, rest) = match piece.strip_prefix('(') {
@@ -84,6 +87,7 @@ pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
             (false, Some(selector)) => selector,
             (false, None) => {
                 top.apply(check_rule(rule)?);
+                rules.push(rule);
                 tokens.push(rule.to_string());
                 continue;
             }
@@ -91,6 +95,7 @@ pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
         if !rule.is_empty() {
             selector.grants.apply(check_rule(rule)?);
             selector.rules.push(rule);
+            rules.push(rule);
         }
         if !closes {
             open = Some(selector);
@@ -110,7 +115,12 @@ pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
             UNBALANCED,
         ));
     }
-    let warnings = top.union(selectors).warnings();
+    let grants = top.union(selectors);
+    let mut warnings = grants.warnings();
+    warnings.extend(scope_commands::warnings(
+        rules,
+        grants.admin_and_dangerous(),
+    ));
     Ok(Scope { tokens, warnings })
 }
 

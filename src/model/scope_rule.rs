@@ -76,6 +76,11 @@ impl Grants {
         }
     }
 
+    /// Whether both risky categories are granted (so their warning covers any single command).
+    pub(super) fn admin_and_dangerous(self) -> bool {
+        self.admin && self.dangerous
+    }
+
     /// At most one warning, naming every risky family granted.
     pub(super) fn warnings(self) -> Vec<String> {
         let kinds: Vec<&str> = [
