@@ -125,7 +125,7 @@ impl Engine {
             .await;
         match written {
             Ok(Some(r)) => {
-                self.notify(&r, Outcome::Failure, Some(&message)).await;
+                self.queue_notify(&r, Outcome::Failure, Some(&message));
                 EngineError::Failed(message)
             }
             Ok(None) => EngineError::Failed(message),

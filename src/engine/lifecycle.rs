@@ -121,8 +121,12 @@ impl Engine {
             sessions: None,
         };
         self.record(&job, &nodes, Some(req.clone())).await?;
-        self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
-            .await
+        let result = self
+            .run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+            .await;
+        drop(_guard);
+        self.send_notifications().await;
+        result
     }
 
     /// Applies a patch: a new scope goes to both users on every node right away; a renamed
@@ -133,116 +137,121 @@ impl Engine {
         patch: &RotationRequest,
     ) -> Result<Rotation, EngineError> {
         let existing = self.find_rotation(id_or_name)?;
+        let _guard = self.lock_rotation(&existing).await?;
+        // Read under the lock: another process may have changed it meanwhile.
+        let mut existing = self.rotation_by_id(existing.id)?;
+        let asks_scope = patch
+            .parameters
+            .as_ref()
+            .and_then(|p| p.permission_scope.as_ref())
+            .is_some_and(|s| *s != existing.parameters.permission_scope);
+        if existing.pending.is_some() && asks_scope {
+            // A change in flight on Redis is finished first; then the new scope applies.
+            self.recover_locked(existing.id).await?;
+            existing = self.rotation_by_id(existing.id)?;
+        }
         let doc = self.snapshot()?;
         let patch = &pin_usernames(&existing, patch)?;
         let spec = validate_rotation_patch(&existing, patch, context(&doc))?;
-        let _guard = self.lock_rotation(&existing).await?;
         let scope_changed =
             spec.parameters.permission_scope != existing.parameters.permission_scope;
-        if scope_changed {
-            let conn = self.connection_of(&existing)?;
-            let tokens = crate::model::scope::parse(&spec.parameters.permission_scope)
-                .map_err(|e| {
-                    EngineError::Invalid(
-                        FieldError::new("parameters.permissionScope", e.to_string()).into(),
-                    )
-                })?
-                .tokens;
-            let nodes = self.fleet(&conn).await?;
-            for slot in [Slot::Zero, Slot::One] {
-                if existing.slot(slot).is_none() {
-                    continue;
-                }
-                let user = existing.username_for(slot);
-                let done = futures::future::join_all(
-                    nodes
-                        .iter()
-                        .map(|n| acl::set_permissions(n, &user, &tokens)),
-                )
-                .await;
-                for (node, r) in nodes.iter().zip(done) {
-                    r.map_err(|e| {
-                        EngineError::Failed(format!(
-                            "new permission scope not applied to {user} on {}: {e}",
-                            node.addr
-                        ))
-                    })?;
-                }
-            }
-            for node in &nodes {
-                self.persist_node(node)
-                    .await
-                    .map_err(|e| EngineError::Failed(format!("persist on {}: {e}", node.addr)))?;
-            }
-        }
+        // A new scope is journaled, applied to both users on every node and persisted; the
+        // write below commits it and clears the journal (see `changes`).
+        let scope_job = if scope_changed {
+            Some(
+                self.change_scope_locked(&existing, &spec.parameters.permission_scope)
+                    .await?,
+            )
+        } else {
+            None
+        };
         let now = self.now();
         let id = existing.id;
         let patch = patch.clone();
-        self.write(move |doc, events| {
-            let spec = validate_rotation_patch(&existing, &patch, context(doc))?;
-            let r = doc
-                .rotation_mut(id)
-                .ok_or_else(|| EngineError::Refused("the rotation was deleted meanwhile".into()))?;
-            let old_mapping = r.secrets_mapping.clone();
-            let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
-                || r.rotation_interval != spec.rotation_interval
-                || r.rotate_at_utc != spec.rotate_at_utc;
-            r.name = spec.name.clone();
-            r.description = spec.description.clone();
-            r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
-            r.rotation_interval = spec.rotation_interval;
-            r.rotate_at_utc = spec.rotate_at_utc;
-            r.parameters = spec.parameters.clone();
-            r.secrets_mapping = spec.secrets_mapping.clone();
-            r.updated_at = now;
-            if schedule_changed {
-                r.next_rotation_at = r.last_rotated_at.and_then(|last| {
-                    schedule::next_rotation_at(
-                        r.is_auto_rotation_enabled,
-                        r.rotation_interval,
-                        r.rotate_at_utc,
-                        last,
-                        Trigger::Manual,
-                    )
-                });
-                r.retry = None;
+        let before = existing.clone();
+        let written = self
+            .write(move |doc, events| {
+                let spec = validate_rotation_patch(&existing, &patch, context(doc))?;
+                let r = doc.rotation_mut(id).ok_or_else(|| {
+                    EngineError::Refused("the rotation was deleted meanwhile".into())
+                })?;
+                let old_mapping = r.secrets_mapping.clone();
+                let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
+                    || r.rotation_interval != spec.rotation_interval
+                    || r.rotate_at_utc != spec.rotate_at_utc;
+                r.name = spec.name.clone();
+                r.description = spec.description.clone();
+                r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
+                r.rotation_interval = spec.rotation_interval;
+                r.rotate_at_utc = spec.rotate_at_utc;
+                r.parameters = spec.parameters.clone();
+                r.secrets_mapping = spec.secrets_mapping.clone();
+                r.updated_at = now;
+                if let Some(job) = scope_job
+                    && r.pending.as_ref().is_some_and(|j| j.job_id == job)
+                {
+                    r.pending = None;
+                }
+                if schedule_changed {
+                    r.next_rotation_at = r.last_rotated_at.and_then(|last| {
+                        schedule::next_rotation_at(
+                            r.is_auto_rotation_enabled,
+                            r.rotation_interval,
+                            r.rotate_at_utc,
+                            last,
+                            Trigger::Manual,
+                        )
+                    });
+                    r.retry = None;
+                }
+                let r = r.clone();
+                if old_mapping.username != r.secrets_mapping.username {
+                    doc.rename_secret(
+                        &r.environment,
+                        &r.secret_path,
+                        &old_mapping.username,
+                        &r.secrets_mapping.username,
+                    );
+                }
+                if old_mapping.password != r.secrets_mapping.password {
+                    doc.rename_secret(
+                        &r.environment,
+                        &r.secret_path,
+                        &old_mapping.password,
+                        &r.secrets_mapping.password,
+                    );
+                }
+                events.push(event_for(
+                    &r,
+                    EventKind::Updated,
+                    Outcome::Success,
+                    None,
+                    now,
+                    format!(
+                        "updated {}{}",
+                        r.name,
+                        if scope_changed {
+                            " (new permission scope applied to both users)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+                Ok(r)
+            })
+            .await;
+        if let (Err(e), Some(job)) = (&written, scope_job) {
+            // The store refused the rest of the patch: the old scope goes back everywhere.
+            let pending = self.rotation_by_id(before.id).ok().and_then(|r| r.pending);
+            if let (Ok(conn), Some(journal)) = (self.connection_of(&before), pending)
+                && journal.job_id == job
+            {
+                return Err(self
+                    .undo_scope(&before, &conn, &journal, e.to_string())
+                    .await);
             }
-            let r = r.clone();
-            if old_mapping.username != r.secrets_mapping.username {
-                doc.rename_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &old_mapping.username,
-                    &r.secrets_mapping.username,
-                );
-            }
-            if old_mapping.password != r.secrets_mapping.password {
-                doc.rename_secret(
-                    &r.environment,
-                    &r.secret_path,
-                    &old_mapping.password,
-                    &r.secrets_mapping.password,
-                );
-            }
-            events.push(event_for(
-                &r,
-                EventKind::Updated,
-                Outcome::Success,
-                None,
-                now,
-                format!(
-                    "updated {}{}",
-                    r.name,
-                    if scope_changed {
-                        " (new permission scope applied to both users)"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-            Ok(r)
-        })
-        .await
+        }
+        written
     }
 
     /// Pause or resume automatic rotation.
@@ -289,6 +298,8 @@ impl Engine {
     ) -> Result<DeleteOutcome, EngineError> {
         let r = self.find_rotation(id_or_name)?;
         let _guard = self.lock_rotation(&r).await?;
+        // Read under the lock: another process may have changed or deleted it meanwhile.
+        let r = self.rotation_by_id(r.id)?;
         let users = [r.username_for(Slot::Zero), r.username_for(Slot::One)];
         let mut outcome = DeleteOutcome {
             name: r.name.clone(),
@@ -297,19 +308,8 @@ impl Engine {
             kept: Vec::new(),
         };
         if revoke {
-            let conn = self.connection_of(&r)?;
-            let nodes = self.fleet(&conn).await?;
-            for node in &nodes {
-                for u in &users {
-                    acl::del_user(node, u).await.map_err(|e| {
-                        EngineError::Failed(format!("revoke {u} on {}: {e}", node.addr))
-                    })?;
-                }
-                self.persist_node(node)
-                    .await
-                    .map_err(|e| EngineError::Failed(format!("persist on {}: {e}", node.addr)))?;
-            }
-            outcome.revoked_users = users.to_vec();
+            // Journaled, then revoked on every node and persisted (see `changes`).
+            outcome.revoked_users = self.revoke_locked(&r, delete_secrets).await?;
         } else {
             outcome.kept.push(format!(
                 "ACL users {} and {} stay on the server",
@@ -328,7 +328,6 @@ impl Engine {
                 mapping[0], mapping[1], r.environment, r.secret_path
             ));
         }
-        let now = self.now();
         let msg = format!(
             "deleted {}; {}",
             r.name,
@@ -338,30 +337,7 @@ impl Engine {
                 outcome.kept.join("; ")
             }
         );
-        self.write(move |doc, events| {
-            doc.rotations.retain(|x| x.id != r.id);
-            for name in &mapping {
-                if delete_secrets {
-                    doc.delete_secret(&r.environment, &r.secret_path, name);
-                } else if let Some(s) = doc
-                    .secrets
-                    .iter_mut()
-                    .find(|s| s.is_at(&r.environment, &r.secret_path) && &s.name == name)
-                {
-                    s.owner_rotation = None;
-                }
-            }
-            events.push(event_for(
-                &r,
-                EventKind::Deleted,
-                Outcome::Success,
-                None,
-                now,
-                msg,
-            ));
-            Ok(())
-        })
-        .await?;
+        self.commit_delete(r, delete_secrets, msg).await?;
         Ok(outcome)
     }
 

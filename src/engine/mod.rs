@@ -2,6 +2,7 @@
 //! compensate), update, delete, recover; the scheduler; cross-process locks. One engine, used by
 //! the console, the daemon and the command line.
 
+mod changes;
 pub mod clock;
 mod compensate;
 mod connections;
@@ -12,6 +13,7 @@ pub mod lease;
 mod leftovers;
 mod lifecycle;
 pub mod locks;
+mod node_ops;
 pub mod node_sync;
 mod notify;
 mod promote;
@@ -98,6 +100,8 @@ struct Inner {
     fleets: Mutex<HashMap<Uuid, fleet::CachedFleet>>,
     /// Per connection, every node discovery listed and when it last did (see `discover`).
     seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
+    /// Notifications waiting for their rotation's lock to be released (see `notify`).
+    outbox: Mutex<Vec<notify::Queued>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -124,6 +128,7 @@ impl Engine {
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
                 seen: Mutex::default(),
+                outbox: Mutex::default(),
             }),
         }
     }

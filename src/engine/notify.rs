@@ -1,5 +1,7 @@
 //! The notification hook: a per-database command that receives each rotation success and
-//! failure as one JSON object on stdin. Its failures are logged, never fatal.
+//! failure as one JSON object (one line, ending with a newline) on stdin. Its failures are
+//! logged, never fatal. A rotation queues its notification; the caller sends it once the
+//! rotation's lock is released, so a slow hook never delays the next rotation.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -26,8 +28,38 @@ pub struct Notification<'a> {
 
 const HOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A notification waiting for its rotation's lock to be released.
+pub(crate) struct Queued {
+    rotation: Rotation,
+    outcome: Outcome,
+    message: Option<String>,
+}
+
 impl Engine {
-    pub(crate) async fn notify(&self, r: &Rotation, outcome: Outcome, message: Option<&str>) {
+    /// Queues a notification; `send_notifications` runs the hook for it.
+    pub(crate) fn queue_notify(&self, r: &Rotation, outcome: Outcome, message: Option<&str>) {
+        if let Ok(mut q) = self.inner.outbox.lock() {
+            q.push(Queued {
+                rotation: r.clone(),
+                outcome,
+                message: message.map(str::to_string),
+            });
+        }
+    }
+
+    /// Runs the hook for every queued notification. Called with no rotation lock held.
+    pub(crate) async fn send_notifications(&self) {
+        let queued = match self.inner.outbox.lock() {
+            Ok(mut q) => std::mem::take(&mut *q),
+            Err(_) => return,
+        };
+        for n in queued {
+            self.notify(&n.rotation, n.outcome, n.message.as_deref())
+                .await;
+        }
+    }
+
+    async fn notify(&self, r: &Rotation, outcome: Outcome, message: Option<&str>) {
         let Ok(doc) = self.snapshot() else { return };
         let Some(command) = doc.settings.notify_command.clone() else {
             return;
@@ -44,9 +76,10 @@ impl Engine {
             message,
             next_attempt,
         };
-        let Ok(body) = serde_json::to_vec(&note) else {
+        let Ok(mut body) = serde_json::to_vec(&note) else {
             return;
         };
+        body.push(b'\n');
         if let Err(why) = run_hook(&command, &body).await {
             tracing::warn!(rotation = %r.name, "notify command failed: {why}");
             let now = self.now();

@@ -110,12 +110,11 @@ impl Engine {
                 Ok(r)
             })
             .await?;
-        self.notify(
+        self.queue_notify(
             &promoted,
             Outcome::Success,
             promoted.last_rotation_message.as_deref(),
-        )
-        .await;
+        );
         Ok(promoted)
     }
 

@@ -1,4 +1,5 @@
-//! Roll-forward recovery: a journal left by a crash is finished with the recorded password.
+//! Roll-forward recovery: a journal left by a crash is finished with the recorded password
+//! (revoke and scope changes: with what their journal records, see `changes`).
 
 use crate::store::Binding;
 use std::time::Instant;
@@ -32,6 +33,7 @@ impl Engine {
             };
             let result = self.recover_locked(r.id).await.map(|_| ());
             drop(guard);
+            self.send_notifications().await;
             out.push((r.name.clone(), result));
         }
         out
@@ -44,12 +46,22 @@ impl Engine {
         let Some(journal) = rotation.pending.clone() else {
             return Ok(());
         };
+        if matches!(journal.kind, JournalKind::Revoke | JournalKind::Scope) {
+            return self.finish_change(rotation, journal).await;
+        }
         self.progress(id, Step::Recover, None, true);
         let conn = self.connection_of(&rotation)?;
-        let password = self.inner.store.cipher()?.open(
-            &journal.password,
-            &Binding::journal_password(id, journal.job_id),
-        )?;
+        let sealed = journal.password.clone().ok_or_else(|| {
+            EngineError::Failed(format!(
+                "rotation `{}`: the journal of job {} has no password to finish with",
+                rotation.name, journal.job_id
+            ))
+        })?;
+        let password = self
+            .inner
+            .store
+            .cipher()?
+            .open(&sealed, &Binding::journal_password(id, journal.job_id))?;
         let job = Job {
             scope: parse_scope(&rotation)?,
             conn,
@@ -58,7 +70,7 @@ impl Engine {
             slot: journal.slot,
             username: journal.username.clone(),
             password,
-            sealed: journal.password.clone(),
+            sealed,
             rotation,
             started: Instant::now(),
             sessions: None,

@@ -10,7 +10,7 @@ use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
     Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, NodeAddr, acl, probe};
+use crate::redis::{Node, NodeAddr, acl};
 use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
@@ -93,8 +93,12 @@ impl Engine {
         trigger: Trigger,
     ) -> Result<Rotation, EngineError> {
         let rotation = self.find_rotation(id_or_name)?;
-        let _guard = self.lock_rotation(&rotation).await?;
-        self.rotate_locked(rotation.id, trigger).await
+        let guard = self.lock_rotation(&rotation).await?;
+        let result = self.rotate_locked(rotation.id, trigger).await;
+        // A slow hook must not hold the rotation's lock.
+        drop(guard);
+        self.send_notifications().await;
+        result
     }
 
     /// The rotation with its lock held by the caller.
@@ -173,9 +177,13 @@ impl Engine {
             kind: job.kind,
             slot: job.slot,
             username: job.username.clone(),
-            password: job.sealed.clone(),
+            password: Some(job.sealed.clone()),
             nodes: nodes.iter().map(|n| n.addr.to_string()).collect(),
             started_at: self.now(),
+            users: Vec::new(),
+            old_scope: None,
+            new_scope: None,
+            delete_secrets: false,
         };
         let id = job.rotation.id;
         let now = self.now();
@@ -345,49 +353,6 @@ impl Engine {
         } else {
             Err(redact(&errors.join("; "), &[&job.password]))
         }
-    }
-
-    /// `ACL SAVE` / `CONFIG REWRITE` as the node needs (mode probed once per node and cached).
-    pub(crate) async fn persist_node(&self, node: &Node) -> Result<(), crate::redis::RedisError> {
-        let key = node.addr.to_string();
-        let cached = self
-            .inner
-            .persistence
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).copied());
-        let mode = match cached {
-            Some(m) => m,
-            None => {
-                let m = probe::persistence(node).await?;
-                if let Ok(mut map) = self.inner.persistence.lock() {
-                    map.insert(key, m);
-                }
-                m
-            }
-        };
-        acl::persist(node, mode).await
-    }
-
-    /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
-    pub(crate) async fn count_sessions(&self, nodes: &[Node], username: &str) -> SessionCounts {
-        let counts = futures::future::join_all(nodes.iter().map(|n| async move {
-            let s = probe::sessions(n, username).await;
-            let f = probe::failed_auths(n, username).await;
-            (s, f)
-        }))
-        .await;
-        let mut total = SessionCounts::default();
-        for (s, f) in counts {
-            match (s, f) {
-                (Ok(s), Ok(f)) => {
-                    total.sessions += s;
-                    total.failed_auths += f;
-                }
-                _ => total.unreachable += 1,
-            }
-        }
-        total
     }
 
     pub(crate) fn rotation_by_id(&self, id: Uuid) -> Result<Rotation, EngineError> {

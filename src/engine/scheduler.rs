@@ -127,6 +127,7 @@ impl Engine {
             self.back_off_if_still_due(id, e).await;
         }
         drop(guard);
+        self.send_notifications().await;
         Some(result)
     }
 

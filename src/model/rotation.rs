@@ -150,17 +150,37 @@ pub struct SlotCredential {
 pub enum JournalKind {
     Create,
     Rotate,
+    /// `rotation delete --revoke`: both users leave every node, then the rotation the store.
+    Revoke,
+    /// A new permission scope for both users (`rotation update`).
+    Scope,
 }
 
-/// The durable record of a rotation in flight, written before Redis is touched (SPEC 2.3 step 1).
+/// The durable record of a change in flight, written before Redis is touched (SPEC 2.3 step 1):
+/// a rotation (create, rotate) or a change of both users (revoke, scope).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Journal {
     pub job_id: Uuid,
     pub kind: JournalKind,
+    /// The slot re-keyed (revoke, scope: the active slot; the change covers `users`).
     pub slot: Slot,
     pub username: String,
-    pub password: Sealed,
+    /// The new password (create, rotate); revoke and scope changes carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Sealed>,
+    /// Revoke and scope: every user the change touches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+    /// Scope: the permission scope before the change (what compensation restores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_scope: Option<String>,
+    /// Scope: the permission scope being applied (what recovery rolls forward to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_scope: Option<String>,
+    /// Revoke: whether the mapped secrets go too once the users are gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_secrets: bool,
     /// The node addresses the change goes to, as discovered at record time.
     pub nodes: Vec<String>,
     pub started_at: DateTime<Utc>,

@@ -68,10 +68,10 @@ pub(crate) fn to_schema_2(doc: &mut Document, cipher: &Cipher) -> Result<(), Sto
             }
         }
         if let Some(journal) = r.pending.as_mut() {
-            rebind(
-                &mut journal.password,
-                Binding::journal_password(r.id, journal.job_id),
-            )?;
+            let binding = Binding::journal_password(r.id, journal.job_id);
+            if let Some(p) = journal.password.as_mut() {
+                rebind(p, binding)?;
+            }
         }
     }
     for s in &mut doc.secrets {

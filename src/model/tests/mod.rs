@@ -1,6 +1,7 @@
 //! Unit tests of the model, named after the rules they check.
 
 mod fixtures;
+mod journal;
 mod password;
 mod rules_conflicts;
 mod rules_connection;
