@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::RotationRef;
 use crate::store::ExportFormat;
 
 #[derive(Debug, Parser)]
@@ -173,37 +174,48 @@ pub enum RotationCmd {
     },
     /// Show one rotation, with live sessions per slot
     Get {
-        name: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long)]
         json: bool,
     },
     /// Show the current and previous credentials (the only place passwords are shown)
     Credentials {
-        name: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long)]
         json: bool,
     },
     /// Rotate now
     Rotate {
-        name: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long)]
         json: bool,
     },
     /// Change a rotation from a JSON patch (file, `-` for stdin)
     Update {
-        name: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long, value_name = "PATCH.json")]
         file: PathBuf,
         #[arg(long)]
         json: bool,
     },
     /// Turn auto-rotation off
-    Pause { name: String },
+    Pause {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Turn auto-rotation on
-    Resume { name: String },
+    Resume {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Delete a rotation (users and secrets stay unless asked)
     Delete {
-        name: String,
+        #[command(flatten)]
+        target: Target,
         /// Also delete both ACL users on every node
         #[arg(long)]
         revoke: bool,
@@ -211,6 +223,29 @@ pub enum RotationCmd {
         #[arg(long)]
         delete_secrets: bool,
     },
+}
+
+/// Which rotation: a name or an id. Names are unique only per environment and path, so a name
+/// that matches several rotations is refused until `--env`/`--path` (or the id) says which.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Rotation name or id
+    #[arg(value_name = "NAME|ID")]
+    pub name: String,
+    /// Only the rotation of this environment
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only the rotation at this secret path
+    #[arg(long)]
+    pub path: Option<String>,
+}
+
+impl Target {
+    pub fn reference(&self) -> RotationRef {
+        RotationRef::new(self.name.as_str())
+            .in_env(self.env.clone())
+            .at_path(self.path.clone())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -262,9 +297,15 @@ pub struct RunArgs {
 pub enum EventsCmd {
     /// Show the event log, oldest first
     List {
-        /// Only events of this rotation
-        #[arg(long)]
+        /// Only events of this rotation (name or id)
+        #[arg(long, value_name = "NAME|ID")]
         rotation: Option<String>,
+        /// With --rotation: only the rotation of this environment
+        #[arg(long, requires = "rotation")]
+        env: Option<String>,
+        /// With --rotation: only the rotation at this secret path
+        #[arg(long, requires = "rotation")]
+        path: Option<String>,
         /// At most this many (the latest)
         #[arg(long, default_value_t = 100)]
         limit: usize,

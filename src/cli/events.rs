@@ -1,6 +1,9 @@
-//! `events list [--rotation NAME] [--limit N] [--json]`.
+//! `events list [--rotation NAME|ID [--env E] [--path P]] [--limit N] [--json]`.
 
 use chrono::Local;
+
+use crate::engine::EngineError;
+use crate::model::{Event, Resolution, RotationRef};
 
 use super::args::{Cli, EventsCmd};
 use super::output::print_json;
@@ -9,25 +12,27 @@ use super::{CliError, CliResult, open_store};
 pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
     let EventsCmd::List {
         rotation,
+        env,
+        path,
         limit,
         json,
     } = cmd;
     let doc = open_store(cli)?.load()?;
-    let filter_id = match rotation {
+    let target = rotation.as_ref().map(|name| {
+        RotationRef::new(name.as_str())
+            .in_env(env.clone())
+            .at_path(path.clone())
+    });
+    // A live rotation by its id; a deleted one's events are still there by name (and place).
+    let filter_id = match &target {
         None => None,
-        Some(name) => Some(match doc.rotation(name) {
-            Some(r) => Some(r.id),
-            // A deleted rotation's events are still there by name.
-            None if doc
-                .events
-                .iter()
-                .any(|e| e.rotation_name.as_deref() == Some(name)) =>
-            {
-                None
-            }
-            None => {
+        Some(t) => Some(match t.resolve(&doc.rotations) {
+            Resolution::One(r) => Some(r.id),
+            Resolution::Several(found) => return Err(EngineError::ambiguous(t, &found).into()),
+            Resolution::None if doc.events.iter().any(|e| was_of(e, t)) => None,
+            Resolution::None => {
                 return Err(CliError::bad_input(format!(
-                    "--rotation: no rotation `{name}` and no events for it"
+                    "--rotation: no rotation {t} and no events for it"
                 )));
             }
         }),
@@ -35,9 +40,9 @@ pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
     let selected: Vec<_> = doc
         .events
         .iter()
-        .filter(|e| match (&filter_id, rotation) {
+        .filter(|e| match (&filter_id, &target) {
             (Some(Some(id)), _) => e.rotation_id == Some(*id),
-            (Some(None), Some(name)) => e.rotation_name.as_deref() == Some(name.as_str()),
+            (Some(None), Some(t)) => was_of(e, t),
             _ => true,
         })
         .collect();
@@ -57,4 +62,15 @@ pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Whether an event was logged for a rotation of that name, within the reference's narrowing.
+fn was_of(e: &Event, t: &RotationRef) -> bool {
+    e.rotation_name.as_deref() == Some(t.key.as_str())
+        && t.environment
+            .as_ref()
+            .is_none_or(|env| e.environment.as_ref() == Some(env))
+        && t.secret_path
+            .as_ref()
+            .is_none_or(|p| e.secret_path.as_ref() == Some(p))
 }

@@ -57,11 +57,10 @@ fn read_request(path: &Path) -> Result<RotationRequest, CliError> {
 }
 
 /// Warns on stderr when the rotation's connection is `--insecure`.
-fn insecure_warning(engine: &Engine, rotation: &str) {
+fn insecure_warning(engine: &Engine, rotation: &Rotation) {
     let Ok(doc) = engine.snapshot() else { return };
     let warning = doc
-        .rotation(rotation)
-        .and_then(|r| doc.connection(&r.connection_id.to_string()))
+        .connection(&rotation.connection_id.to_string())
         .and_then(|c| c.insecure_warning());
     if let Some(w) = warning {
         errln!("warning: {w}");
@@ -236,12 +235,12 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             Ok(())
         }
         RotationCmd::Get {
-            name,
+            target,
             json: as_json,
         } => {
-            let r = engine.find_rotation(name)?;
+            let r = engine.find_rotation(target.reference())?;
             // Whether every node holds both stored credentials (read only; nothing is healed).
-            let sync = runtime()?.block_on(engine.node_sync(&r.id.to_string()));
+            let sync = runtime()?.block_on(engine.node_sync(r.id));
             if *as_json {
                 let doc = engine.snapshot()?;
                 let conn = doc.connection(&r.connection_id.to_string());
@@ -254,7 +253,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             print_rotation(&engine, &r, false)?;
             print_sync("node sync", &sync);
             {
-                match runtime()?.block_on(engine.sessions(name)) {
+                match runtime()?.block_on(engine.sessions(r.id)) {
                     Ok(counts) => {
                         for (i, c) in counts.iter().enumerate() {
                             outln!(
@@ -277,10 +276,10 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             Ok(())
         }
         RotationCmd::Credentials {
-            name,
+            target,
             json: as_json,
         } => {
-            let creds = engine.credentials(name)?;
+            let creds = engine.credentials(target.reference())?;
             let view = |v: &crate::engine::SlotView| json!({ "slot": v.slot, "username": v.username, "password": v.password.expose(), "createdAt": v.created_at });
             if *as_json {
                 print_json(
@@ -300,13 +299,15 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             Ok(())
         }
         RotationCmd::Rotate {
-            name,
+            target,
             json: as_json,
         } => {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
-            insecure_warning(&engine, name);
-            let r = rt.block_on(engine.rotate(name, Trigger::Manual))?;
+            // Resolved once, before anything runs: an ambiguous name is refused here.
+            let found = engine.find_rotation(target.reference())?;
+            insecure_warning(&engine, &found);
+            let r = rt.block_on(engine.rotate(found.id, Trigger::Manual))?;
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
@@ -319,14 +320,14 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             }
         }
         RotationCmd::Update {
-            name,
+            target,
             file,
             json: as_json,
         } => {
             let patch = read_request(file)?;
             let rt = runtime()?;
             rt.block_on(recover(&engine));
-            let r = rt.block_on(engine.update_rotation(name, &patch))?;
+            let r = rt.block_on(engine.update_rotation(target.reference(), &patch))?;
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
@@ -334,9 +335,9 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                 Ok(())
             }
         }
-        RotationCmd::Pause { name } | RotationCmd::Resume { name } => {
+        RotationCmd::Pause { target } | RotationCmd::Resume { target } => {
             let enable = matches!(cmd, RotationCmd::Resume { .. });
-            let r = runtime()?.block_on(engine.set_auto_rotation(name, enable))?;
+            let r = runtime()?.block_on(engine.set_auto_rotation(target.reference(), enable))?;
             outln!(
                 "auto-rotation of {} is {}",
                 r.name,
@@ -345,13 +346,14 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             Ok(())
         }
         RotationCmd::Delete {
-            name,
+            target,
             revoke,
             delete_secrets,
         } => {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
-            let out = rt.block_on(engine.delete_rotation(name, *revoke, *delete_secrets))?;
+            let out =
+                rt.block_on(engine.delete_rotation(target.reference(), *revoke, *delete_secrets))?;
             outln!("deleted rotation {}", out.name);
             for u in &out.revoked_users {
                 outln!("revoked ACL user {u}");

@@ -133,7 +133,7 @@ impl Engine {
     /// mapping renames the secrets; a schedule change recomputes the next rotation.
     pub async fn update_rotation(
         &self,
-        id_or_name: &str,
+        id_or_name: impl Into<crate::model::RotationRef>,
         patch: &RotationRequest,
     ) -> Result<Rotation, EngineError> {
         let existing = self.find_rotation(id_or_name)?;
@@ -190,7 +190,7 @@ impl Engine {
     /// Pause or resume automatic rotation.
     pub async fn set_auto_rotation(
         &self,
-        id_or_name: &str,
+        id_or_name: impl Into<crate::model::RotationRef>,
         enabled: bool,
     ) -> Result<Rotation, EngineError> {
         let r = self.find_rotation(id_or_name)?;
@@ -225,7 +225,7 @@ impl Engine {
     /// mapped secrets. Both default to off: what stays is listed.
     pub async fn delete_rotation(
         &self,
-        id_or_name: &str,
+        id_or_name: impl Into<crate::model::RotationRef>,
         revoke: bool,
         delete_secrets: bool,
     ) -> Result<DeleteOutcome, EngineError> {
@@ -275,7 +275,10 @@ impl Engine {
     }
 
     /// The active and previous credentials, opened.
-    pub fn credentials(&self, id_or_name: &str) -> Result<Credentials, EngineError> {
+    pub fn credentials(
+        &self,
+        id_or_name: impl Into<crate::model::RotationRef>,
+    ) -> Result<Credentials, EngineError> {
         let r = self.find_rotation(id_or_name)?;
         let cipher = self.inner.store.cipher()?;
         let view = |slot: Slot| -> Result<Option<SlotView>, EngineError> {
@@ -302,7 +305,10 @@ impl Engine {
     }
 
     /// Live sessions and failed AUTHs per slot (index 0 and 1), over every node.
-    pub async fn sessions(&self, id_or_name: &str) -> Result<[SessionCounts; 2], EngineError> {
+    pub async fn sessions(
+        &self,
+        id_or_name: impl Into<crate::model::RotationRef>,
+    ) -> Result<[SessionCounts; 2], EngineError> {
         let r = self.find_rotation(id_or_name)?;
         let conn = self.connection_of(&r)?;
         let nodes = self.fleet(&conn).await?;

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::model::{Event, Rotation};
+use crate::model::{Event, Resolution, Rotation, RotationRef};
 use crate::redis::Persistence;
 use crate::store::{Document, NewEvent, Store};
 
@@ -189,17 +189,32 @@ impl Engine {
         Ok(self.inner.store.load()?)
     }
 
-    /// A rotation by id or name, or a NotFound error listing what exists.
-    pub fn find_rotation(&self, id_or_name: &str) -> Result<Rotation, EngineError> {
+    /// The rotation a reference means: by id, or by name within its environment and path. A
+    /// name that matches several is refused (`Ambiguous`, listing each), never the first taken.
+    pub fn find_rotation(&self, target: impl Into<RotationRef>) -> Result<Rotation, EngineError> {
+        let target = target.into();
         let doc = self.snapshot()?;
-        doc.rotation(id_or_name).cloned().ok_or_else(|| {
-            let names: Vec<&str> = doc.rotations.iter().map(|r| r.name.as_str()).collect();
-            EngineError::NotFound {
-                what: "rotation",
-                name: id_or_name.to_string(),
-                hint: hint_list(&names, "redis-rotator rotation list"),
+        match target.resolve(&doc.rotations) {
+            Resolution::One(r) => Ok(r.clone()),
+            Resolution::Several(found) => Err(EngineError::ambiguous(&target, &found)),
+            Resolution::None => {
+                let names: Vec<String> = doc
+                    .rotations
+                    .iter()
+                    .map(|r| format!("{} ({} {})", r.name, r.environment, r.secret_path))
+                    .collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                Err(EngineError::NotFound {
+                    what: "rotation",
+                    name: target.key.clone(),
+                    hint: format!(
+                        "{}{}",
+                        target.narrowing(),
+                        hint_list(&names, "redis-rotator rotation list")
+                    ),
+                })
             }
-        })
+        }
     }
 }
 

@@ -242,7 +242,10 @@ impl Engine {
     }
 
     /// Each node's state for one rotation, read only (nothing is changed).
-    pub async fn node_sync(&self, id_or_name: &str) -> Result<Vec<NodeSync>, EngineError> {
+    pub async fn node_sync(
+        &self,
+        id_or_name: impl Into<crate::model::RotationRef>,
+    ) -> Result<Vec<NodeSync>, EngineError> {
         let r = self.find_rotation(id_or_name)?;
         let conn = self.connection_of(&r)?;
         let reached = self.reach(&conn).await?;
@@ -288,7 +291,10 @@ impl Engine {
     }
 
     /// Reconciles one rotation now: compare every node with the store and heal what differs.
-    pub async fn reconcile(&self, id_or_name: &str) -> Result<Vec<NodeSync>, EngineError> {
+    pub async fn reconcile(
+        &self,
+        id_or_name: impl Into<crate::model::RotationRef>,
+    ) -> Result<Vec<NodeSync>, EngineError> {
         let r = self.find_rotation(id_or_name)?;
         let _guard = self.lock_rotation(&r).await?;
         let r = self.rotation_by_id(r.id)?;

@@ -89,7 +89,7 @@ impl Engine {
     /// Rotate now (manual) or when due (scheduled).
     pub async fn rotate(
         &self,
-        id_or_name: &str,
+        id_or_name: impl Into<crate::model::RotationRef>,
         trigger: Trigger,
     ) -> Result<Rotation, EngineError> {
         let rotation = self.find_rotation(id_or_name)?;
@@ -357,7 +357,7 @@ impl Engine {
     }
 
     pub(crate) fn rotation_by_id(&self, id: Uuid) -> Result<Rotation, EngineError> {
-        self.find_rotation(&id.to_string())
+        self.find_rotation(id)
     }
 
     pub(crate) fn connection_of(&self, r: &Rotation) -> Result<Connection, EngineError> {

@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod event;
 pub mod password;
+pub mod reference;
 pub mod request;
 pub mod rotation;
 pub mod rules;
@@ -25,6 +26,7 @@ mod tests;
 
 pub use connection::{Connection, TlsSettings, TopologyKind};
 pub use event::{Event, EventKind, Outcome};
+pub use reference::{Resolution, RotationRef};
 pub use rotation::{
     Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt, Rotation,
     RotationStatus, SecretsMapping, Slot, SlotCredential,

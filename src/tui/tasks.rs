@@ -74,7 +74,7 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
         Task::Rotate(id) => Action::Rotated(
             id,
             engine
-                .rotate(&id.to_string(), Trigger::Manual)
+                .rotate(id, Trigger::Manual)
                 .await
                 .map_err(TaskError::from),
         ),
@@ -84,14 +84,14 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
         Task::Update(id, patch) => Action::Updated(
             id,
             engine
-                .update_rotation(&id.to_string(), &patch)
+                .update_rotation(id, &patch)
                 .await
                 .map_err(TaskError::from),
         ),
         Task::SetAutoRotation(id, on) => Action::AutoRotationSet(
             id,
             engine
-                .set_auto_rotation(&id.to_string(), on)
+                .set_auto_rotation(id, on)
                 .await
                 .map_err(TaskError::from),
         ),
@@ -102,7 +102,7 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
         } => Action::Deleted(
             id,
             engine
-                .delete_rotation(&id.to_string(), revoke, delete_secrets)
+                .delete_rotation(id, revoke, delete_secrets)
                 .await
                 .map_err(TaskError::from),
         ),
@@ -110,23 +110,15 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
             let e = engine.clone();
             Action::CredentialsLoaded(
                 id,
-                blocking(move || e.credentials(&id.to_string()).map_err(TaskError::from)).await,
+                blocking(move || e.credentials(id).map_err(TaskError::from)).await,
             )
         }
-        Task::Sessions(id) => Action::SessionsLoaded(
-            id,
-            engine
-                .sessions(&id.to_string())
-                .await
-                .map_err(TaskError::from),
-        ),
-        Task::NodeSync(id) => Action::SyncLoaded(
-            id,
-            engine
-                .node_sync(&id.to_string())
-                .await
-                .map_err(TaskError::from),
-        ),
+        Task::Sessions(id) => {
+            Action::SessionsLoaded(id, engine.sessions(id).await.map_err(TaskError::from))
+        }
+        Task::NodeSync(id) => {
+            Action::SyncLoaded(id, engine.node_sync(id).await.map_err(TaskError::from))
+        }
         Task::TestConnection(id) => Action::ConnectionTested(
             TestTarget::Stored(id),
             engine

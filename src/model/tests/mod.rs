@@ -3,6 +3,7 @@
 mod fixtures;
 mod journal;
 mod password;
+mod reference;
 mod rules_conflicts;
 mod rules_connection;
 mod rules_fields;
