@@ -2,6 +2,7 @@
 //! and clusters; plus the parallel fan-out helpers.
 
 mod common;
+mod support;
 
 use std::time::Duration;
 
@@ -88,6 +89,52 @@ async fn probe_names_each_missing_permission() {
         assert!(error.contains(rule), "{rule} missing from: {error}");
     }
     assert_eq!(report.role.as_deref(), Some("master"));
+}
+
+#[tokio::test]
+async fn probe_asks_acl_dryrun_whether_the_admin_may_persist_and_names_the_grant() {
+    for (persist, denied, grant) in [
+        (Persist::Aclfile, "-acl|save", "+acl|save"),
+        (Persist::ConfigFile, "-config|rewrite", "+config|rewrite"),
+    ] {
+        let server = RedisServer::start(persist);
+        let full = probe::probe(&admin(&server).await, ADMIN_USER).await;
+        assert_eq!(full.can_persist, Some(true), "{full:?}");
+        server.cli(&[
+            "ACL",
+            "SETUSER",
+            "nosave",
+            "on",
+            ">nosave-pw",
+            "~*",
+            "+@all",
+            denied,
+        ]);
+        let addr = NodeAddr::parse(&server.addr()).unwrap();
+        let node = Node::connect(&params_at(&addr, "nosave", "nosave-pw"))
+            .await
+            .unwrap();
+        let report = probe::probe(&node, "nosave").await;
+        // Everything else is allowed: only the persisting command is missing.
+        assert!(report.can_set_user && report.can_del_user, "{report:?}");
+        assert_eq!(report.can_persist, Some(false), "{report:?}");
+        assert_eq!(report.error, None);
+        // The probe ran nothing: no save, no rewrite, no new user.
+        assert_eq!(server.acl_users(), ["admin", "default", "nosave"]);
+
+        // A connection with that admin is not reported usable, and the fix is named.
+        let db = support::TestDb::new();
+        let engine = support::engine_at(db.path());
+        let mut req = support::connection_request("weak", "127.0.0.1", server.port);
+        req.username = Some("nosave".into());
+        let refused = engine
+            .add_connection(&req, Some(Password::new("nosave-pw")))
+            .await
+            .expect_err("a connection that cannot persist is not usable")
+            .to_string();
+        assert!(refused.contains(grant), "{grant} not named in {refused}");
+        assert!(engine.snapshot().unwrap().connections.is_empty());
+    }
 }
 
 #[tokio::test]

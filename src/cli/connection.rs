@@ -83,9 +83,10 @@ pub fn print_report(report: &ConnectionReport) {
                     "—".into()
                 } else {
                     format!(
-                        "setuser {} deluser {}",
+                        "setuser {} deluser {} persist {}",
                         yes_no(n.can_set_user),
-                        yes_no(n.can_del_user)
+                        yes_no(n.can_del_user),
+                        n.can_persist.map(yes_no).unwrap_or("—")
                     )
                 },
                 n.persistence

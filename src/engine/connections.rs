@@ -147,6 +147,15 @@ impl Engine {
                     node.address, conn.username
                 ));
             }
+            if node.can_persist == Some(false)
+                && let Some([cmd, sub]) = node.persistence.and_then(probe::persist_command)
+            {
+                let grant = format!("+{}|{}", cmd.to_lowercase(), sub.to_lowercase());
+                report.problems.push(format!(
+                    "{} would refuse {cmd} {sub} (NOPERM), so a rotation could not persist there: give user `{}` `{grant}`",
+                    node.address, conn.username
+                ));
+            }
             if node.persistence == Some(Persistence::None) {
                 report.warnings.push(format!(
                     "{} has neither an aclfile nor a config file: rotated users vanish when it restarts",

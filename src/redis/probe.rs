@@ -33,6 +33,10 @@ pub struct NodeReport {
     pub can_set_user: bool,
     pub can_del_user: bool,
     pub persistence: Option<Persistence>,
+    /// Whether the admin may run the persisting command (`ACL SAVE` for an aclfile, `CONFIG
+    /// REWRITE` for a config file), asked with `ACL DRYRUN`; `None` when the server has no
+    /// `ACL DRYRUN` (before 7.0) or nothing is persisted there.
+    pub can_persist: Option<bool>,
     /// Set when the node failed; an operator-actionable sentence.
     pub error: Option<String>,
 }
@@ -55,6 +59,7 @@ impl NodeReport {
             can_set_user: false,
             can_del_user: false,
             persistence: None,
+            can_persist: None,
             error: Some(error.to_string()),
         }
     }
@@ -116,6 +121,10 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
             None
         }
     };
+    let can_persist = match persistence {
+        Some(p) => may_persist(node, own_username, p).await,
+        None => None,
+    };
     NodeReport {
         address,
         role,
@@ -124,7 +133,32 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
         can_set_user,
         can_del_user,
         persistence,
+        can_persist,
         error: (!errors.is_empty()).then(|| errors.join("; ")),
+    }
+}
+
+/// The command that persists ACL changes on a node of this kind, as `ACL DRYRUN` takes it.
+pub fn persist_command(p: Persistence) -> Option<[&'static str; 2]> {
+    match p {
+        Persistence::Aclfile => Some(["ACL", "SAVE"]),
+        Persistence::Config => Some(["CONFIG", "REWRITE"]),
+        Persistence::None => None,
+    }
+}
+
+/// `ACL DRYRUN <own> ACL SAVE` (or `CONFIG REWRITE`): "OK" when allowed, a sentence when not;
+/// nothing runs. `None` when the server cannot answer (no DRYRUN before 7.0, or DRYRUN itself
+/// not granted).
+async fn may_persist(node: &Node, own_username: &str, p: Persistence) -> Option<bool> {
+    let command = persist_command(p)?;
+    let mut dryrun = redis::cmd("ACL");
+    dryrun.arg("DRYRUN").arg(own_username).arg(&command[..]);
+    match node.query::<Value>("ACL DRYRUN", &dryrun).await {
+        Ok(Value::Okay) => Some(true),
+        Ok(Value::SimpleString(s)) if s == "OK" => Some(true),
+        Ok(_) => Some(false),
+        Err(_) => None,
     }
 }
 

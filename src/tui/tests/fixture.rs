@@ -248,6 +248,7 @@ pub fn report() -> ConnectionReport {
         can_set_user: true,
         can_del_user: true,
         persistence: Some(Persistence::Aclfile),
+        can_persist: Some(true),
         error: None,
     };
     let mut third = node("10.0.0.7:6379", "replica", 9);
