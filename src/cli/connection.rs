@@ -5,7 +5,7 @@ use crate::model::Password;
 use crate::model::request::ConnectionRequest;
 
 use super::args::{Cli, ConnectionCmd, ConnectionFields, TopologyArg};
-use super::output::{print_json, table};
+use super::output::{print_json, printable, table};
 use super::{CliError, CliResult, engine, json, prompt, recover, runtime};
 
 fn topology_name(t: TopologyArg) -> &'static str {
@@ -110,10 +110,10 @@ pub fn print_report(report: &ConnectionReport) {
         )
     );
     for w in &report.warnings {
-        outln!("warning: {w}");
+        outln!("warning: {}", printable(w));
     }
     for p in &report.problems {
-        outln!("problem: {p}");
+        outln!("problem: {}", printable(p));
     }
     if report.ok() {
         outln!("connection {} is usable", report.connection);

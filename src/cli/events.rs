@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
                 e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
                 e.outcome,
                 e.kind,
-                e.message
+                super::output::printable(&e.message)
             );
         }
     }

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Local, Utc};
 
+pub use crate::model::text::printable;
+
 /// `--version`: the version, the store and key source in effect, and every file location.
 /// Computed before `--db` is parsed, so the database line names the environment's choice.
 pub fn version_text() -> String {
@@ -22,8 +24,14 @@ pub fn version_text() -> String {
     )
 }
 
-/// Columns padded to the widest cell; the last column is not padded.
+/// Columns padded to the widest cell; the last column is not padded. Every cell is made
+/// printable (`\x1b`), as cells hold stored names and text.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| printable(c).into_owned()).collect())
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -83,10 +91,30 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
 }
 
 pub fn print_json(value: &serde_json::Value) {
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
-    );
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    outln!("{}", json_escaped(&text));
+}
+
+/// serde_json escapes C0 inside strings but leaves DEL, C1 and the bidi overrides raw; written
+/// as `\uXXXX` they stay the same JSON value and never act on a terminal. Outside strings JSON
+/// holds only ASCII punctuation, digits, letters and the pretty-printer's spaces and newlines.
+fn json_escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    use crate::model::text::is_unprintable;
+    if !text.chars().any(|c| c != '\n' && is_unprintable(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && is_unprintable(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -103,5 +131,24 @@ mod tests {
             ],
         );
         assert_eq!(t, "NAME    STATUS\na       ok\nlonger  x\n");
+    }
+
+    #[test]
+    fn json_output_escapes_del_c1_and_bidi_and_keeps_the_value() {
+        let value = serde_json::json!({ "d": "a\u{7f}b\u{9b}c\u{202e}\u{1b}" });
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let escaped = json_escaped(&text);
+        assert!(
+            !escaped.chars().any(|c| c != '\n' && c.is_control()),
+            "{escaped:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn table_cells_are_escaped() {
+        let t = table(&["NAME"], &[vec!["a\x1b[31mb\n".into()]]);
+        assert_eq!(t, "NAME\na\\x1b[31mb\\n\n");
     }
 }

@@ -74,7 +74,8 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
         print_json(&json!({ "secretRotation": json::rotation(r, conn) }));
         return Ok(());
     }
-    let line = |k: &str, v: String| outln!("{k:<22}{v}");
+    // Every value is stored text (or built from it): shown escaped, never raw.
+    let line = |k: &str, v: String| outln!("{k:<22}{}", super::output::printable(&v));
     line("name", r.name.clone());
     if let Some(d) = &r.description {
         line("description", d.clone());

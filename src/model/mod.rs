@@ -19,6 +19,7 @@ pub mod secret;
 pub mod sensitive;
 pub mod strict;
 pub mod suggest;
+pub mod text;
 pub mod validation;
 
 #[cfg(test)]

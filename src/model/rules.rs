@@ -262,6 +262,7 @@ pub(super) fn validate_description(value: Option<&str>) -> Result<Option<String>
     let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
+    super::text::refuse_control("description", text)?;
     let count = text.chars().count();
     if count > DESCRIPTION_MAX {
         return Err(FieldError::new(

@@ -109,6 +109,17 @@ fn ca_certificate(value: Option<&str>) -> Result<Option<String>, FieldError> {
         return Ok(None);
     };
     if text.contains("-----BEGIN") {
+        // Line breaks are meaningful in PEM; any other control character is damage.
+        if text
+            .chars()
+            .any(|c| super::text::is_unprintable(c) && !matches!(c, '\n' | '\r'))
+        {
+            return Err(FieldError::new(
+                "caCertificate",
+                "has a control character other than a line break: paste the certificate as \
+                 plain PEM text",
+            ));
+        }
         if text.contains("-----BEGIN CERTIFICATE-----")
             && text.contains("-----END CERTIFICATE-----")
         {
@@ -120,7 +131,7 @@ fn ca_certificate(value: Option<&str>) -> Result<Option<String>, FieldError> {
              (`-----BEGIN CERTIFICATE-----` … `-----END CERTIFICATE-----`), never a private key",
         ));
     }
-    if text.contains(['\n', '\r', '\0']) {
+    if text.chars().any(super::text::is_unprintable) {
         return Err(FieldError::new(
             "caCertificate",
             "is neither PEM text (`-----BEGIN CERTIFICATE-----` …) nor a path to a PEM file",

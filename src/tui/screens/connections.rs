@@ -2,6 +2,7 @@
 //! per-node report of its last test (address, role, version, round trip, ACL permissions, how
 //! ACL changes persist) with the problems and warnings in words.
 
+use crate::model::text::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -127,12 +128,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     None => Span::styled("not tested", app.theme.muted()),
                 };
                 let mut cells = vec![
-                    Cell::from(c.name.clone()),
+                    Cell::from(printable(&c.name).into_owned()),
                     Cell::from(c.address()),
                     Cell::from(c.topology.to_string()),
                 ];
                 if wide {
-                    cells.push(Cell::from(c.username.clone()));
+                    cells.push(Cell::from(printable(&c.username).into_owned()));
                 }
                 cells.extend([
                     Cell::from(if c.tls.enabled { "TLS" } else { "plain" }),

@@ -2,6 +2,7 @@
 //! scheduler pane, laid out for the terminal's size. Only the rows on screen are built, so
 //! ten thousand rotations draw as fast as ten.
 
+use crate::model::text::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -120,7 +121,7 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App) {
         .filter_map(|&i| app.doc.rotations.get(i))
         .map(|r| {
             let mut cells = vec![
-                Cell::from(r.name.clone()),
+                Cell::from(printable(&r.name).into_owned()),
                 Cell::from(format!("{} {}", r.environment, r.secret_path)),
                 Cell::from(badge::badge_span(
                     r,

@@ -2,6 +2,7 @@
 //! mapping, both credential slots (password masked) with their live sessions, the last message,
 //! and the progress of a running rotation.
 
+use crate::model::text::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -81,7 +82,7 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
         ),
     ]));
     if let Some(d) = &r.description {
-        out.push(Line::styled(d.clone(), app.theme.muted()));
+        out.push(Line::styled(printable(d).into_owned(), app.theme.muted()));
     }
     let at = r.rotate_at_utc;
     let (lh, lm) = app
@@ -235,7 +236,10 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
         .as_ref()
         .filter(|_| !printed_failure)
     {
-        out.push(Line::styled(format!("✗ {m}"), app.theme.tone(Tone::Error)));
+        out.push(Line::styled(
+            format!("✗ {}", printable(m)),
+            app.theme.tone(Tone::Error),
+        ));
     }
     out.extend(sync_lines(app, r));
     let sessions = app.sessions.get(&r.id);

@@ -2,6 +2,7 @@
 //! those this process's engine announced since the last reload.
 //! "14:02:11 ✓ rotated orders-cache → slot 1 (orders-cache-1) in 3.1 ms on 3 nodes".
 
+use crate::model::text::printable;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -24,7 +25,7 @@ pub fn event_line(app: &App, e: &Event) -> Line<'static> {
         ),
         Span::styled(format!("{sym} "), app.theme.tone(tone)),
         Span::styled(
-            e.message.clone(),
+            printable(&e.message).into_owned(),
             if e.outcome == Outcome::Failure {
                 app.theme.tone(Tone::Error)
             } else {

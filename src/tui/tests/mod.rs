@@ -6,5 +6,6 @@ mod operator_bugs;
 mod scale;
 mod snapshots;
 mod stub_rules;
+mod text_escaping;
 mod updates;
 mod wizard_updates;
