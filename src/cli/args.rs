@@ -275,6 +275,12 @@ pub enum SecretsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete a secret and its history (refused while a rotation writes or maps it)
+    Delete {
+        name: String,
+        #[command(flatten)]
+        place: Place,
+    },
     /// Print every secret of an environment and path
     Export {
         #[command(flatten)]

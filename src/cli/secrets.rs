@@ -1,4 +1,4 @@
-//! `secrets list|get|export`: reading the secret store (values are decrypted only here and in
+//! `secrets list|get|export|delete`: the secret store (values are decrypted only here and in
 //! `run`).
 
 use serde_json::json;
@@ -45,14 +45,19 @@ pub fn values_at(
 }
 
 pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
-    let store = open_store(cli)?;
-    let doc = store.load()?;
+    // Reading needs the store only; deleting goes through the engine (lock, event log).
+    let load = || -> Result<_, CliError> {
+        let store = open_store(cli)?;
+        let doc = store.load()?;
+        Ok((store, doc))
+    };
     match cmd {
         SecretsCmd::List {
             place,
             json: as_json,
         } => {
             let (env, path) = normalise(place)?;
+            let (_store, doc) = load()?;
             let entries = doc.secrets_at(&env, &path);
             if *as_json {
                 let list: Vec<_> = entries
@@ -89,6 +94,7 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
             json: as_json,
         } => {
             let (env, path) = normalise(place)?;
+            let (store, doc) = load()?;
             let entry = doc.secret(&env, &path, name).ok_or_else(|| CliError::bad_input(format!("no secret `{name}` in {env} {path}: see `redis-rotator secrets list --env {env} --path {path}`")))?;
             let current = entry
                 .current()
@@ -107,8 +113,16 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
         }
         SecretsCmd::Export { place, format } => {
             let (env, path) = normalise(place)?;
+            let (store, doc) = load()?;
             let values = values_at(&store, &doc, &env, &path)?;
             out!("{}", render_export(*format, &values));
+            Ok(())
+        }
+        SecretsCmd::Delete { name, place } => {
+            let (env, path) = normalise(place)?;
+            let engine = super::engine(cli)?;
+            super::runtime()?.block_on(engine.delete_secret(&env, &path, name))?;
+            outln!("deleted secret {name} in {env} {path}");
             Ok(())
         }
     }

@@ -30,6 +30,12 @@ pub enum EventKind {
     NotifyFailed,
     /// A node's copy of a rotation's users was brought back to what the store holds.
     Healed,
+    /// A secret deleted by hand (`secrets delete`), outside any rotation.
+    SecretDeleted,
+    /// An ACL user that belonged to no rotation removed from a connection's server.
+    UserRevoked,
+    /// A scheduled re-key held back because the slot still had live sessions.
+    Held,
 }
 
 #[derive(
