@@ -155,6 +155,22 @@ async fn secrets_delete_refuses_a_rotations_secret_and_removes_a_leftover_one() 
         !list.contains("ORDERS_PASSWORD") && list.contains("ORDERS_USERNAME"),
         "{list}"
     );
+    let (code, out, err) = text(&bin(&path, &["connection", "leftovers", "local"]));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("orders-0  (on 1 of 1 nodes)"), "{out}");
+    let (code, _, err) = text(&bin(
+        &path,
+        &["connection", "revoke-user", "local", "admin"],
+    ));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("admin user"), "{err}");
+    let (code, out, err) = text(&bin(
+        &path,
+        &["connection", "revoke-user", "local", "orders-0"],
+    ));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("revoked ACL user orders-0"), "{out}");
+    assert!(!server.acl_users().contains(&"orders-0".to_string()));
     let (_, events, _) = text(&bin(&path, &["events", "list"]));
     assert!(
         events.contains("deleted secret ORDERS_PASSWORD"),

@@ -153,6 +153,10 @@ pub enum ConnectionCmd {
     },
     /// Remove a connection that no rotation uses
     Remove { name: String },
+    /// List the ACL users on the connection's server that belong to no rotation (leftovers)
+    Leftovers { name: String },
+    /// Remove a leftover ACL user from every node (never a rotation's, the admin or `default`)
+    RevokeUser { name: String, user: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -246,5 +246,17 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             outln!("removed connection {}", conn.name);
             Ok(())
         }
+        ConnectionCmd::Leftovers { name } => {
+            let users = runtime()?.block_on(engine.leftover_users(name))?;
+            for u in &users {
+                outln!("{}  (on {} of {} nodes)", u.username, u.nodes, u.of);
+            }
+            Ok(())
+        }
+        ConnectionCmd::RevokeUser { name, user } => {
+            runtime()?.block_on(engine.revoke_leftover_user(name, user))?;
+            outln!("revoked ACL user {user} on connection {name}");
+            Ok(())
+        }
     }
 }
