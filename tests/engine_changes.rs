@@ -142,7 +142,10 @@ async fn crash_scope_update_at(point: &str) {
     let db = TestDb::new();
     setup(&db, &a, &b).await;
     let patch = db.dir.path().join("patch.json");
-    let body = serde_json::json!({ "parameters": { "permissionScope": NEW_SCOPE } });
+    let body = serde_json::json!({
+        "description": "narrowed",
+        "parameters": { "permissionScope": NEW_SCOPE }
+    });
     std::fs::write(&patch, body.to_string()).unwrap();
     run_crashing(
         &db,
@@ -158,6 +161,12 @@ async fn crash_scope_update_at(point: &str) {
     let engine = engine_at(db.path());
     recover(&engine).await;
     assert_scope_agrees(&engine, NEW_SCOPE, &[&a, &b]);
+    let r = engine.find_rotation("changing").unwrap();
+    assert_eq!(
+        r.description.as_deref(),
+        Some("narrowed"),
+        "the rest of the update is finished with the scope"
+    );
     // And the next rotation works normally, with the new scope.
     engine
         .rotate("changing", Trigger::Manual)

@@ -8,9 +8,11 @@
 
 use uuid::Uuid;
 
+use crate::model::request::RotationRequest;
 use crate::model::{Connection, EventKind, Journal, JournalKind, Outcome, Rotation, Slot, scope};
 use crate::redis::{Node, NodeAddr, acl};
 
+use super::lifecycle::commit_patch;
 use super::rotate::event_for;
 use super::{Engine, EngineError, Step, crash};
 
@@ -66,6 +68,7 @@ impl Engine {
         &self,
         r: &Rotation,
         new_scope: &str,
+        patch: &RotationRequest,
     ) -> Result<Uuid, EngineError> {
         let tokens = scope_tokens(new_scope)?;
         let conn = self.connection_of(r)?;
@@ -73,6 +76,7 @@ impl Engine {
         let mut journal = self.change_journal(r, JournalKind::Scope, existing_users(r), &nodes);
         journal.old_scope = Some(r.parameters.permission_scope.clone());
         journal.new_scope = Some(new_scope.to_string());
+        journal.patch = Some(patch.clone());
         self.record_change(r, journal.clone()).await?;
         if let Err(msg) = self.apply_change(r.id, &nodes, &journal, &tokens).await {
             return Err(self.undo_scope(r, &conn, &journal, msg).await);
@@ -140,6 +144,7 @@ impl Engine {
             users,
             old_scope: None,
             new_scope: None,
+            patch: None,
             delete_secrets: false,
             nodes: nodes.iter().map(|n| n.addr.to_string()).collect(),
             started_at: self.now(),
@@ -275,13 +280,27 @@ impl Engine {
                 let now = self.now();
                 let new_scope = journal.new_scope.clone().unwrap_or_default();
                 let (id, job_id) = (r.id, journal.job_id);
+                let patch = journal.patch.clone();
                 self.write(move |doc, events| {
+                    let Some(existing) = doc.rotations.iter().find(|x| x.id == id).cloned() else {
+                        return Ok(());
+                    };
+                    if existing.pending.as_ref().is_none_or(|j| j.job_id != job_id) {
+                        return Ok(());
+                    }
+                    // The whole update, as it would have been committed; when the rest of it is
+                    // refused now (e.g. its new name was taken meanwhile), the scope alone.
+                    let note = "finished an interrupted update: ";
+                    let refused = match &patch {
+                        Some(p) => match commit_patch(doc, events, &existing, p, now, Some(job_id), note) {
+                            Ok(_) => return Ok(()),
+                            Err(e) => format!("; the rest of the update was refused: {e}"),
+                        },
+                        None => String::new(),
+                    };
                     let Some(r) = doc.rotation_mut(id) else {
                         return Ok(());
                     };
-                    if r.pending.as_ref().is_none_or(|j| j.job_id != job_id) {
-                        return Ok(());
-                    }
                     r.pending = None;
                     r.parameters.permission_scope = new_scope;
                     r.updated_at = now;
@@ -293,7 +312,7 @@ impl Engine {
                         Some(job_id),
                         now,
                         format!(
-                            "finished the interrupted permission scope change of {}: applied to both users",
+                            "finished the interrupted permission scope change of {}: applied to both users{refused}",
                             r.name
                         ),
                     ));

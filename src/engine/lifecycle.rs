@@ -159,85 +159,18 @@ impl Engine {
         // write below commits it and clears the journal (see `changes`).
         let scope_job = if scope_changed {
             Some(
-                self.change_scope_locked(&existing, &spec.parameters.permission_scope)
+                self.change_scope_locked(&existing, &spec.parameters.permission_scope, patch)
                     .await?,
             )
         } else {
             None
         };
         let now = self.now();
-        let id = existing.id;
         let patch = patch.clone();
         let before = existing.clone();
         let written = self
             .write(move |doc, events| {
-                let spec = validate_rotation_patch(&existing, &patch, context(doc))?;
-                let r = doc.rotation_mut(id).ok_or_else(|| {
-                    EngineError::Refused("the rotation was deleted meanwhile".into())
-                })?;
-                let old_mapping = r.secrets_mapping.clone();
-                let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
-                    || r.rotation_interval != spec.rotation_interval
-                    || r.rotate_at_utc != spec.rotate_at_utc;
-                r.name = spec.name.clone();
-                r.description = spec.description.clone();
-                r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
-                r.rotation_interval = spec.rotation_interval;
-                r.rotate_at_utc = spec.rotate_at_utc;
-                r.parameters = spec.parameters.clone();
-                r.secrets_mapping = spec.secrets_mapping.clone();
-                r.updated_at = now;
-                if let Some(job) = scope_job
-                    && r.pending.as_ref().is_some_and(|j| j.job_id == job)
-                {
-                    r.pending = None;
-                }
-                if schedule_changed {
-                    r.next_rotation_at = r.last_rotated_at.and_then(|last| {
-                        schedule::next_rotation_at(
-                            r.is_auto_rotation_enabled,
-                            r.rotation_interval,
-                            r.rotate_at_utc,
-                            last,
-                            Trigger::Manual,
-                        )
-                    });
-                    r.retry = None;
-                }
-                let r = r.clone();
-                if old_mapping.username != r.secrets_mapping.username {
-                    doc.rename_secret(
-                        &r.environment,
-                        &r.secret_path,
-                        &old_mapping.username,
-                        &r.secrets_mapping.username,
-                    );
-                }
-                if old_mapping.password != r.secrets_mapping.password {
-                    doc.rename_secret(
-                        &r.environment,
-                        &r.secret_path,
-                        &old_mapping.password,
-                        &r.secrets_mapping.password,
-                    );
-                }
-                events.push(event_for(
-                    &r,
-                    EventKind::Updated,
-                    Outcome::Success,
-                    None,
-                    now,
-                    format!(
-                        "updated {}{}",
-                        r.name,
-                        if scope_changed {
-                            " (new permission scope applied to both users)"
-                        } else {
-                            ""
-                        }
-                    ),
-                ));
-                Ok(r)
+                commit_patch(doc, events, &existing, &patch, now, scope_job, "")
             })
             .await;
         if let (Err(e), Some(job)) = (&written, scope_job) {
@@ -420,4 +353,88 @@ fn pin_usernames(
             .username_prefix = Some(base);
     }
     Ok(patch)
+}
+
+/// The store half of an update (under the store's write lock): re-validates `patch` against
+/// `existing` (the rotation as read under its lock), applies it, clears the scope journal
+/// `scope_job` and logs the event (`note` prefixes its message). Shared with recovery, which
+/// finishes an update whose new scope a crash interrupted.
+pub(crate) fn commit_patch(
+    doc: &mut crate::store::Document,
+    events: &mut Vec<crate::store::NewEvent>,
+    existing: &Rotation,
+    patch: &RotationRequest,
+    now: chrono::DateTime<chrono::Utc>,
+    scope_job: Option<Uuid>,
+    note: &str,
+) -> Result<Rotation, EngineError> {
+    let spec = validate_rotation_patch(existing, patch, context(doc))?;
+    let scope_changed = spec.parameters.permission_scope != existing.parameters.permission_scope;
+    let r = doc
+        .rotation_mut(existing.id)
+        .ok_or_else(|| EngineError::Refused("the rotation was deleted meanwhile".into()))?;
+    let old_mapping = r.secrets_mapping.clone();
+    let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
+        || r.rotation_interval != spec.rotation_interval
+        || r.rotate_at_utc != spec.rotate_at_utc;
+    r.name = spec.name.clone();
+    r.description = spec.description.clone();
+    r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
+    r.rotation_interval = spec.rotation_interval;
+    r.rotate_at_utc = spec.rotate_at_utc;
+    r.parameters = spec.parameters.clone();
+    r.secrets_mapping = spec.secrets_mapping.clone();
+    r.updated_at = now;
+    if let Some(job) = scope_job
+        && r.pending.as_ref().is_some_and(|j| j.job_id == job)
+    {
+        r.pending = None;
+    }
+    if schedule_changed {
+        r.next_rotation_at = r.last_rotated_at.and_then(|last| {
+            schedule::next_rotation_at(
+                r.is_auto_rotation_enabled,
+                r.rotation_interval,
+                r.rotate_at_utc,
+                last,
+                Trigger::Manual,
+            )
+        });
+        r.retry = None;
+    }
+    let r = r.clone();
+    if old_mapping.username != r.secrets_mapping.username {
+        doc.rename_secret(
+            &r.environment,
+            &r.secret_path,
+            &old_mapping.username,
+            &r.secrets_mapping.username,
+        );
+    }
+    if old_mapping.password != r.secrets_mapping.password {
+        doc.rename_secret(
+            &r.environment,
+            &r.secret_path,
+            &old_mapping.password,
+            &r.secrets_mapping.password,
+        );
+    }
+    events.push(event_for(
+        &r,
+        EventKind::Updated,
+        Outcome::Success,
+        None,
+        now,
+        format!(
+            "{}updated {}{}",
+            note,
+            r.name,
+            if scope_changed {
+                " (new permission scope applied to both users)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    Ok(r)
 }

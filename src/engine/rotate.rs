@@ -183,6 +183,7 @@ impl Engine {
             users: Vec::new(),
             old_scope: None,
             new_scope: None,
+            patch: None,
             delete_secrets: false,
         };
         let id = job.rotation.id;

@@ -5,14 +5,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateAtRequest {
     pub hours: Option<Number>,
     pub minutes: Option<Number>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequiredRequest {
     pub digits: Option<Number>,
@@ -21,7 +21,7 @@ pub struct RequiredRequest {
     pub symbols: Option<Number>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordRequirementsRequest {
     pub length: Option<Number>,
@@ -29,7 +29,7 @@ pub struct PasswordRequirementsRequest {
     pub allowed_symbols: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParametersRequest {
     pub password_requirements: Option<PasswordRequirementsRequest>,
@@ -37,7 +37,7 @@ pub struct ParametersRequest {
     pub username_prefix: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretsMappingRequest {
     pub username: Option<String>,
@@ -45,7 +45,7 @@ pub struct SecretsMappingRequest {
 }
 
 /// The seed document's create body; also used (all fields optional) as an update patch.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotationRequest {
     pub name: Option<String>,
@@ -64,7 +64,7 @@ pub struct RotationRequest {
 }
 
 /// A connection as typed in `connection add` or the wizard.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionRequest {
     pub name: Option<String>,

@@ -178,6 +178,9 @@ pub struct Journal {
     /// Scope: the permission scope being applied (what recovery rolls forward to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_scope: Option<String>,
+    /// Scope: the whole update the new scope is part of, so recovery finishes all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<crate::model::request::RotationRequest>,
     /// Revoke: whether the mapped secrets go too once the users are gone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub delete_secrets: bool,
