@@ -71,19 +71,31 @@ impl Engine {
     /// by this process shares its open lock files until it execs, so a lock that looks held is
     /// retried for a moment before it counts as another rotation running.
     pub(crate) async fn lock_rotation(&self, r: &Rotation) -> Result<LockGuard, EngineError> {
+        self.lock_rotation_briefly(r.id)
+            .await?
+            .ok_or_else(|| EngineError::Busy(r.name.clone()))
+    }
+
+    /// The rotation's lock, retried for ~200 ms before giving up (`None`): a child process
+    /// forked by this one holds copies of its lock files until it execs, so a lock that is free
+    /// can look taken for a moment.
+    pub(crate) async fn lock_rotation_briefly(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<LockGuard>, EngineError> {
         for _ in 0..20 {
-            let held = locks::try_lock_rotation(&self.inner.locks_dir, r.id).map_err(|e| {
+            let held = locks::try_lock_rotation(&self.inner.locks_dir, id).map_err(|e| {
                 EngineError::Failed(format!(
                     "cannot create lock in {}: {e}",
                     self.inner.locks_dir.display()
                 ))
             })?;
-            if let Some(guard) = held {
-                return Ok(guard);
+            if held.is_some() {
+                return Ok(held);
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        Err(EngineError::Busy(r.name.clone()))
+        Ok(None)
     }
 
     /// Rotate now (manual) or when due (scheduled).

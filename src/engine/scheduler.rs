@@ -107,9 +107,7 @@ impl Engine {
 
     /// `None` when skipped (busy elsewhere, or no longer due).
     async fn run_one_due(&self, id: Uuid) -> Option<Result<Rotation, EngineError>> {
-        let guard = locks::try_lock_rotation(&self.inner.locks_dir, id)
-            .ok()
-            .flatten()?;
+        let guard = self.lock_rotation_briefly(id).await.ok().flatten()?;
         // Fresh read under the lock: another process may have just rotated it.
         let r = self.rotation_by_id(id).ok()?;
         if due_at(&r).is_none_or(|t| t > self.now()) {
