@@ -6,47 +6,10 @@
 mod common;
 mod support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use common::{ADMIN_PASSWORD, Persist, RedisServer};
-use support::{TEST_KEY, create_request};
-
-fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(dir.join("db.json"))
-        .args(args)
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", dir)
-        .env_remove("REDIS_ROTATOR_DB")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run redis-rotator");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use support::{bin, create_request, ok};
 
 /// A server, a connection `shop` and a rotation `dup` in dev and another `dup` in prod (with
 /// their own usernames); returns the two ids (dev, prod).

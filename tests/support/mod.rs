@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,4 +108,41 @@ pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common:
         )
         .await
         .unwrap_or_else(|e| panic!("connection {name}: {e}"));
+}
+
+/// The real binary on a database in `dir`, with the test key and `stdin` fed when given.
+pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
+        .arg("--db")
+        .arg(dir.join("db.json"))
+        .args(args)
+        .env("REDIS_ROTATOR_KEY", TEST_KEY)
+        .env("HOME", dir)
+        .env_remove("REDIS_ROTATOR_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-rotator");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+/// Stdout of a command that must have succeeded (stderr in the failure message).
+pub fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
