@@ -8,30 +8,13 @@ mod support;
 
 use std::path::Path;
 
-use common::{ADMIN_PASSWORD, Persist, RedisServer};
-use support::{bin, create_request, ok};
+use common::{Persist, RedisServer};
+use support::{add_shop_connection, bin, create_request, ok};
 
 /// A server, a connection `shop` and a rotation `dup` in dev and another `dup` in prod (with
 /// their own usernames); returns the two ids (dev, prod).
 fn two_dups(server: &RedisServer, d: &Path) -> (String, String) {
-    let port = server.port.to_string();
-    ok(&bin(
-        d,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{ADMIN_PASSWORD}\n")),
-    ));
+    ok(&add_shop_connection(d, server.port));
     let mut ids = Vec::new();
     for env in ["dev", "prod"] {
         let mut req = serde_json::to_value(create_request("dup", "shop")).unwrap();

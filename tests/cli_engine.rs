@@ -5,32 +5,15 @@
 mod common;
 mod support;
 
-use common::{ADMIN_PASSWORD, Persist, RedisServer};
-use support::{bin, create_request, ok};
+use common::{Persist, RedisServer};
+use support::{add_shop_connection, bin, create_request, create_rotation, ok};
 
 #[test]
 fn the_command_line_runs_a_rotation_end_to_end() {
     let server = RedisServer::start(Persist::Aclfile);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = server.port.to_string();
-    let add = bin(
-        d,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{ADMIN_PASSWORD}\n")),
-    );
+    let add = add_shop_connection(d, server.port);
     let text = ok(&add);
     assert!(
         text.contains("aclfile") && text.contains("saved connection shop"),
@@ -182,35 +165,8 @@ fn rotation_get_and_connection_test_show_whether_each_node_holds_both_credential
     let server = RedisServer::start(Persist::Aclfile);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = server.port.to_string();
-    ok(&bin(
-        d,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{ADMIN_PASSWORD}\n")),
-    ));
-    let req = d.join("req.json");
-    std::fs::write(
-        &req,
-        serde_json::to_string(&create_request("carts", "shop")).unwrap(),
-    )
-    .unwrap();
-    ok(&bin(
-        d,
-        &["rotation", "create", "--file", req.to_str().unwrap()],
-        None,
-    ));
+    ok(&add_shop_connection(d, server.port));
+    ok(&create_rotation(d, &create_request("carts", "shop")));
     let get: serde_json::Value =
         serde_json::from_str(&ok(&bin(d, &["rotation", "get", "carts", "--json"], None))).unwrap();
     assert_eq!(get["sync"]["inSync"], true, "{get}");

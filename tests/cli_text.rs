@@ -4,8 +4,8 @@
 mod common;
 mod support;
 
-use common::{ADMIN_PASSWORD, Persist, RedisServer};
-use support::{bin, create_request, ok};
+use common::{Persist, RedisServer};
+use support::{add_shop_connection, bin, create_request, create_rotation, ok};
 
 fn has_control(text: &[u8]) -> bool {
     String::from_utf8_lossy(text)
@@ -42,35 +42,8 @@ fn text_already_stored_with_control_characters_is_printed_escaped() {
     let server = RedisServer::start(Persist::Aclfile);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = server.port.to_string();
-    ok(&bin(
-        d,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{ADMIN_PASSWORD}\n")),
-    ));
-    let req = d.join("req.json");
-    std::fs::write(
-        &req,
-        serde_json::to_string(&create_request("orders", "shop")).unwrap(),
-    )
-    .unwrap();
-    ok(&bin(
-        d,
-        &["rotation", "create", "--file", req.to_str().unwrap()],
-        None,
-    ));
+    ok(&add_shop_connection(d, server.port));
+    ok(&create_rotation(d, &create_request("orders", "shop")));
 
     // A database written before control characters were refused: edit it by hand.
     let db = d.join("db.json");

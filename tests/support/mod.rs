@@ -146,3 +146,36 @@ pub fn ok(o: &Output) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// `connection add shop` through the binary: the harness server on `port`, admin password on stdin.
+pub fn add_shop_connection(dir: &Path, port: u16) -> Output {
+    let port = port.to_string();
+    bin(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "shop",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--username",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{}\n", crate::common::ADMIN_PASSWORD)),
+    )
+}
+
+/// `rotation create --file` through the binary with `request` written next to the database.
+pub fn create_rotation(dir: &Path, request: &RotationRequest) -> Output {
+    let file = dir.join("req.json");
+    std::fs::write(&file, serde_json::to_string(request).unwrap()).unwrap();
+    bin(
+        dir,
+        &["rotation", "create", "--file", file.to_str().unwrap()],
+        None,
+    )
+}
