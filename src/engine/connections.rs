@@ -131,6 +131,7 @@ impl Engine {
         });
         report.nodes = futures::future::join_all(probes).await;
         for node in &report.nodes {
+            report.warnings.extend(node.notes.iter().cloned());
             if let Some(err) = &node.error {
                 report.problems.push(err.clone());
                 continue;
