@@ -26,25 +26,8 @@ fn one_user_request(name: &str, conn: &str, username: &str) -> RotationRequest {
     req
 }
 
-/// The SHA-256 hashes of `user`'s passwords on `server`, sorted.
 fn hashes_on(server: &RedisServer, user: &str) -> Vec<String> {
-    let out = server.cli(&["ACL", "GETUSER", user]);
-    let mut lines = out.lines().map(str::trim);
-    let mut hashes: Vec<String> = Vec::new();
-    while let Some(l) = lines.next() {
-        if l == "passwords" {
-            for h in lines.by_ref() {
-                if h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()) {
-                    hashes.push(h.to_lowercase());
-                } else {
-                    break;
-                }
-            }
-            break;
-        }
-    }
-    hashes.sort();
-    hashes
+    server.password_hashes(user)
 }
 
 /// The hashes of the stored credentials (active and previous), sorted.
