@@ -3,6 +3,7 @@
 use crate::store::Binding;
 use std::time::Instant;
 
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::model::request::RotationRequest;
@@ -110,10 +111,15 @@ impl Engine {
             sessions: None,
             keep,
         };
-        self.record(&job, &nodes, Some(req.clone())).await?;
-        let result = self
-            .run_steps(job, nodes, Trigger::Manual, EventKind::Created)
-            .await;
+        let span = job.span();
+        let result = async {
+            tracing::info!(username = %job.username, "creating rotation");
+            self.record(&job, &nodes, Some(req.clone())).await?;
+            self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+                .await
+        }
+        .instrument(span)
+        .await;
         if let (Ok(r), Some(sentence)) = (&result, untouched) {
             self.log_info(r, EventKind::Created, sentence).await;
         }
