@@ -52,6 +52,7 @@ pub(crate) fn event_for(
         )),
         job_id: job,
         message,
+        attempt: None,
     }
 }
 
