@@ -206,6 +206,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} added ({})", conn.name, conn.address()),
+                attempt: None,
             });
             doc.connections.push(conn);
             Ok(())
@@ -270,6 +271,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} updated", conn.name),
+                attempt: None,
             });
             *slot = conn;
             Ok(())
@@ -305,6 +307,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} removed", conn.name),
+                attempt: None,
             });
             Ok(conn)
         })
