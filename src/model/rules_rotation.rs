@@ -92,7 +92,13 @@ pub(super) fn check_rotation(
     };
     let base = parameters.username_prefix.as_ref().or(name.as_ref());
     if let (Some(connection), Some(base), false) = (connection, base, errors.failed(field)) {
-        errors.check(usernames_are_free(field, base, connection, others()));
+        errors.check(usernames_are_free(
+            field,
+            base,
+            connection,
+            ctx.connections,
+            others(),
+        ));
     }
 
     errors.finish(RotationSpec {
@@ -224,12 +230,14 @@ fn secret_is_free(
     ))
 }
 
-/// `<base>-0` and `<base>-1` must be nobody else's on the connection: not another rotation's, and
-/// never the admin user's (the rotation would reset it).
+/// `<base>-0` and `<base>-1` must be nobody else's on the server: not another rotation's on this
+/// connection or on any connection that reaches the same server (by its identity, SPEC 2.1),
+/// and never the admin user's (the rotation would reset it).
 fn usernames_are_free<'a>(
     field: &str,
     base: &str,
     connection: &Connection,
+    connections: &[Connection],
     others: impl Iterator<Item = &'a Rotation>,
 ) -> Result<(), FieldError> {
     let mine = [
@@ -247,18 +255,38 @@ fn usernames_are_free<'a>(
             ),
         ));
     }
-    for other in others.filter(|r| r.connection_id == connection.id) {
+    // The connection another rotation uses, when it reaches one of this connection's servers.
+    let shared = |other: &Rotation| -> Option<Option<&Connection>> {
+        if other.connection_id == connection.id {
+            return Some(None);
+        }
+        let theirs = connections.iter().find(|c| c.id == other.connection_id)?;
+        let (Some(a), Some(b)) = (&connection.identity, &theirs.identity) else {
+            return None;
+        };
+        a.overlaps(b).then_some(Some(theirs))
+    };
+    for other in others {
+        let Some(via) = shared(other) else {
+            continue;
+        };
         let theirs = [
             other.username_for(Slot::Zero),
             other.username_for(Slot::One),
         ];
         if let Some(user) = mine.iter().find(|u| theirs.contains(u)) {
+            let place = match via {
+                None => format!("on connection `{}`", connection.name),
+                Some(c) => format!(
+                    "on connection `{}`, which reaches the same server as `{}`",
+                    c.name, connection.name
+                ),
+            };
             return Err(FieldError::new(
                 field,
                 format!(
-                    "the Redis user `{user}` already belongs to rotation `{}` on connection \
-                     `{}`; {fix}",
-                    other.name, connection.name
+                    "the Redis user `{user}` already belongs to rotation `{}` {place}; {fix}",
+                    other.name
                 ),
             ));
         }
