@@ -8,48 +8,53 @@ use crate::engine::EngineEvent;
 use crate::engine::scheduler::{self, SchedulerConfig, SchedulerState};
 use crate::model::Event;
 
-use super::args::{Cli, DaemonArgs, LogFormat};
+use super::args::{Cli, DaemonArgs};
 use super::{CliError, CliResult, engine, recover, runtime};
 
-fn line(format: LogFormat, e: &Event) -> String {
-    match format {
-        LogFormat::Json => serde_json::to_string(e).unwrap_or_default(),
-        LogFormat::Text => format!(
-            "{} {} {} {}",
-            e.at.format("%Y-%m-%dT%H:%M:%SZ"),
-            e.outcome,
-            e.kind,
+/// One event of the event log as a log line, with its rotation, environment and job as
+/// fields (the message never holds a secret: the engine redacts before it records).
+fn log_event(e: &Event) {
+    let rotation = e.rotation_name.as_deref().unwrap_or("");
+    let environment = e.environment.as_deref().unwrap_or("");
+    let job_id = e.job_id.map(|j| j.to_string()).unwrap_or_default();
+    let (kind, outcome) = (e.kind.to_string(), e.outcome.to_string());
+    if e.outcome == crate::model::Outcome::Failure {
+        tracing::warn!(
+            kind,
+            outcome,
+            rotation,
+            environment,
+            job_id,
+            seq = e.seq,
+            "{}",
             e.message
-        ),
+        );
+    } else {
+        tracing::info!(
+            kind,
+            outcome,
+            rotation,
+            environment,
+            job_id,
+            seq = e.seq,
+            "{}",
+            e.message
+        );
     }
 }
 
-/// A line about the daemon itself (start, standby, active, stopping, stopped): the text, or in
-/// `--log-format json` one JSON object, so every line of a JSON log is JSON.
-fn status(format: LogFormat, state: &str, message: &str, extra: serde_json::Value) {
-    match format {
-        LogFormat::Text => outln!("{message}"),
-        LogFormat::Json => {
-            let mut line = serde_json::json!({
-                "at": chrono::Utc::now(),
-                "daemon": state,
-                "message": message,
-            });
-            if let (Some(obj), serde_json::Value::Object(more)) = (line.as_object_mut(), extra) {
-                obj.extend(more);
-            }
-            outln!("{line}");
-        }
-    }
+/// A line about the daemon itself (start, standby, active, stopping, stopped), with its state
+/// as the `daemon` field.
+fn status(state: &str, message: &str) {
+    tracing::info!(daemon = state, "{message}");
 }
 
-pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
+pub fn run(cli: &Cli, _args: &DaemonArgs) -> CliResult {
     let key = crate::store::key_source::resolve()?;
     let engine = engine(cli)?;
     // Load (or on first start create) the key now: a wrong or unreadable key stops the service
     // at start, where systemd shows it, instead of at the first due rotation.
     engine.store().cipher()?;
-    let format = args.log_format;
     let key = key.describe();
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
@@ -59,7 +64,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
         let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
         let db = engine.store().path().display().to_string();
         let pid = std::process::id();
-        status(format, "start", &format!("redis-rotator daemon on {db} (pid {pid}), key {key}"), serde_json::json!({ "db": db, "pid": pid, "key": key }));
+        tracing::info!(daemon = "start", db, pid, key, "redis-rotator daemon on {db} (pid {pid}), key {key}");
         recover(&engine).await;
         let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
         let mut last_state = SchedulerState::Starting;
@@ -68,9 +73,9 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 ev = events.recv() => match ev {
-                    Ok(EngineEvent::Logged(e)) => outln!("{}", line(format, &e)),
+                    Ok(EngineEvent::Logged(e)) => log_event(&e),
                     Ok(EngineEvent::Progress { .. }) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => status(format, "lagged", &format!("({n} events not shown; see `events list`)"), serde_json::json!({ "notShown": n })),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(daemon = "lagged", not_shown = n, "({n} events not shown; see `events list`)"),
                     Err(_) => break,
                 },
                 changed = state_rx.changed() => {
@@ -78,8 +83,8 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                     let s = state_rx.borrow().clone();
                     if std::mem::discriminant(&s) != std::mem::discriminant(&last_state) {
                         match &s {
-                            SchedulerState::Standby => status(format, "standby", "standby: another process holds the scheduler lease", serde_json::json!({})),
-                            SchedulerState::Active { .. } => status(format, "active", "scheduler active", serde_json::json!({})),
+                            SchedulerState::Standby => status("standby", "standby: another process holds the scheduler lease"),
+                            SchedulerState::Active { .. } => status("active", "scheduler active"),
                             _ => {}
                         }
                     }
@@ -87,15 +92,15 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
                 }
             }
         }
-        status(format, "stopping", "stopping: letting a running rotation finish", serde_json::json!({}));
+        status("stopping", "stopping: letting a running rotation finish");
         cancel.cancel();
         let _ = sched.await;
         while let Ok(ev) = events.try_recv() {
             if let EngineEvent::Logged(e) = ev {
-                outln!("{}", line(format, &e));
+                log_event(&e);
             }
         }
-        status(format, "stopped", "stopped", serde_json::json!({}));
+        status("stopped", "stopped");
         Ok(())
     })
 }

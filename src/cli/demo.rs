@@ -19,44 +19,6 @@ use crate::store::{KeySource, Store};
 use super::args::Cli;
 use super::{CliError, CliResult, recover, runtime};
 
-const LOG_FILE: &str = "redis-rotator.log";
-
-/// Makes the log folder private: created (or reset to) 0700, and every log file in it 0600. Logs
-/// hold no secrets, but they do hold hosts, user names and rotation times.
-fn make_logs_private(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    for entry in std::fs::read_dir(dir)?.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(LOG_FILE) {
-            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(())
-}
-
-/// Logs go to a file in the data folder, never to the screen.
-fn init_file_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = crate::store::paths::log_dir();
-    make_logs_private(&dir).ok()?;
-    let appender = tracing_appender::rolling::daily(&dir, LOG_FILE);
-    // The appender has just created today's file with the umask's mode.
-    make_logs_private(&dir).ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .try_init()
-        .ok()?;
-    Some(guard)
-}
-
 /// The console with the in-process scheduler.
 pub async fn console(
     engine: Engine,
@@ -64,7 +26,6 @@ pub async fn console(
     title: Option<String>,
     health_every: Duration,
 ) -> CliResult {
-    let _log = init_file_logging();
     recover(&engine).await;
     let cancel = CancellationToken::new();
     let (state_tx, state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
@@ -251,38 +212,5 @@ async fn demo_cadence(engine: Engine, cancel: CancellationToken) {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod log_tests {
-    use std::os::unix::fs::PermissionsExt;
-
-    fn mode(p: &std::path::Path) -> u32 {
-        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn the_log_folder_is_0700_and_log_files_0600() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("logs");
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let old = dir.join("redis-rotator.log.2026-01-01");
-        std::fs::write(&old, "x").unwrap();
-        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
-        super::make_logs_private(&dir).unwrap();
-        let appender = tracing_appender::rolling::daily(&dir, super::LOG_FILE);
-        drop(appender);
-        super::make_logs_private(&dir).unwrap();
-        assert_eq!(mode(&dir), 0o700);
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
-        assert!(files.len() >= 2, "today's file was created");
-        for f in files {
-            assert_eq!(mode(&f.path()), 0o600, "{:?}", f.path());
-        }
-        let fresh = tmp.path().join("new").join("logs");
-        super::make_logs_private(&fresh).unwrap();
-        assert_eq!(mode(&fresh), 0o700);
     }
 }

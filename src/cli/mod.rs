@@ -48,6 +48,7 @@ mod docs;
 mod events;
 mod input;
 mod json;
+mod logging;
 mod output;
 mod prompt;
 mod rotation;
@@ -114,6 +115,11 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    let _logs = logging::init(match &cli.command {
+        None | Some(Command::Demo) => logging::Mode::Console,
+        Some(Command::Daemon(d)) => logging::Mode::Daemon(d.log_format),
+        Some(_) => logging::Mode::Cli,
+    });
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) => {

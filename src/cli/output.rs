@@ -92,29 +92,7 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
 
 pub fn print_json(value: &serde_json::Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-    outln!("{}", json_escaped(&text));
-}
-
-/// serde_json escapes C0 inside strings but leaves DEL, C1 and the bidi overrides raw; written
-/// as `\uXXXX` they stay the same JSON value and never act on a terminal. Outside strings JSON
-/// holds only ASCII punctuation, digits, letters and the pretty-printer's spaces and newlines.
-fn json_escaped(text: &str) -> std::borrow::Cow<'_, str> {
-    use crate::model::text::is_unprintable;
-    if !text.chars().any(|c| c != '\n' && is_unprintable(c)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if c != '\n' && is_unprintable(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    outln!("{}", crate::model::text::json_escaped(&text));
 }
 
 #[cfg(test)]
@@ -137,7 +115,7 @@ mod tests {
     fn json_output_escapes_del_c1_and_bidi_and_keeps_the_value() {
         let value = serde_json::json!({ "d": "a\u{7f}b\u{9b}c\u{202e}\u{1b}" });
         let text = serde_json::to_string_pretty(&value).unwrap();
-        let escaped = json_escaped(&text);
+        let escaped = crate::model::text::json_escaped(&text);
         assert!(
             !escaped.chars().any(|c| c != '\n' && c.is_control()),
             "{escaped:?}"

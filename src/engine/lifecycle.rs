@@ -3,6 +3,7 @@
 use crate::store::Binding;
 use std::time::Instant;
 
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::model::request::RotationRequest;
@@ -120,10 +121,15 @@ impl Engine {
             started: Instant::now(),
             sessions: None,
         };
-        self.record(&job, &nodes, Some(req.clone())).await?;
-        let result = self
-            .run_steps(job, nodes, Trigger::Manual, EventKind::Created)
-            .await;
+        let span = job.span();
+        let result = async {
+            tracing::info!(username = %job.username, "creating rotation");
+            self.record(&job, &nodes, Some(req.clone())).await?;
+            self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+                .await
+        }
+        .instrument(span)
+        .await;
         drop(_guard);
         self.send_notifications().await;
         result

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::model::schedule::Trigger;
@@ -30,6 +31,19 @@ pub(crate) struct Job {
     pub started: Instant,
     /// Sessions and failed AUTHs of the slot's user, counted before it is re-keyed.
     pub sessions: Option<SessionCounts>,
+}
+
+impl Job {
+    /// The span every log line of this job runs in: job id, rotation name and environment (no
+    /// secret: the password is never a field).
+    pub fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "rotation",
+            job_id = %self.job_id,
+            rotation = %self.rotation.name,
+            environment = %self.rotation.environment,
+        )
+    }
 }
 
 pub(crate) fn event_for(
@@ -151,6 +165,14 @@ impl Engine {
             started: Instant::now(),
             sessions: None,
         };
+        let span = job.span();
+        self.rotate_job(job, trigger).instrument(span).await
+    }
+
+    /// Everything after the job is made: inside the job's span, so every log line of it says
+    /// which job, rotation and environment it belongs to.
+    async fn rotate_job(&self, job: Job, trigger: Trigger) -> Result<Rotation, EngineError> {
+        tracing::info!(slot = job.slot.index(), username = %job.username, ?trigger, "rotation started");
         let nodes = match self.fleet(&job.conn).await {
             Ok(n) => n,
             Err(e) => {
@@ -267,6 +289,7 @@ impl Engine {
             None => self.persist_and_verify(&job, &nodes).await.err(),
         };
         if let Some(message) = failure {
+            tracing::warn!(error = %message, "rotation step failed: restoring the previous state");
             self.progress(id, Step::Compensate, None, true);
             // Every node but those that refused the change: a lost reply can hide an applied one.
             let touched: Vec<Node> = nodes
@@ -287,7 +310,17 @@ impl Engine {
         }
         crash::point("after-verify");
         crash::point("before-promote");
-        self.promote(&job, &nodes, trigger, kind).await
+        let promoted = self.promote(&job, &nodes, trigger, kind).await;
+        match &promoted {
+            Ok(_) => tracing::info!(
+                slot = job.slot.index(),
+                nodes = nodes.len(),
+                elapsed_ms = job.started.elapsed().as_secs_f64() * 1000.0,
+                "promoted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "promote failed"),
+        }
+        promoted
     }
 
     /// Step 2 on every node in parallel; returns the failures, if any, and the nodes that

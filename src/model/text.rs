@@ -62,6 +62,46 @@ pub fn printable(value: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `value` with every unprintable character but the newline written visibly: each line of a
+/// multi-line text (a log line ends with one) stays a line.
+pub fn printable_lines(value: &str) -> Cow<'_, str> {
+    if !value.chars().any(|c| c != '\n' && is_unprintable(c)) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if c != '\n' && is_unprintable(c) {
+            out.push_str(&escape_char(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// JSON text with DEL, C1 and the bidi overrides written as `\uXXXX` (serde_json escapes C0
+/// inside strings but leaves those raw): the same JSON value, which never acts on a terminal.
+/// Outside strings JSON holds only ASCII punctuation, digits, letters, spaces and newlines, so
+/// the newline is the one character kept as it is. One mechanism for `--json` output and JSON
+/// log lines.
+pub fn json_escaped(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unprintable(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && is_unprintable(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
