@@ -244,6 +244,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} added ({})", conn.name, conn.address()),
+                attempt: None,
             });
             doc.connections.push(conn);
             Ok(())
@@ -311,6 +312,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} updated", conn.name),
+                attempt: None,
             });
             *slot = conn;
             Ok(())
@@ -346,6 +348,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} removed", conn.name),
+                attempt: None,
             });
             Ok(conn)
         })
