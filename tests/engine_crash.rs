@@ -1,26 +1,44 @@
-//! Crash safety: the real binary is killed (abort) at each step of a rotation; the next start
-//! recovers, both stored credentials authenticate on every node, and no ACL user exists that the
+//! Crash safety: the real binary is killed (abort) at each step of a rotation, for both
+//! strategies; the next start recovers, both stored credentials authenticate on every node, no
+//! ACL user exists that the store does not know, and the rotation's users hold no password the
 //! store does not know.
 
 mod common;
 mod support;
 
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use common::{Persist, RedisServer};
 use redis_rotator::model::RotationStatus;
+use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
+use redis_rotator::redis::acl::password_hash;
 use support::{TEST_KEY, TestDb, admin_password, connection_request, create_request, engine_at};
 
 fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
+    run_crashing_with_stdin(db, point, args, "");
+}
+
+fn run_crashing_with_stdin(db: &TestDb, point: &str, args: &[&str], stdin: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
         .args(args)
         .env("REDIS_ROTATOR_DB", db.path())
         .env("REDIS_ROTATOR_KEY", TEST_KEY)
         .env("HOME", db.dir.path())
         .env("REDIS_ROTATOR_TEST_CRASH_AT", point)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run redis-rotator");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().expect("wait for redis-rotator");
     assert!(
         !out.status.success(),
         "the process must die at {point}: {}",
@@ -79,6 +97,24 @@ async fn assert_recovered_and_consistent(db: &TestDb, name: &str, servers: &[&Re
             );
         }
     }
+    // Every password a rotation user holds is a stored one (one-user: exactly the two).
+    let stored: Vec<_> = std::iter::once(&creds.active)
+        .chain(creds.previous.as_ref())
+        .collect();
+    for s in servers {
+        for c in &stored {
+            for h in s.password_hashes(&c.username) {
+                assert!(
+                    stored
+                        .iter()
+                        .any(|x| x.username == c.username && password_hash(&x.password) == h),
+                    "{} holds a password of {} that the store does not know",
+                    s.addr(),
+                    c.username
+                );
+            }
+        }
+    }
     // And the next rotation works normally.
     engine
         .rotate(name, Trigger::Manual)
@@ -96,15 +132,29 @@ async fn setup(db: &TestDb, a: &RedisServer, b: &RedisServer) {
         .expect("added");
 }
 
+/// `create_request` with strategy one-user on `username`.
+fn one_user_request(name: &str, username: &str) -> RotationRequest {
+    let mut req = create_request(name, "pair");
+    let p = req.parameters.as_mut().unwrap();
+    p.strategy = Some("one-user".into());
+    p.username = Some(username.into());
+    req
+}
+
 async fn crash_rotation_at(point: &str) {
+    crash_rotation_of(point, create_request("crashy", "pair")).await;
+}
+
+async fn crash_one_user_rotation_at(point: &str) {
+    crash_rotation_of(point, one_user_request("crashy", "crashy-app")).await;
+}
+
+async fn crash_rotation_of(point: &str, request: RotationRequest) {
     let a = RedisServer::start(Persist::Aclfile);
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     setup(&db, &a, &b).await;
-    db.engine
-        .create_rotation(&create_request("crashy", "pair"))
-        .await
-        .unwrap();
+    db.engine.create_rotation(&request).await.unwrap();
     db.engine.rotate("crashy", Trigger::Manual).await.unwrap();
     run_crashing(&db, point, &["rotation", "rotate", "crashy"]);
     assert_recovered_and_consistent(&db, "crashy", &[&a, &b]).await;
@@ -153,4 +203,78 @@ async fn crash_during_create_is_recovered() {
         &["rotation", "create", "--file", req.to_str().unwrap()],
     );
     assert_recovered_and_consistent(&db, "newborn", &[&a, &b]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_crash_after_record_is_recovered() {
+    crash_one_user_rotation_at("after-record").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_crash_after_apply_on_some_nodes_is_recovered() {
+    crash_one_user_rotation_at("after-apply:1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_crash_after_persist_is_recovered() {
+    crash_one_user_rotation_at("after-persist").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_crash_before_promote_is_recovered() {
+    crash_one_user_rotation_at("before-promote").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_crash_during_an_adopting_create_is_recovered_keeping_the_current_password() {
+    let a = RedisServer::start(Persist::Aclfile);
+    let b = RedisServer::start(Persist::Aclfile);
+    for s in [&a, &b] {
+        s.cli(&["ACL", "SETUSER", "legacy", "on", ">legacy-pw", "~*", "+get"]);
+    }
+    let db = TestDb::new();
+    setup(&db, &a, &b).await;
+    let req = db.dir.path().join("req.json");
+    std::fs::write(
+        &req,
+        serde_json::to_string(&one_user_request("adopted", "legacy")).unwrap(),
+    )
+    .unwrap();
+    run_crashing_with_stdin(
+        &db,
+        "after-apply:1",
+        &[
+            "rotation",
+            "create",
+            "--file",
+            req.to_str().unwrap(),
+            "--current-password-stdin",
+        ],
+        "legacy-pw\n",
+    );
+    // Recovery promotes: the adopted password is the previous credential, valid everywhere.
+    let engine = engine_at(db.path());
+    for (n, r) in engine.recover_all().await {
+        assert!(
+            r.is_ok(),
+            "recovery of {n}: {:?}",
+            r.err().map(|e| e.to_string())
+        );
+    }
+    let creds = engine.credentials("adopted").unwrap();
+    assert_eq!(
+        creds
+            .previous
+            .as_ref()
+            .map(|p| p.password.expose().to_string()),
+        Some("legacy-pw".into())
+    );
+    for s in [&a, &b] {
+        assert!(
+            s.can_auth("legacy", "legacy-pw"),
+            "apps keep working on {}",
+            s.addr()
+        );
+    }
+    assert_recovered_and_consistent(&db, "adopted", &[&a, &b]).await;
 }

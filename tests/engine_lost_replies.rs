@@ -1,7 +1,8 @@
 //! Compensation by intent: a command can reach Redis and apply while its reply is lost. After
 //! any such failure both stored credentials still authenticate on every node — checked on the
 //! servers directly, not through the fault-injecting proxy — and `ACL USERS` holds no user of
-//! the rotation beyond the stored ones.
+//! the rotation beyond the stored ones, nor a password of its users beyond the stored ones. Both
+//! strategies: two users, and one user with two passwords.
 
 mod common;
 mod support;
@@ -12,7 +13,9 @@ use std::time::Duration;
 use common::{Fault, FaultProxy, Persist, RedisServer};
 use redis_rotator::engine::{Engine, SystemClock, Timeouts};
 use redis_rotator::model::Password;
+use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
+use redis_rotator::redis::acl::password_hash;
 use redis_rotator::store::{KeySource, Store};
 use support::{admin_password, connection_request, create_request};
 
@@ -50,12 +53,18 @@ async fn add_nodes_connection(engine: &Engine, addrs: &[String]) {
         .expect("connection added");
 }
 
+/// The one-user form of `lost`: user `lost-app`, two passwords.
+fn one_user_request() -> RotationRequest {
+    let mut req = create_request("lost", "flaky");
+    let p = req.parameters.as_mut().unwrap();
+    p.strategy = Some("one-user".into());
+    p.username = Some("lost-app".into());
+    req
+}
+
 /// `lost` created and rotated once, so both slots hold a stored credential.
-async fn rotated_once(engine: &Engine) {
-    engine
-        .create_rotation(&create_request("lost", "flaky"))
-        .await
-        .expect("created");
+async fn rotated_once(engine: &Engine, request: &RotationRequest) {
+    engine.create_rotation(request).await.expect("created");
     engine
         .rotate("lost", Trigger::Manual)
         .await
@@ -76,6 +85,18 @@ fn assert_store_and_servers_agree(engine: &Engine, servers: &[&RedisServer]) {
                 s.addr()
             );
         }
+        for c in &stored {
+            for h in s.password_hashes(&c.username) {
+                assert!(
+                    stored
+                        .iter()
+                        .any(|x| x.username == c.username && password_hash(&x.password) == h),
+                    "{} holds a password of {} that the store does not know",
+                    s.addr(),
+                    c.username
+                );
+            }
+        }
         let users = s.cli(&["ACL", "USERS"]);
         for u in users.lines().filter(|u| u.starts_with("lost-")) {
             assert!(
@@ -90,6 +111,14 @@ fn assert_store_and_servers_agree(engine: &Engine, servers: &[&RedisServer]) {
 }
 
 async fn rotate_with_fault_on_one_node(pattern: &str, fault: Fault, others: usize) {
+    rotate_with_fault(pattern, fault, others, &create_request("lost", "flaky")).await;
+}
+
+async fn one_user_rotate_with_fault(pattern: &str, fault: Fault, others: usize) {
+    rotate_with_fault(pattern, fault, others, &one_user_request()).await;
+}
+
+async fn rotate_with_fault(pattern: &str, fault: Fault, others: usize, request: &RotationRequest) {
     let target = RedisServer::start(Persist::Aclfile);
     let rest: Vec<RedisServer> = (0..others)
         .map(|_| RedisServer::start(Persist::Aclfile))
@@ -99,7 +128,7 @@ async fn rotate_with_fault_on_one_node(pattern: &str, fault: Fault, others: usiz
     let mut addrs: Vec<String> = rest.iter().map(RedisServer::addr).collect();
     addrs.insert(addrs.len() / 2, proxy.addr());
     add_nodes_connection(&setup.engine, &addrs).await;
-    rotated_once(&setup.engine).await;
+    rotated_once(&setup.engine, request).await;
     let before = setup.engine.credentials("lost").unwrap();
 
     proxy.arm(pattern, fault);
@@ -168,5 +197,45 @@ async fn create_whose_setuser_reply_is_lost_leaves_no_user_behind() {
     assert!(
         !users.lines().any(|u| u.starts_with("lost-")),
         "no user of the failed create on the server: {users}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_setuser_reply_lost_on_one_of_three_nodes_leaves_both_passwords_working() {
+    one_user_rotate_with_fault("ACL SETUSER", Fault::DropReply, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_setuser_reply_arriving_after_the_timeout_leaves_both_passwords_working() {
+    one_user_rotate_with_fault("ACL SETUSER", Fault::Delay(COMMAND_TIMEOUT * 2), 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_acl_save_reply_lost_leaves_both_passwords_working() {
+    one_user_rotate_with_fault("ACL SAVE", Fault::DropReply, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_connection_reset_during_verify_leaves_both_passwords_working() {
+    one_user_rotate_with_fault("ACL WHOAMI", Fault::Reset, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_create_whose_setuser_reply_is_lost_leaves_no_user_behind() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let proxy = FaultProxy::start(server.port);
+    let setup = engine();
+    add_nodes_connection(&setup.engine, &[proxy.addr()]).await;
+    proxy.arm("ACL SETUSER", Fault::DropReply);
+    setup
+        .engine
+        .create_rotation(&one_user_request())
+        .await
+        .expect_err("the create must fail");
+    assert_eq!(proxy.fired(), 1, "the fault was injected");
+    assert!(setup.engine.find_rotation("lost").is_err());
+    assert!(
+        !server.acl_users().contains(&"lost-app".to_string()),
+        "the user the failed create made is gone"
     );
 }

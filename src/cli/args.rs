@@ -165,6 +165,10 @@ pub enum RotationCmd {
     Create {
         #[arg(long, value_name = "REQ.json")]
         file: PathBuf,
+        /// Adopt the existing user `parameters.username`: read its current password from stdin
+        /// (first line); it is checked by a fresh login before anything is written
+        #[arg(long)]
+        current_password_stdin: bool,
         #[arg(long)]
         json: bool,
     },

@@ -161,9 +161,20 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
     match cmd {
         RotationCmd::Create {
             file,
+            current_password_stdin,
             json: as_json,
         } => {
+            if *current_password_stdin && file.as_os_str() == "-" {
+                return Err(CliError::bad_input(
+                    "--current-password-stdin reads stdin: give the request with --file PATH, not `-`",
+                ));
+            }
             let req = read_request(file)?;
+            let current = if *current_password_stdin {
+                Some(super::prompt::password_from_stdin()?)
+            } else {
+                None
+            };
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
@@ -179,7 +190,21 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             {
                 errln!("warning: {w}");
             }
-            let r = rt.block_on(engine.create_rotation(&req))?;
+            let r = rt.block_on(engine.create_adopting(&req, current))?;
+            let adopted = r.parameters.username.as_deref();
+            if r.parameters.strategy.is_two_users()
+                && let Some(user) = adopted
+            {
+                errln!(
+                    "existing user `{user}` was left untouched: its password keeps working until you remove it; apps move to {} by reading the mapped secrets",
+                    r.username_for(r.active_index)
+                );
+            } else if r.is_one_user() && r.slot(r.active_index.other()).is_some() {
+                errln!(
+                    "adopted user `{}`: its current password stays valid as the previous credential until the next rotation",
+                    r.username_for(r.active_index)
+                );
+            }
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {

@@ -27,11 +27,13 @@ fn scope_tokens(text: &str) -> Result<Vec<String>, EngineError> {
 
 /// The users a scope change touches: those of the slots that hold a credential.
 fn existing_users(r: &Rotation) -> Vec<String> {
-    [Slot::Zero, Slot::One]
+    let mut users: Vec<String> = [Slot::Zero, Slot::One]
         .into_iter()
         .filter(|s| r.slot(*s).is_some())
         .map(|s| r.username_for(s))
-        .collect()
+        .collect();
+    users.dedup();
+    users
 }
 
 impl Engine {
@@ -44,7 +46,13 @@ impl Engine {
         r: &Rotation,
         delete_secrets: bool,
     ) -> Result<Vec<String>, EngineError> {
-        let users = vec![r.username_for(Slot::Zero), r.username_for(Slot::One)];
+        if !r.manages_permissions() {
+            return Err(EngineError::Refused(format!(
+                "rotation `{}` rotates the `default` user, which Redis cannot delete: delete it without --revoke (its passwords stay valid), then set the default user's password yourself",
+                r.name
+            )));
+        }
+        let users = r.usernames();
         let conn = self.connection_of(r)?;
         let nodes = self.fleet(&conn).await?;
         let mut journal = self.change_journal(r, JournalKind::Revoke, users.clone(), &nodes);
@@ -141,6 +149,7 @@ impl Engine {
             slot: r.active_index,
             username: r.username_for(r.active_index),
             password: None,
+            adopted: None,
             users,
             old_scope: None,
             new_scope: None,

@@ -3,7 +3,7 @@
 
 use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, JournalKind, Outcome, RotationStatus};
-use crate::redis::{Node, acl};
+use crate::redis::Node;
 use crate::store::Binding;
 
 use super::rotate::{Job, event_for, redact};
@@ -40,11 +40,9 @@ impl Engine {
                     .params(&job.conn, &n.addr, &job.conn.username, admin)
                     .map_err(|e| e.to_string())?;
                 let node = Node::connect(&params).await.map_err(|e| e.to_string())?;
-                match &old {
-                    Some(p) => acl::set_user(&node, &job.username, p, &job.scope).await,
-                    None => acl::del_user(&node, &job.username).await.map(|_| ()),
-                }
-                .map_err(|e| e.to_string())?;
+                self.undo_node(job, &node, old.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
                 self.persist_node(&node).await.map_err(|e| e.to_string())
             }
         });

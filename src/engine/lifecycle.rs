@@ -7,13 +7,12 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::model::request::RotationRequest;
-use crate::model::rotation::{ROTATION_TYPE, username_for};
+use crate::model::rotation::ROTATION_TYPE;
 use crate::model::schedule::{self, Trigger};
 use crate::model::validation::{
     Context, FieldError, RotationSpec, validate_new_rotation, validate_rotation_patch,
 };
 use crate::model::{EventKind, JournalKind, Outcome, Rotation, RotationStatus, Slot, password};
-use crate::redis::acl;
 
 use super::rotate::{Job, event_for, parse_scope};
 use super::{Credentials, DeleteOutcome, Engine, EngineError, SessionCounts, SlotView};
@@ -35,6 +34,17 @@ impl Engine {
 
     /// Creates the rotation: slot 0 on every node, persisted and verified, then the secrets.
     pub async fn create_rotation(&self, req: &RotationRequest) -> Result<Rotation, EngineError> {
+        self.create_adopting(req, None).await
+    }
+
+    /// Creates the rotation taking over an existing user (`parameters.username`) whose current
+    /// password is `current`, proven by a fresh login on every node before anything is written.
+    /// One-user keeps it valid as the previous credential; two-users leaves the user untouched.
+    pub async fn create_adopting(
+        &self,
+        req: &RotationRequest,
+        current: Option<crate::model::Password>,
+    ) -> Result<Rotation, EngineError> {
         let spec = self.validate_create(req)?;
         let doc = self.snapshot()?;
         let conn = doc
@@ -72,32 +82,11 @@ impl Engine {
             pending: None,
             retry: None,
         };
-        // Neither username may already exist on a server: it would belong to someone else.
-        let base = rotation.username_base().to_string();
-        let field = if rotation.parameters.username_prefix.is_some() {
-            "parameters.usernamePrefix"
-        } else {
-            "name"
-        };
-        let listed = futures::future::join_all(nodes.iter().map(acl::users)).await;
-        for (node, users) in nodes.iter().zip(listed) {
-            let users = users.map_err(|e| super::fleet::in_connection(&conn, e))?;
-            for slot in [Slot::Zero, Slot::One] {
-                let u = username_for(&base, slot);
-                if users.contains(&u) {
-                    return Err(EngineError::Invalid(
-                        FieldError::new(
-                            field,
-                            format!(
-                                "ACL user `{u}` already exists on {}: choose another {field}",
-                                node.addr
-                            ),
-                        )
-                        .into(),
-                    ));
-                }
-            }
-        }
+        // The users must be new, unless an existing one is adopted with its proven password.
+        let untouched = self
+            .check_users_for_create(&rotation, &conn, &nodes, current.as_ref())
+            .await?;
+        let keep = current.filter(|_| rotation.is_one_user());
         let scope = parse_scope(&rotation)?;
         let password = password::generate(&rotation.parameters.password_requirements);
         let job_id = Uuid::new_v4();
@@ -109,7 +98,7 @@ impl Engine {
         rotation.updated_at = now;
         let _guard = self.lock_rotation(&rotation).await?;
         let job = Job {
-            username: username_for(&base, Slot::Zero),
+            username: rotation.username_for(Slot::Zero),
             kind: JournalKind::Create,
             job_id,
             slot: Slot::Zero,
@@ -120,6 +109,7 @@ impl Engine {
             rotation,
             started: Instant::now(),
             sessions: None,
+            keep,
         };
         let span = job.span();
         let result = async {
@@ -130,6 +120,9 @@ impl Engine {
         }
         .instrument(span)
         .await;
+        if let (Ok(r), Some(sentence)) = (&result, untouched) {
+            self.log_info(r, EventKind::Created, sentence).await;
+        }
         drop(_guard);
         self.send_notifications().await;
         result
@@ -239,7 +232,7 @@ impl Engine {
         let _guard = self.lock_rotation(&r).await?;
         // Read under the lock: another process may have changed or deleted it meanwhile.
         let r = self.rotation_by_id(r.id)?;
-        let users = [r.username_for(Slot::Zero), r.username_for(Slot::One)];
+        let users = r.usernames();
         let mut outcome = DeleteOutcome {
             name: r.name.clone(),
             revoked_users: Vec::new(),
@@ -250,10 +243,10 @@ impl Engine {
             // Journaled, then revoked on every node and persisted (see `changes`).
             outcome.revoked_users = self.revoke_locked(&r, delete_secrets).await?;
         } else {
-            outcome.kept.push(format!(
-                "ACL users {} and {} stay on the server",
-                users[0], users[1]
-            ));
+            outcome.kept.push(match users.as_slice() {
+                [one] => format!("ACL user {one} stays on the server with its passwords"),
+                _ => format!("ACL users {} stay on the server", users.join(" and ")),
+            });
         }
         let mapping = [
             r.secrets_mapping.username.clone(),
@@ -335,6 +328,10 @@ fn pin_usernames(
     patch: &RotationRequest,
 ) -> Result<RotationRequest, EngineError> {
     let mut patch = patch.clone();
+    if existing.is_one_user() {
+        // Its one user is `parameters.username`, which validation keeps fixed.
+        return Ok(patch);
+    }
     let base = existing.username_base().to_string();
     let asked = patch
         .parameters

@@ -2,6 +2,7 @@
 //! compensate), update, delete, recover; the scheduler; cross-process locks. One engine, used by
 //! the console, the daemon and the command line.
 
+mod adopt;
 mod changes;
 pub mod clock;
 mod compensate;
@@ -17,6 +18,7 @@ pub mod metrics;
 mod node_ops;
 pub mod node_sync;
 mod notify;
+mod one_user;
 mod promote;
 mod reconcile;
 mod recover;

@@ -32,6 +32,11 @@ impl Engine {
             job.username.clone(),
             job.password.clone(),
         );
+        // An adopted user's current password becomes the previous credential (slot 1).
+        let adopted = match (job.kind, &job.keep) {
+            (crate::model::JournalKind::Create, Some(current)) => Some(current.clone()),
+            _ => None,
+        };
         let now = self.now();
         let elapsed = job.started.elapsed();
         let promoted = self
@@ -45,6 +50,14 @@ impl Engine {
                     password: cipher.seal(&plain, &Binding::slot_password(id, slot)),
                     created_at: now,
                 });
+                if let Some(current) = &adopted {
+                    let other = slot.other();
+                    r.slots[other.index()] = Some(SlotCredential {
+                        username: username.clone(),
+                        password: cipher.seal(current, &Binding::slot_password(id, other)),
+                        created_at: now,
+                    });
+                }
                 r.active_index = slot;
                 r.rotation_status = RotationStatus::Success;
                 r.last_rotated_at = Some(now);

@@ -111,8 +111,12 @@ impl Engine {
         let states =
             futures::future::join_all(nodes.iter().map(|n| acl_state::user_states(n, &usernames)))
                 .await;
-        let reference =
-            node_sync::reference_permissions(states.iter().flatten().flat_map(|s| s.iter()));
+        // One-user: the user's permissions are its own (adopted, or `default`): never healed.
+        let reference = if r.is_one_user() {
+            None
+        } else {
+            node_sync::reference_permissions(states.iter().flatten().flat_map(|s| s.iter()))
+        };
         let scope = parse_scope(r).ok();
         let mut lines = Vec::with_capacity(nodes.len());
         let mut heals = Vec::new();

@@ -62,7 +62,16 @@ impl Engine {
             .store
             .cipher()?
             .open(&sealed, &Binding::journal_password(id, journal.job_id))?;
+        // One-user: the password that stays is the adopted one (create) or the active one.
+        let keep = match &journal.adopted {
+            Some(sealed) => Some(self.inner.store.cipher()?.open(
+                sealed,
+                &Binding::journal_adopted_password(id, journal.job_id),
+            )?),
+            None => self.kept_password(&rotation)?,
+        };
         let job = Job {
+            keep,
             scope: parse_scope(&rotation)?,
             conn,
             kind: journal.kind,
@@ -89,15 +98,18 @@ impl Engine {
         };
         let want = acl::password_hash(&job.password);
         for node in &nodes {
-            let has = acl::password_hashes(node, &job.username)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|h| h.contains(&want));
+            // One-user: the target password list is set again everywhere (idempotent), since a
+            // node may hold the new password but still the one this rotation removes.
+            let has = !job.rotation.is_one_user()
+                && acl::password_hashes(node, &job.username)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|h| h.contains(&want));
             if has {
                 continue;
             }
-            if let Err(e) = acl::set_user(node, &job.username, &job.password, &job.scope).await {
+            if let Err(e) = self.apply_node(&job, node).await {
                 let msg = format!("recovery pending: apply on {}: {e}", node.addr);
                 return Err(self.record_failure(&job, Trigger::Manual, msg, true).await);
             }

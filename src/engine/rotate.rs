@@ -31,6 +31,9 @@ pub(crate) struct Job {
     pub started: Instant,
     /// Sessions and failed AUTHs of the slot's user, counted before it is re-keyed.
     pub sessions: Option<SessionCounts>,
+    /// One-user: the password that stays valid beside the new one (the active one, or at
+    /// adoption the user's current one, stored as slot 1 on promote).
+    pub keep: Option<Password>,
 }
 
 impl Job {
@@ -152,7 +155,9 @@ impl Engine {
             .store
             .cipher()?
             .seal(&password, &Binding::journal_password(rotation.id, job_id));
+        let keep = self.kept_password(&rotation)?;
         let job = Job {
+            keep,
             username: rotation.username_for(slot),
             kind: JournalKind::Rotate,
             job_id,
@@ -212,6 +217,13 @@ impl Engine {
             slot: job.slot,
             username: job.username.clone(),
             password: Some(job.sealed.clone()),
+            adopted: match (&job.keep, job.kind) {
+                (Some(current), JournalKind::Create) => Some(self.inner.store.cipher()?.seal(
+                    current,
+                    &Binding::journal_adopted_password(job.rotation.id, job.job_id),
+                )),
+                _ => None,
+            },
             nodes: nodes.iter().map(|n| n.addr.to_string()).collect(),
             started_at: self.now(),
             users: Vec::new(),
@@ -328,16 +340,11 @@ impl Engine {
                     if i == n {
                         crash::point(&format!("after-apply:{n}"));
                     }
-                    out.push(acl::set_user(node, &job.username, &job.password, &job.scope).await);
+                    out.push(self.apply_node(job, node).await);
                 }
                 out
             } else {
-                futures::future::join_all(
-                    nodes
-                        .iter()
-                        .map(|node| acl::set_user(node, &job.username, &job.password, &job.scope)),
-                )
-                .await
+                futures::future::join_all(nodes.iter().map(|node| self.apply_node(job, node))).await
             };
         let mut errors = Vec::new();
         let mut refused = Vec::new();

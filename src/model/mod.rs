@@ -31,7 +31,7 @@ pub use event::{Event, EventKind, Outcome};
 pub use reference::{Resolution, RotationRef};
 pub use rotation::{
     Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt, Rotation,
-    RotationStatus, SecretsMapping, Slot, SlotCredential,
+    RotationStatus, SecretsMapping, Slot, SlotCredential, Strategy,
 };
 pub use secret::{SecretEntry, SecretVersion};
 pub use sensitive::{Password, Sealed};

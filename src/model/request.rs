@@ -35,6 +35,10 @@ pub struct ParametersRequest {
     pub password_requirements: Option<PasswordRequirementsRequest>,
     pub permission_scope: Option<String>,
     pub username_prefix: Option<String>,
+    /// `two-users` (default) or `one-user`.
+    pub strategy: Option<String>,
+    /// One-user: the ACL user whose passwords rotate; two-users: an existing user to adopt.
+    pub username: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

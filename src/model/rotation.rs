@@ -98,6 +98,38 @@ impl Default for PasswordRequirements {
     }
 }
 
+/// How a rotation keeps two valid credentials (SPEC 2.3).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Strategy {
+    /// Two ACL users, `<base>-0` and `<base>-1`, one password each.
+    #[default]
+    TwoUsers,
+    /// One ACL user (`parameters.username`) holding at most two passwords.
+    OneUser,
+}
+
+impl Strategy {
+    pub fn is_two_users(&self) -> bool {
+        *self == Strategy::TwoUsers
+    }
+}
+
+/// The built-in user behind `requirepass`: its passwords rotate, its permissions never change.
+pub const DEFAULT_USER: &str = "default";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Parameters {
@@ -106,6 +138,13 @@ pub struct Parameters {
     /// Base of the two ACL usernames (`<base>-0`, `<base>-1`); the rotation name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username_prefix: Option<String>,
+    /// `two-users` (default) or `one-user`.
+    #[serde(default, skip_serializing_if = "Strategy::is_two_users")]
+    pub strategy: Strategy,
+    /// One-user: the ACL user whose passwords rotate. Two-users: the existing user that was
+    /// adopted (left untouched), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
 impl Default for Parameters {
@@ -114,6 +153,8 @@ impl Default for Parameters {
             password_requirements: PasswordRequirements::default(),
             permission_scope: DEFAULT_SCOPE.to_string(),
             username_prefix: None,
+            strategy: Strategy::TwoUsers,
+            username: None,
         }
     }
 }
@@ -169,6 +210,10 @@ pub struct Journal {
     /// The new password (create, rotate); revoke and scope changes carry none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Sealed>,
+    /// One-user create that adopts an existing user: its current password, which stays valid
+    /// as the previous credential (slot 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted: Option<Sealed>,
     /// Revoke and scope: every user the change touches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<String>,
@@ -243,9 +288,31 @@ impl Rotation {
             .unwrap_or(&self.name)
     }
 
-    /// `<base>-0` or `<base>-1`.
+    /// The ACL user of a slot: `<base>-0` or `<base>-1`, or the one user of a one-user rotation.
     pub fn username_for(&self, slot: Slot) -> String {
-        username_for(self.username_base(), slot)
+        match (self.parameters.strategy, &self.parameters.username) {
+            (Strategy::OneUser, Some(u)) => u.clone(),
+            _ => username_for(self.username_base(), slot),
+        }
+    }
+
+    pub fn is_one_user(&self) -> bool {
+        self.parameters.strategy == Strategy::OneUser
+    }
+
+    /// Every ACL user the rotation owns, each once.
+    pub fn usernames(&self) -> Vec<String> {
+        let mut out = vec![self.username_for(Slot::Zero)];
+        let other = self.username_for(Slot::One);
+        if other != out[0] {
+            out.push(other);
+        }
+        out
+    }
+
+    /// False for the `default` user: only its passwords change, never its permissions.
+    pub fn manages_permissions(&self) -> bool {
+        !(self.is_one_user() && self.parameters.username.as_deref() == Some(DEFAULT_USER))
     }
 
     pub fn slot(&self, slot: Slot) -> Option<&SlotCredential> {

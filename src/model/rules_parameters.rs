@@ -6,7 +6,8 @@ use serde_json::Number;
 
 use super::request::{ParametersRequest, PasswordRequirementsRequest, SecretsMappingRequest};
 use super::rotation::{
-    DEFAULT_LENGTH, DEFAULT_SYMBOLS, Parameters, PasswordRequirements, RequiredChars,
+    DEFAULT_LENGTH, DEFAULT_SCOPE, DEFAULT_SYMBOLS, DEFAULT_USER, Parameters, PasswordRequirements,
+    RequiredChars, Strategy,
 };
 use super::rules::{
     Collect, USERNAME_PREFIX_MAX, required, validate_secret_name, validate_slug_up_to, whole_number,
@@ -19,6 +20,10 @@ const REQUIRED: &str = "parameters.passwordRequirements.required";
 const SYMBOLS: &str = "parameters.passwordRequirements.allowedSymbols";
 const SCOPE: &str = "parameters.permissionScope";
 pub(super) const PREFIX: &str = "parameters.usernamePrefix";
+pub(super) const STRATEGY: &str = "parameters.strategy";
+pub(super) const USERNAME: &str = "parameters.username";
+/// Longest `parameters.username`.
+pub const USERNAME_MAX: usize = 128;
 pub(super) const MAPPED_USERNAME: &str = "secretsMapping.username";
 pub(super) const MAPPED_PASSWORD: &str = "secretsMapping.password";
 
@@ -49,12 +54,83 @@ pub(super) fn parameters(
             }
         };
     let username_prefix = errors.take(username_prefix(req.username_prefix.as_deref()));
+    let strategy = errors.take(strategy(req.strategy.as_deref()));
+    let username = errors.take(username(req.username.as_deref()));
+    if strategy == Strategy::OneUser {
+        if username.is_none() && !errors.failed(USERNAME) {
+            errors.push(FieldError::new(
+                USERNAME,
+                "is required with strategy `one-user`: name the ACL user whose passwords rotate (e.g. `default` or `orders-app`)",
+            ));
+        }
+        if username_prefix.is_some() {
+            errors.push(FieldError::new(
+                PREFIX,
+                format!(
+                    "does not apply to strategy `one-user`, whose one user is {USERNAME}: remove it"
+                ),
+            ));
+        }
+        if username.as_deref() == Some(DEFAULT_USER)
+            && !errors.failed(SCOPE)
+            && Some(permission_scope.as_str())
+                != scope::parse(DEFAULT_SCOPE)
+                    .ok()
+                    .map(|s| s.normalized())
+                    .as_deref()
+        {
+            errors.push(FieldError::new(
+                SCOPE,
+                "the `default` user keeps its own permissions (only its passwords rotate): leave permissionScope out",
+            ));
+        }
+    }
     let parameters = Parameters {
         password_requirements,
         permission_scope,
         username_prefix,
+        strategy,
+        username,
     };
     (parameters, warnings)
+}
+
+/// `two-users` (the default) or `one-user`.
+fn strategy(value: Option<&str>) -> Result<Strategy, FieldError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(Strategy::TwoUsers),
+        Some(v) => v.parse().map_err(|_| {
+            FieldError::new(
+                STRATEGY,
+                format!(
+                    "`{}` is not a strategy: use `two-users` (two ACL users, one password each) or `one-user` (one ACL user, two passwords)",
+                    super::rules::shown(v)
+                ),
+            )
+        }),
+    }
+}
+
+/// A Redis ACL username as Redis takes it: printable ASCII without spaces, at most 128.
+fn username(value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(name) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let problem = if name.chars().count() > USERNAME_MAX {
+        format!(
+            "is {} characters long (at most {USERNAME_MAX})",
+            name.chars().count()
+        )
+    } else if let Some(c) = name.chars().find(|c| !c.is_ascii_graphic()) {
+        format!(
+            "`{}` has `{}`: a Redis username is printable ASCII without spaces",
+            super::rules::shown(name),
+            c.escape_debug()
+        )
+    } else {
+        return Ok(Some(name.to_string()));
+    };
+    Err(FieldError::new(USERNAME, problem))
 }
 
 fn password_requirements(

@@ -53,6 +53,19 @@ fn fixed_fields_unchanged(
     {
         errors.push(FieldError::new("environment", FIXED));
     }
+    let params = patch.parameters.as_ref();
+    if params
+        .and_then(|p| p.strategy.as_deref())
+        .is_some_and(|s| s.trim() != existing.parameters.strategy.to_string())
+    {
+        errors.push(FieldError::new("parameters.strategy", FIXED));
+    }
+    if params
+        .and_then(|p| p.username.as_deref())
+        .is_some_and(|u| Some(u) != existing.parameters.username.as_deref())
+    {
+        errors.push(FieldError::new("parameters.username", FIXED));
+    }
     if let Some(path) = patch.secret_path.as_deref()
         && validate_secret_path(path).ok().as_deref() != Some(existing.secret_path.as_str())
     {
@@ -90,6 +103,8 @@ fn request_from(r: &Rotation) -> RotationRequest {
             }),
             permission_scope: Some(p.permission_scope.clone()),
             username_prefix: p.username_prefix.clone(),
+            strategy: Some(p.strategy.to_string()),
+            username: p.username.clone(),
         }),
         secrets_mapping: Some(SecretsMappingRequest {
             username: Some(r.secrets_mapping.username.clone()),
@@ -142,6 +157,8 @@ fn overlay_parameters(b: ParametersRequest, p: ParametersRequest) -> ParametersR
         }),
         permission_scope: p.permission_scope.or(b.permission_scope),
         username_prefix: p.username_prefix.or(b.username_prefix),
+        strategy: p.strategy.or(b.strategy),
+        username: p.username.or(b.username),
     }
 }
 

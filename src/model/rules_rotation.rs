@@ -6,13 +6,14 @@ use uuid::Uuid;
 
 use super::connection::Connection;
 use super::request::{RotateAtRequest, RotationRequest};
+use super::rotation::Strategy;
 use super::rotation::{RotateAt, Rotation, SecretsMapping, Slot, username_for};
 use super::rules::{
     Collect, required, validate_description, validate_environment, validate_secret_path,
     validate_slug, whole_number, whole_number_of,
 };
 use super::rules_parameters::{
-    MAPPED_PASSWORD, MAPPED_USERNAME, PREFIX, parameters, secrets_mapping,
+    MAPPED_PASSWORD, MAPPED_USERNAME, PREFIX, USERNAME, parameters, secrets_mapping,
 };
 use super::validation::{Context, FieldError, RotationSpec, ValidationErrors};
 
@@ -84,15 +85,37 @@ pub(super) fn check_rotation(
             }
         }
     }
-    // The usernames' base is the prefix when one is given, else the name; skipped when invalid.
-    let field = if parameters.username_prefix.is_some() || errors.failed(PREFIX) {
-        PREFIX
+    if parameters.strategy == Strategy::OneUser {
+        if let (Some(connection), Some(user), false) = (
+            connection,
+            parameters.username.as_ref(),
+            errors.failed(USERNAME),
+        ) {
+            let fix = format!("choose another {USERNAME}");
+            errors.check(usernames_are_free(
+                USERNAME,
+                std::slice::from_ref(user),
+                connection,
+                others(),
+                &fix,
+            ));
+        }
     } else {
-        "name"
-    };
-    let base = parameters.username_prefix.as_ref().or(name.as_ref());
-    if let (Some(connection), Some(base), false) = (connection, base, errors.failed(field)) {
-        errors.check(usernames_are_free(field, base, connection, others()));
+        // The usernames' base is the prefix when one is given, else the name; skipped when invalid.
+        let field = if parameters.username_prefix.is_some() || errors.failed(PREFIX) {
+            PREFIX
+        } else {
+            "name"
+        };
+        let base = parameters.username_prefix.as_ref().or(name.as_ref());
+        if let (Some(connection), Some(base), false) = (connection, base, errors.failed(field)) {
+            let mine = [
+                username_for(base, Slot::Zero),
+                username_for(base, Slot::One),
+            ];
+            let fix = format!("choose another name or set {PREFIX}");
+            errors.check(usernames_are_free(field, &mine, connection, others(), &fix));
+        }
     }
 
     errors.finish(RotationSpec {
@@ -224,34 +247,27 @@ fn secret_is_free(
     ))
 }
 
-/// `<base>-0` and `<base>-1` must be nobody else's on the connection: not another rotation's, and
-/// never the admin user's (the rotation would reset it).
+/// The rotation's users (`<base>-0` and `<base>-1`, or its one user) must be nobody else's on the
+/// connection: not another rotation's, and never the admin user's (the rotation would re-key it).
 fn usernames_are_free<'a>(
     field: &str,
-    base: &str,
+    mine: &[String],
     connection: &Connection,
     others: impl Iterator<Item = &'a Rotation>,
+    fix: &str,
 ) -> Result<(), FieldError> {
-    let mine = [
-        username_for(base, Slot::Zero),
-        username_for(base, Slot::One),
-    ];
-    let fix = format!("choose another name or set {PREFIX}");
     if let Some(user) = mine.iter().find(|u| **u == connection.username) {
         return Err(FieldError::new(
             field,
             format!(
                 "the Redis user `{user}` is the admin user of connection `{}`: the rotation \
-                 would reset it; {fix}",
+                 would re-key it; {fix}",
                 connection.name
             ),
         ));
     }
     for other in others.filter(|r| r.connection_id == connection.id) {
-        let theirs = [
-            other.username_for(Slot::Zero),
-            other.username_for(Slot::One),
-        ];
+        let theirs = other.usernames();
         if let Some(user) = mine.iter().find(|u| theirs.contains(u)) {
             return Err(FieldError::new(
                 field,

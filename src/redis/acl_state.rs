@@ -36,6 +36,16 @@ pub async fn user_states(
         .collect::<Result<Vec<_>, _>>()
 }
 
+impl UserState {
+    /// Whether the user takes any password (`nopass`).
+    pub fn nopass(&self) -> bool {
+        self.permissions
+            .split("; ")
+            .filter_map(|p| p.strip_prefix("flags="))
+            .any(|flags| flags.split(' ').any(|f| f == "nopass"))
+    }
+}
+
 fn parse_user(reply: Value) -> Option<UserState> {
     let fields = match reply {
         Value::Nil => return None,
@@ -119,6 +129,18 @@ pub async fn create_from_hashes(
 pub async fn add_hashes(node: &Node, username: &str, hashes: &[String]) -> Result<(), RedisError> {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER").arg(username).arg("on");
+    for h in hashes {
+        cmd.arg(format!("#{h}"));
+    }
+    node.query::<()>("ACL SETUSER", &cmd).await
+}
+
+/// Sets a user's whole password list to exactly `hashes` and switches it on, keeping its
+/// permissions: `ACL SETUSER <u> on resetpass #<h>…`. One atomic command, idempotent, so a
+/// repeat after a lost reply is harmless (a one-user rotation's apply, undo and roll-forward).
+pub async fn set_hashes(node: &Node, username: &str, hashes: &[String]) -> Result<(), RedisError> {
+    let mut cmd = redis::cmd("ACL");
+    cmd.arg("SETUSER").arg(username).arg("on").arg("resetpass");
     for h in hashes {
         cmd.arg(format!("#{h}"));
     }

@@ -113,6 +113,14 @@ impl Binding {
     }
 
     /// A version of the secret `name` in (environment, secretPath).
+    /// The current password of a user a one-user rotation adopts, kept in its create journal.
+    pub fn journal_adopted_password(rotation_id: Uuid, job_id: Uuid) -> Binding {
+        Binding::new(
+            format!("redis-rotator/v2/rotation/{rotation_id}/journal/{job_id}/adopted"),
+            format!("the adopted password of rotation {rotation_id} (job {job_id})"),
+        )
+    }
+
     pub fn secret_value(environment: &str, secret_path: &str, name: &str) -> Binding {
         Binding::new(
             format!(

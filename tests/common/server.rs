@@ -397,6 +397,22 @@ impl RedisServer {
         raw_command(self.port, None, &["AUTH", user, password]).as_deref() == Ok("+OK")
     }
 
+    /// The SHA-256 hashes of `user`'s passwords (`ACL GETUSER`), lower case and sorted.
+    pub fn password_hashes(&self, user: &str) -> Vec<String> {
+        let out = self.cli(&["ACL", "GETUSER", user]);
+        let is_hash = |l: &str| l.len() == 64 && l.chars().all(|c| c.is_ascii_hexdigit());
+        let mut hashes: Vec<String> = out
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| *l != "passwords")
+            .skip(1)
+            .take_while(|l| is_hash(l))
+            .map(str::to_lowercase)
+            .collect();
+        hashes.sort();
+        hashes
+    }
+
     pub fn acl_users(&self) -> Vec<String> {
         self.cli(&["ACL", "USERS"])
             .lines()

@@ -9,4 +9,5 @@ mod rules_connection;
 mod rules_fields;
 mod rules_patch;
 mod rules_rotation;
+mod rules_strategy;
 mod scope;

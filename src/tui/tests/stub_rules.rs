@@ -105,6 +105,8 @@ fn stub_rotation(
                 .map(|s| s.normalized())
                 .unwrap_or_default(),
             username_prefix: None,
+            strategy: Default::default(),
+            username: None,
         },
         secrets_mapping: SecretsMapping {
             username: map.username.unwrap_or_default(),

@@ -120,6 +120,8 @@ impl ParametersStep {
             // Empty means "derive from the name"; the engine refuses a change once users exist.
             username_prefix: Some(f.text(Field::UsernamePrefix).trim().to_string())
                 .filter(|p| !p.is_empty()),
+            strategy: None,
+            username: None,
         });
     }
 
