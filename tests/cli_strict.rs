@@ -197,6 +197,7 @@ fn a_closed_stdout_ends_the_program_quietly_not_with_a_panic() {
                     rotation: None,
                     job_id: None,
                     message: format!("event number {i} with some text to fill the pipe"),
+                    attempt: None,
                 });
             }
         })

@@ -27,6 +27,7 @@ fn event(message: String) -> NewEvent {
         rotation: None,
         job_id: None,
         message,
+        attempt: None,
     }
 }
 

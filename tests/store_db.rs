@@ -23,6 +23,7 @@ fn event(message: &str) -> NewEvent {
         rotation: None,
         job_id: None,
         message: message.to_string(),
+        attempt: None,
     }
 }
 

@@ -195,6 +195,7 @@ fn new_event(i: usize) -> NewEvent {
         )),
         job_id: Some(Uuid::nil()),
         message: format!("event {i}"),
+        attempt: None,
     }
 }
 

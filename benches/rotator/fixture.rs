@@ -93,6 +93,7 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
             rotation: None,
             job_id: None,
             message: format!("rotated rotation-{i} → slot 1 in 3.1 ms on 3 nodes"),
+            attempt: None,
         });
     }
     doc

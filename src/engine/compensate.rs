@@ -1,6 +1,7 @@
 //! Compensation: when a step after the journal fails, every node of the job is put back as the
 //! store knows it, and the failure is recorded (keeping the journal when a node could not be).
 
+use crate::model::event::Attempt;
 use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, JournalKind, Outcome, RotationStatus};
 use crate::redis::Node;
@@ -71,23 +72,29 @@ impl Engine {
         let (id, job_id) = (job.rotation.id, job.job_id);
         let now = self.now();
         let msg = message.clone();
+        let elapsed = job.started.elapsed();
         let is_create = job.kind == JournalKind::Create && !keep_journal;
         let written = self
             .write(move |doc, events| {
                 let Some(r) = doc.rotation_mut(id) else {
                     return Ok(None);
                 };
+                // The journal names the nodes the attempt covered (none when discovery failed).
+                let attempt =
+                    Attempt::new(trigger, elapsed, r.pending.as_ref().map(|j| j.nodes.len()));
                 if is_create {
                     let r = r.clone();
                     doc.rotations.retain(|x| x.id != id);
-                    events.push(event_for(
+                    let mut failed = event_for(
                         &r,
                         EventKind::Created,
                         Outcome::Failure,
                         Some(job_id),
                         now,
                         format!("create {} failed: {msg}", r.name),
-                    ));
+                    );
+                    failed.attempt = Some(attempt);
+                    events.push(failed);
                     return Ok(None);
                 }
                 r.rotation_status = RotationStatus::Failed;
@@ -110,14 +117,16 @@ impl Engine {
                     .and_then(|x| x.next_attempt_at)
                     .map(|t| format!("; next attempt {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
                     .unwrap_or_default();
-                events.push(event_for(
+                let mut failed = event_for(
                     &r,
                     EventKind::RotationFailed,
                     Outcome::Failure,
                     Some(job_id),
                     now,
                     format!("rotation of {} failed: {msg}{next}", r.name),
-                ));
+                );
+                failed.attempt = Some(attempt);
+                events.push(failed);
                 Ok(Some(r))
             })
             .await;

@@ -205,6 +205,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} added ({})", conn.name, conn.address()),
+                attempt: None,
             });
             doc.connections.push(conn);
             Ok(())
@@ -269,6 +270,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} updated", conn.name),
+                attempt: None,
             });
             *slot = conn;
             Ok(())
@@ -304,6 +306,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("connection {} removed", conn.name),
+                attempt: None,
             });
             Ok(conn)
         })

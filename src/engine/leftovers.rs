@@ -114,6 +114,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: msg,
+                attempt: None,
             });
             Ok(())
         })
@@ -178,6 +179,7 @@ impl Engine {
                 rotation: None,
                 job_id: None,
                 message: format!("deleted secret {name} in {env} {path}"),
+                attempt: None,
             });
             Ok(())
         })

@@ -1,6 +1,7 @@
 //! Step 5: one durable write makes the new credential active, with what the operator should
 //! know about it (sessions still on the old user, nodes that cannot persist).
 
+use crate::model::event::Attempt;
 use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, Outcome, Password, Rotation, RotationStatus, SlotCredential};
 use crate::redis::Node;
@@ -105,7 +106,7 @@ impl Engine {
                     EventKind::Recovered => "recovered",
                     _ => "rotated",
                 };
-                events.push(event_for(
+                let mut outcome = event_for(
                     &r,
                     kind,
                     Outcome::Success,
@@ -119,7 +120,9 @@ impl Engine {
                         if node_count == 1 { "" } else { "s" },
                         warning.map(|w| format!("; {w}")).unwrap_or_default()
                     ),
-                ));
+                );
+                outcome.attempt = Some(Attempt::new(trigger, elapsed, Some(node_count)));
+                events.push(outcome);
                 Ok(r)
             })
             .await?;

@@ -69,6 +69,7 @@ pub(crate) fn event_for(
         )),
         job_id: job,
         message,
+        attempt: None,
     }
 }
 

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::schedule::Trigger;
+
 /// How many events the database keeps; the oldest are dropped.
 pub const MAX_EVENTS: usize = 10_000;
 
@@ -71,4 +73,31 @@ pub struct Event {
     #[serde(default)]
     pub pid: u32,
     pub message: String,
+    /// What started a rotation attempt (on its outcome and on a held re-key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+    /// How long the attempt took, in microseconds (on its outcome).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_us: Option<u64>,
+    /// How many nodes the attempt covered, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+}
+
+/// The facts of one rotation attempt an outcome event carries (the history view lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub trigger: Trigger,
+    pub duration_us: Option<u64>,
+    pub nodes: Option<u32>,
+}
+
+impl Attempt {
+    pub fn new(trigger: Trigger, elapsed: std::time::Duration, nodes: Option<usize>) -> Attempt {
+        Attempt {
+            trigger,
+            duration_us: Some(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)),
+            nodes: nodes.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        }
+    }
 }

@@ -8,7 +8,11 @@ use super::rotation::RotateAt;
 
 /// What caused the last rotation: a manual one (create, rotate now) may land after the day's
 /// rotate-at time, and then one more day is added so a full interval always passes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Trigger {
     Manual,
     Scheduled,

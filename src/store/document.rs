@@ -80,6 +80,8 @@ pub struct NewEvent {
     pub rotation: Option<(Uuid, String, String, String)>,
     pub job_id: Option<Uuid>,
     pub message: String,
+    /// Trigger, duration and nodes of a rotation attempt's outcome.
+    pub attempt: Option<crate::model::event::Attempt>,
 }
 
 impl Document {
@@ -106,6 +108,9 @@ impl Document {
             job_id: event.job_id,
             pid: std::process::id(),
             message: event.message,
+            trigger: event.attempt.map(|a| a.trigger),
+            duration_us: event.attempt.and_then(|a| a.duration_us),
+            nodes: event.attempt.and_then(|a| a.nodes),
         });
         while self.events.len() > MAX_EVENTS {
             self.events.pop_front();

@@ -113,6 +113,8 @@ pub enum Action {
     TestConnection,
     NewRotation,
     OpenConnections,
+    /// `H`: the selected rotation's history (attempts and secret versions).
+    History,
 
     // Credentials screen.
     Reveal,

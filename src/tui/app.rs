@@ -39,6 +39,15 @@ pub enum Screen {
     Wizard,
 }
 
+/// The tabs of a rotation's own view (Enter or `H` on a rotation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationTab {
+    /// Every attempt (trigger, outcome, duration, nodes, message) and the secrets' versions.
+    History,
+    /// The detail pane, full size.
+    Details,
+}
+
 /// The dashboard's panes, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -62,8 +71,10 @@ pub struct DashboardState {
     pub filter: TextField,
     pub filtering: bool,
     pub focus: Pane,
-    /// Enter: the detail pane takes the whole body.
+    /// Enter: the selected rotation's own view (history and details tabs) takes the whole body.
     pub zoom: bool,
+    /// Which tab that view shows.
+    pub tab: RotationTab,
     pub detail_scroll: u16,
     /// Lines scrolled back from the newest event.
     pub log_scroll: usize,
@@ -146,6 +157,7 @@ impl App {
                 filtering: false,
                 focus: Pane::Rotations,
                 zoom: false,
+                tab: RotationTab::History,
                 detail_scroll: 0,
                 log_scroll: 0,
                 select_after_reload: None,
@@ -286,6 +298,7 @@ impl App {
         }
         match self.screen {
             Screen::Dashboard if self.dashboard.filtering => Context::Filter,
+            Screen::Dashboard if self.dashboard.zoom => Context::Rotation,
             Screen::Dashboard => Context::Dashboard,
             Screen::Connections if self.connections.form.is_some() => Context::ConnectionForm,
             Screen::Connections => Context::Connections,

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::tui::action::Action;
-use crate::tui::app::{App, Loadable, Pane, Screen};
+use crate::tui::app::{App, Loadable, Pane, RotationTab, Screen};
 use crate::tui::popup::{DeleteDialog, Popup};
 use crate::tui::progress::RotationProgress;
 use crate::tui::tasks::Task;
@@ -124,6 +124,13 @@ impl App {
             Action::PageDown => self.scroll(PAGE as isize),
             Action::Top => self.scroll(-(isize::MAX / 2)),
             Action::Bottom => self.scroll(isize::MAX / 2),
+            Action::NextFocus | Action::PrevFocus if self.dashboard.zoom => {
+                self.dashboard.tab = match self.dashboard.tab {
+                    RotationTab::History => RotationTab::Details,
+                    RotationTab::Details => RotationTab::History,
+                };
+                self.dashboard.detail_scroll = 0;
+            }
             Action::NextFocus | Action::PrevFocus => {
                 let order = [Pane::Rotations, Pane::Detail, Pane::Scheduler];
                 let i = order
@@ -138,7 +145,11 @@ impl App {
                 self.dashboard.focus = order[(i + step) % 3];
             }
             Action::Enter if filtering => self.dashboard.filtering = false,
-            Action::Enter => {
+            Action::Enter | Action::History if self.selected_rotation().is_some() => {
+                if !self.dashboard.zoom || matches!(action, Action::History) {
+                    self.dashboard.tab = RotationTab::History;
+                    self.dashboard.detail_scroll = 0;
+                }
                 self.dashboard.zoom = true;
                 self.dashboard.focus = Pane::Detail;
             }

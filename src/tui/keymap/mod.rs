@@ -90,6 +90,7 @@ pub(super) const fn doc(label: &'static str, help: &'static str) -> Binding {
 pub enum Context {
     Dashboard,
     Filter,
+    Rotation,
     Connections,
     ConnectionForm,
     Credentials,
@@ -105,6 +106,7 @@ impl Context {
         match self {
             Context::Dashboard => "Dashboard",
             Context::Filter => "Filter (after /)",
+            Context::Rotation => "A rotation's view (Enter or H): history and details",
             Context::Connections => "Connections screen",
             Context::ConnectionForm => "Connection form",
             Context::Credentials => "Credentials screen",
@@ -120,7 +122,11 @@ impl Context {
     fn with_global(self) -> bool {
         matches!(
             self,
-            Context::Dashboard | Context::Connections | Context::Credentials | Context::Wizard
+            Context::Dashboard
+                | Context::Rotation
+                | Context::Connections
+                | Context::Credentials
+                | Context::Wizard
         )
     }
 }
@@ -129,6 +135,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
     match ctx {
         Context::Dashboard => DASHBOARD,
         Context::Filter => FILTER,
+        Context::Rotation => ROTATION,
         Context::Connections => CONNECTIONS,
         Context::ConnectionForm => FORM,
         Context::Credentials => CREDENTIALS,

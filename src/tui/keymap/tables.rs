@@ -112,10 +112,72 @@ pub(super) static DASHBOARD: &[Binding] = &[
     h(
         ENTER,
         Action::Enter,
-        "details of the selected rotation",
-        "details",
+        "open the rotation: its history (attempts, secret versions) and details",
+        "open",
     ),
-    b(ESC, Action::Back, "close details / clear the filter"),
+    b(
+        &[ch('H')],
+        Action::History,
+        "history of the selected rotation",
+    ),
+    b(ESC, Action::Back, "clear the filter / focus the rotations"),
+];
+
+pub(super) static ROTATION: &[Binding] = &[
+    h(
+        &[code(KeyCode::Tab), code(KeyCode::Right), ch('l')],
+        Action::NextFocus,
+        "next tab (History, Details)",
+        "tab",
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Left), ch('h')],
+        Action::PrevFocus,
+        "previous tab",
+    ),
+    b(&[ch('H')], Action::History, "the History tab"),
+    b(UP, Action::Up, "scroll up"),
+    b(DOWN, Action::Down, "scroll down"),
+    b(TOP, Action::Top, "scroll to the top"),
+    b(&[code(KeyCode::PageUp)], Action::PageUp, "page up"),
+    b(&[code(KeyCode::PageDown)], Action::PageDown, "page down"),
+    h(ESC, Action::Back, "back to the dashboard", "back"),
+    h(
+        &[ch('r')],
+        Action::RotateNow,
+        "rotate now (asks first)",
+        "rotate",
+    ),
+    h(
+        &[ch('v')],
+        Action::ViewCredentials,
+        "view credentials",
+        "creds",
+    ),
+    h(
+        &[ch('e')],
+        Action::EditRotation,
+        "edit the rotation",
+        "edit",
+    ),
+    h(
+        &[ch('p')],
+        Action::PauseResume,
+        "pause or resume auto-rotation",
+        "pause",
+    ),
+    h(
+        &[ch('t')],
+        Action::TestConnection,
+        "test the rotation's connection",
+        "test",
+    ),
+    h(
+        &[ch('d')],
+        Action::DeleteRotation,
+        "delete the rotation (asks first)",
+        "delete",
+    ),
 ];
 
 pub(super) static FILTER: &[Binding] = &[

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::model::Rotation;
 use crate::model::sensitive::MASK;
-use crate::tui::app::{App, Loadable, Pane};
+use crate::tui::app::{App, Loadable, Pane, RotationTab};
 use crate::tui::theme::Tone;
 use crate::tui::widgets::badge;
 
@@ -324,15 +324,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let title = if app.dashboard.zoom {
-        format!(" {} · details (Esc back) ", r.name)
+        // The selected tab in brackets: shown in words, not by colour alone.
+        let (h, d) = match app.dashboard.tab {
+            RotationTab::History => ("[History]", "Details"),
+            RotationTab::Details => ("History", "[Details]"),
+        };
+        format!(" {} · {h} {d} · Tab switches · Esc back ", r.name)
     } else {
         format!(" {} ", r.name)
     };
     let block = super::dashboard::pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (l, rt) = (left(app, r, false), right(app, r));
     let scroll = (app.dashboard.detail_scroll, 0);
+    if app.dashboard.zoom && app.dashboard.tab == RotationTab::History {
+        frame.render_widget(
+            Paragraph::new(super::history::lines(app, r))
+                .wrap(Wrap { trim: false })
+                .scroll(scroll),
+            inner,
+        );
+        return;
+    }
+    let (l, rt) = (left(app, r, false), right(app, r));
     // One column when it all fits or the pane is narrow; else two, the facts compact and cut
     // at the column's edge, the credentials column wrapped.
     let fits = inner.height as usize > l.len() + rt.len();

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod dashboard;
 pub mod detail;
 pub mod help;
+pub mod history;
 pub mod popups;
 pub mod scheduler;
 pub mod statusbar;

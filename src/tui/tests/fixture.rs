@@ -127,6 +127,9 @@ pub fn event(
         job_id: None,
         pid: 4242,
         message: msg.into(),
+        trigger: None,
+        duration_us: None,
+        nodes: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 and 160×48.
 
 mod fixture;
+mod history;
 mod operator_bugs;
 mod scale;
 mod snapshots;

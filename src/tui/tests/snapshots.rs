@@ -110,7 +110,7 @@ fn detail_with_an_hour_of_sessions() {
 #[test]
 fn detail_zoomed() {
     let mut app = loaded();
-    send(&mut app, key(KeyCode::Enter));
+    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Tab)]);
     snap("detail_zoom", &app);
 }
 

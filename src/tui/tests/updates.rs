@@ -83,7 +83,7 @@ fn filter_narrows_by_name_environment_or_path_and_esc_clears_it() {
 }
 
 #[test]
-fn tab_cycles_panes_and_enter_zooms_the_detail_pane() {
+fn tab_cycles_panes_and_enter_opens_the_rotation_view() {
     let mut app = app();
     send(&mut app, key(KeyCode::Tab));
     assert_eq!(app.dashboard.focus, Pane::Detail);
@@ -296,6 +296,9 @@ fn logged_events_end_runs_show_in_the_log_and_reload_the_database() {
         job_id: None,
         pid: 1,
         message: "rotated billing-queue → slot 1 (billing-queue-1) in 2.4 ms on 1 node".into(),
+        trigger: None,
+        duration_us: None,
+        nodes: None,
     };
     send(&mut app, Action::Engine(EngineEvent::Logged(event.clone())));
     assert!(!app.is_running(id(BILLING)));
@@ -405,6 +408,9 @@ fn the_detail_pane_says_which_node_lacks_a_credential_and_a_heal_refreshes_it() 
         job_id: None,
         pid: 0,
         message: format!("healed {}-0 on 10.0.0.6:6379: the user was missing", r.name),
+        trigger: None,
+        duration_us: None,
+        nodes: None,
     };
     send(&mut app, Action::Engine(EngineEvent::Logged(healed)));
     assert!(matches!(app.sync.get(&r.id), Some(Loadable::Loading)));
