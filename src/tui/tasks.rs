@@ -16,7 +16,8 @@ pub enum Task {
     /// Read the database again (another process wrote, or we did).
     Reload,
     Rotate(Uuid),
-    Create(RotationRequest),
+    /// A new rotation, adopting an existing user when its current password is given.
+    Create(RotationRequest, Option<crate::model::Password>),
     Update(Uuid, RotationRequest),
     SetAutoRotation(Uuid, bool),
     Delete {
@@ -78,9 +79,12 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
                 .await
                 .map_err(TaskError::from),
         ),
-        Task::Create(req) => {
-            Action::Created(engine.create_rotation(&req).await.map_err(TaskError::from))
-        }
+        Task::Create(req, current) => Action::Created(
+            engine
+                .create_adopting(&req, current)
+                .await
+                .map_err(TaskError::from),
+        ),
         Task::Update(id, patch) => Action::Updated(
             id,
             engine

@@ -193,7 +193,7 @@ impl App {
         let req = w.request(&doc, zone, now);
         let (task, text) = match &w.mode {
             Mode::Create => (
-                Task::Create(req),
+                Task::Create(req, w.parameters.current_password()),
                 "Creating the rotation: user on every node, persisted, verified…".to_string(),
             ),
             Mode::Edit(r) => (

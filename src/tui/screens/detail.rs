@@ -183,7 +183,26 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
             app.theme.tone(Tone::Error),
         )),
     }
-    out.push(field(app, "Scope", r.parameters.permission_scope.clone()));
+    if r.is_one_user() {
+        // Only two-users has nothing to say here: its users show in the slots below.
+        out.push(field(
+            app,
+            "Strategy",
+            format!(
+                "one-user: {} holds two passwords",
+                r.username_for(r.active_index)
+            ),
+        ));
+    }
+    if r.manages_permissions() {
+        out.push(field(app, "Scope", r.parameters.permission_scope.clone()));
+    } else {
+        out.push(field(
+            app,
+            "Scope",
+            "the default user's own (never changed)",
+        ));
+    }
     let p = &r.parameters.password_requirements;
     out.push(field(
         app,

@@ -48,7 +48,7 @@ fn wizard_blocks_next_until_each_step_is_valid_then_creates() {
     type_text(&mut app, "cart-cache");
     keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Enter)]);
     let tasks = app.take_tasks();
-    let Some(Task::Create(req)) = tasks.last() else {
+    let Some(Task::Create(req, _)) = tasks.last() else {
         panic!("expected a create, got {tasks:?}");
     };
     assert_eq!(req.name.as_deref(), Some("cart-cache"));
@@ -220,4 +220,62 @@ fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
     let w = app.wizard.as_ref().unwrap();
     assert_eq!(w.details.name(), "cart-cache");
     assert!(w.step_ok(Step::Details), "revalidated after the paste");
+}
+
+#[test]
+fn parameters_step_offers_one_user_and_adopts_with_the_current_password() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [ch('n'), key(KeyCode::Enter), key(KeyCode::Enter)],
+    );
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Parameters);
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("users <name>-0/-1: apps re-read username and password"),
+        "two-users' trade-off: {screen}"
+    );
+    // Scope, length, four counts, symbols: the strategy is the eighth field.
+    keys(&mut app, std::iter::repeat_n(key(KeyCode::Tab), 7));
+    send(&mut app, key(KeyCode::Right));
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("one user, even default: apps only re-read the password"),
+        "one-user's trade-off: {screen}"
+    );
+    keys(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    type_text(&mut app, "default");
+    send(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "legacy-pw");
+    let screen = draw(&app, 160, 48);
+    assert!(
+        !screen.contains("legacy-pw"),
+        "the current password is masked"
+    );
+    let w = app.wizard.as_ref().unwrap();
+    assert!(!format!("{w:?}").contains("legacy-pw"), "nor in Debug");
+    let req = w.request(&app.doc, app.zone, app.now);
+    let params = req.parameters.clone().unwrap();
+    assert_eq!(params.strategy.as_deref(), Some("one-user"));
+    assert_eq!(params.username.as_deref(), Some("default"));
+
+    send(&mut app, key(KeyCode::Enter));
+    send(&mut app, key(KeyCode::Enter));
+    type_text(&mut app, "legacy-app");
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Review);
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("ACL SETUSER default on resetpass #•••••• #••••••"),
+        "{screen}"
+    );
+    assert!(screen.contains("never its permissions"), "{screen}");
+    assert!(screen.contains("adopted"), "{screen}");
+    send(&mut app, key(KeyCode::Enter));
+    let tasks = app.take_tasks();
+    let Some(Task::Create(req, Some(current))) = tasks.last() else {
+        panic!("expected an adopting create, got {tasks:?}");
+    };
+    assert_eq!(current.expose(), "legacy-pw");
+    assert_eq!(req.name.as_deref(), Some("legacy-app"));
 }

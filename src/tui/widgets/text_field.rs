@@ -8,7 +8,8 @@ use super::Handled;
 use crate::model::sensitive::MASK;
 use crate::tui::theme::Theme;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `Debug` never shows a masked field's value.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextField {
     value: String,
     /// Cursor position in characters.
@@ -17,6 +18,21 @@ pub struct TextField {
     /// A key moved or edited since the field got focus: only then does the window scroll to
     /// the cursor; before, a focused field shows its start like an unfocused one.
     typing: bool,
+}
+
+impl std::fmt::Debug for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.masked {
+            MASK
+        } else {
+            self.value.as_str()
+        };
+        f.debug_struct("TextField")
+            .field("value", &value)
+            .field("cursor", &self.cursor)
+            .field("masked", &self.masked)
+            .finish()
+    }
 }
 
 impl TextField {

@@ -1,17 +1,31 @@
-//! Step 3, Parameters: the permission scope of the two Redis users (live validation against the
-//! model's scope grammar, with its warnings) and the password requirements.
+//! Step 3, Parameters: the permission scope of the Redis users (live validation against the
+//! model's scope grammar, with its warnings), the password requirements, and the strategy (two
+//! users, or one user with two passwords), with an existing user to adopt and its current
+//! password.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{Wizard, num};
-use crate::model::Rotation;
 use crate::model::request::{
     ParametersRequest, PasswordRequirementsRequest, RequiredRequest, RotationRequest,
 };
-use crate::model::rotation::{DEFAULT_SCOPE, DEFAULT_SYMBOLS, PasswordRequirements};
+use crate::model::rotation::{DEFAULT_SCOPE, DEFAULT_SYMBOLS, PasswordRequirements, Strategy};
+use crate::model::{Password, Rotation};
 use crate::tui::app::App;
-use crate::tui::widgets::{FieldId, Form, Input, NumberField, TextField};
+use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField, TextField};
+
+const TWO_USERS: &str = "two-users";
+const ONE_USER: &str = "one-user";
+
+/// The trade-off of each strategy, in one line.
+pub fn trade_off(strategy: &str) -> &'static str {
+    if strategy == ONE_USER {
+        "one user, even default: apps only re-read the password"
+    } else {
+        "users <name>-0/-1: apps re-read username and password"
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
@@ -22,7 +36,10 @@ pub enum Field {
     Uppercase,
     Symbols,
     AllowedSymbols,
+    Strategy,
     UsernamePrefix,
+    Username,
+    CurrentPassword,
 }
 
 impl FieldId for Field {
@@ -35,12 +52,18 @@ impl FieldId for Field {
             Field::Uppercase => "Required uppercase",
             Field::Symbols => "Required symbols",
             Field::AllowedSymbols => "Allowed symbols",
+            Field::Strategy => "Strategy",
             Field::UsernamePrefix => "Username prefix",
+            Field::Username => "Username",
+            Field::CurrentPassword => "Current password",
         }
     }
 }
 
 pub fn field_for(path: &str) -> Option<Field> {
+    if path == "currentPassword" {
+        return Some(Field::CurrentPassword);
+    }
     let rest = path.strip_prefix("parameters.")?;
     match rest {
         "permissionScope" => Some(Field::Scope),
@@ -51,6 +74,8 @@ pub fn field_for(path: &str) -> Option<Field> {
         "passwordRequirements.required.symbols" => Some(Field::Symbols),
         "passwordRequirements.allowedSymbols" => Some(Field::AllowedSymbols),
         "usernamePrefix" => Some(Field::UsernamePrefix),
+        "strategy" => Some(Field::Strategy),
+        "username" => Some(Field::Username),
         _ => None,
     }
 }
@@ -62,40 +87,100 @@ pub struct ParametersStep {
 }
 
 impl ParametersStep {
-    fn with(scope: &str, req: &PasswordRequirements, prefix: &str) -> ParametersStep {
+    fn with(
+        scope: &str,
+        req: &PasswordRequirements,
+        prefix: &str,
+        users: Vec<(Field, Input)>,
+    ) -> ParametersStep {
         let count = |v: u32| Input::Number(NumberField::new(v, 0, 250));
+        let mut fields = vec![
+            (Field::Scope, Input::Text(TextField::new(scope))),
+            (
+                Field::Length,
+                Input::Number(NumberField::new(req.length, 8, 250)),
+            ),
+            (Field::Digits, count(req.required.digits)),
+            (Field::Lowercase, count(req.required.lowercase)),
+            (Field::Uppercase, count(req.required.uppercase)),
+            (Field::Symbols, count(req.required.symbols)),
+            (
+                Field::AllowedSymbols,
+                Input::Text(TextField::new(req.allowed_symbols.clone())),
+            ),
+            (Field::UsernamePrefix, Input::Text(TextField::new(prefix))),
+        ];
+        // Strategy, username and current password go around the prefix they stand beside.
+        let at = fields.len() - 1;
+        let mut users = users.into_iter();
+        if let Some(strategy) = users.next() {
+            fields.insert(at, strategy);
+        }
+        fields.extend(users);
         ParametersStep {
-            form: Form::new(vec![
-                (Field::Scope, Input::Text(TextField::new(scope))),
-                (
-                    Field::Length,
-                    Input::Number(NumberField::new(req.length, 8, 250)),
-                ),
-                (Field::Digits, count(req.required.digits)),
-                (Field::Lowercase, count(req.required.lowercase)),
-                (Field::Uppercase, count(req.required.uppercase)),
-                (Field::Symbols, count(req.required.symbols)),
-                (
-                    Field::AllowedSymbols,
-                    Input::Text(TextField::new(req.allowed_symbols.clone())),
-                ),
-                (Field::UsernamePrefix, Input::Text(TextField::new(prefix))),
-            ]),
+            form: Form::new(fields),
             other: Vec::new(),
         }
     }
 
     /// `~* +@all`, 48 characters, one digit, one lowercase, one uppercase, `-_.~!*`.
     pub fn new() -> ParametersStep {
-        ParametersStep::with(DEFAULT_SCOPE, &PasswordRequirements::default(), "")
+        ParametersStep::with(
+            DEFAULT_SCOPE,
+            &PasswordRequirements::default(),
+            "",
+            vec![
+                (
+                    Field::Strategy,
+                    Input::Choice(Choice::select(&[TWO_USERS, ONE_USER], TWO_USERS)),
+                ),
+                (Field::Username, Input::Text(TextField::new(""))),
+                (Field::CurrentPassword, Input::Text(TextField::masked())),
+            ],
+        )
     }
 
+    /// Strategy and user are fixed once the rotation exists; nothing is adopted on an edit.
     pub fn from_rotation(r: &Rotation) -> ParametersStep {
+        let mut users = vec![(
+            Field::Strategy,
+            Input::ReadOnly(r.parameters.strategy.to_string()),
+        )];
+        if let Some(u) = &r.parameters.username {
+            users.push((Field::Username, Input::ReadOnly(u.clone())));
+        }
         ParametersStep::with(
             &r.parameters.permission_scope,
             &r.parameters.password_requirements,
             r.parameters.username_prefix.as_deref().unwrap_or(""),
+            users,
         )
+    }
+
+    /// The strategy as chosen (or as stored, when editing).
+    pub fn strategy(&self) -> Strategy {
+        let chosen = match self.form.input(Field::Strategy) {
+            Some(Input::Choice(c)) => c.selected().to_string(),
+            Some(Input::ReadOnly(s)) => s.clone(),
+            _ => String::new(),
+        };
+        chosen.parse().unwrap_or_default()
+    }
+
+    /// The user named on this step (one-user's user, or the one to adopt), if any.
+    pub fn username(&self) -> Option<String> {
+        let text = match self.form.input(Field::Username) {
+            Some(Input::Text(t)) => t.value().trim().to_string(),
+            Some(Input::ReadOnly(s)) => s.clone(),
+            _ => String::new(),
+        };
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// The adopted user's current password: only when one was typed.
+    pub fn current_password(&self) -> Option<Password> {
+        let p = self.form.text(Field::CurrentPassword);
+        (!p.is_empty()).then(|| Password::new(p))
     }
 
     pub fn scope_text(&self) -> &str {
@@ -120,8 +205,8 @@ impl ParametersStep {
             // Empty means "derive from the name"; the engine refuses a change once users exist.
             username_prefix: Some(f.text(Field::UsernamePrefix).trim().to_string())
                 .filter(|p| !p.is_empty()),
-            strategy: None,
-            username: None,
+            strategy: Some(self.strategy().to_string()),
+            username: self.username(),
         });
     }
 
@@ -138,7 +223,10 @@ impl ParametersStep {
                 Field::Uppercase,
                 Field::Symbols,
                 Field::AllowedSymbols,
+                Field::Strategy,
                 Field::UsernamePrefix,
+                Field::Username,
+                Field::CurrentPassword,
             ]
             .iter()
             .filter_map(|f| self.form.error(*f).map(|m| (*f, m.to_string())))
@@ -173,18 +261,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     if form.text(Field::AllowedSymbols) == DEFAULT_SYMBOLS {
         form.set_note(Field::AllowedSymbols, "(default)");
     }
-    if form.text(Field::UsernamePrefix).trim().is_empty() {
+    let strategy = step.strategy();
+    form.set_note(Field::Strategy, trade_off(&strategy.to_string()));
+    let one_user = strategy == Strategy::OneUser;
+    if one_user {
+        form.set_note(Field::UsernamePrefix, "not used: one-user has one user");
+    } else if form.text(Field::UsernamePrefix).trim().is_empty() {
         form.set_note(
             Field::UsernamePrefix,
             "optional: users are <name>-0 and <name>-1",
+        );
+    }
+    if w.editing().is_none() {
+        form.set_note(
+            Field::Username,
+            if one_user {
+                "the user whose passwords rotate (e.g. default)"
+            } else {
+                "optional: an existing user to adopt (left untouched)"
+            },
+        );
+        form.set_note(
+            Field::CurrentPassword,
+            if one_user {
+                "to adopt an existing user: stays valid until the next rotation"
+            } else {
+                "the adopted user's, checked by a fresh login"
+            },
         );
     }
     let body = super::frame::intro(
         frame,
         area,
         app,
-        "The permissions of the two Redis users (empty means ~* +@all; permission rules only: \
-         no on/off, passwords or reset) and how their passwords are generated.",
+        "The permissions of the Redis users (empty means ~* +@all; permission rules only: \
+         no on/off, passwords or reset), password rules and the strategy.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Step, Wizard};
 use crate::model::request::RotationRequest;
-use crate::model::rotation::DEFAULT_SCOPE;
+use crate::model::rotation::{DEFAULT_SCOPE, DEFAULT_USER, Strategy};
 use crate::model::sensitive::MASK;
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
@@ -36,7 +36,41 @@ pub fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
             }
         }
     };
+    if w.parameters.strategy() == Strategy::OneUser {
+        let user = w.parameters.username().unwrap_or_default();
+        // A new user gets the scope; an existing one (or `default`) keeps its permissions and
+        // holds exactly the password that stays and the new one, as hashes.
+        let existing = w.editing().is_some() || w.parameters.current_password().is_some();
+        return if existing || user == DEFAULT_USER {
+            format!("ACL SETUSER {user} on resetpass #{MASK} #{MASK}")
+        } else {
+            format!("ACL SETUSER {user} reset on #{MASK} {scope}")
+        };
+    }
     format!("ACL SETUSER {base}-{slot} reset on >{MASK} {scope}")
+}
+
+/// What the review says about the Redis users: the strategy and any adoption.
+fn users_line(w: &Wizard, req: &RotationRequest) -> String {
+    let user = w.parameters.username();
+    let adopting = w.editing().is_none() && w.parameters.current_password().is_some();
+    if w.parameters.strategy() == Strategy::OneUser {
+        let user = user.unwrap_or_default();
+        let mut line = format!("{user}, two passwords (one-user: the previous one stays valid)");
+        if adopting {
+            line.push_str("; adopted: its current password stays valid until the next rotation");
+        }
+        if user == DEFAULT_USER {
+            line.push_str("; only passwords change, never its permissions");
+        }
+        return line;
+    }
+    let base = username_base(w, req);
+    let mut line = format!("{base}-0 and {base}-1 (dual-phase: the previous one stays valid)");
+    if let Some(u) = user.filter(|_| adopting) {
+        line.push_str(&format!("; existing user {u} is left untouched"));
+    }
+    line
 }
 
 /// The base of both ACL usernames: fixed once a rotation exists, else the prefix or the name.
@@ -220,15 +254,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         app,
         area.width,
     ));
-    lines.extend(row(
-        "Redis users",
-        {
-            let base = username_base(w, &req);
-            format!("{base}-0 and {base}-1 (dual-phase: the previous one stays valid)")
-        },
-        app,
-        area.width,
-    ));
+    lines.extend(row("Redis users", users_line(w, &req), app, area.width));
     lines.push(Line::default());
     lines.extend(styled_row(
         "ACL rule sent",

@@ -43,7 +43,7 @@ impl Step {
             Step::Connection
         } else if is("rotationInterval") || is("rotateAtUtc") || is("isAutoRotationEnabled") {
             Step::Configuration
-        } else if is("parameters") {
+        } else if is("parameters") || is("currentPassword") {
             Step::Parameters
         } else if is("environment") || is("secretPath") || is("secretsMapping") {
             Step::Mapping
