@@ -109,6 +109,9 @@ pub fn print_report(report: &ConnectionReport) {
             &rows
         )
     );
+    if let Some(identity) = &report.identity {
+        outln!("server identity: {}", identity.summary());
+    }
     for w in &report.warnings {
         outln!("warning: {}", printable(w));
     }

@@ -10,6 +10,7 @@ mod connections;
 mod crash;
 pub mod error;
 mod fleet;
+mod identity;
 pub mod lease;
 mod leftovers;
 mod lifecycle;

@@ -5,6 +5,7 @@ pub mod acl;
 pub mod acl_state;
 pub mod error;
 pub mod fleet;
+pub mod identity;
 pub mod node;
 pub mod probe;
 pub mod topology;

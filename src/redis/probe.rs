@@ -249,7 +249,7 @@ pub(crate) async fn info_field(
     Ok(parse_info_field(&info, field))
 }
 
-fn parse_info_field(info: &str, field: &str) -> Option<String> {
+pub(crate) fn parse_info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|line| {
         let (k, v) = line.trim_end_matches('\r').split_once(':')?;
         (k == field).then(|| v.to_string())

@@ -124,6 +124,10 @@ pub enum Action {
     AddConnection,
     EditConnection,
     RemoveConnection,
+    /// `u`: list the ACL users on the connection's server that no rotation owns.
+    Leftovers,
+    /// `x`: revoke the selected leftover user (asks first).
+    RevokeUser,
 
     // Confirmations.
     Yes,
@@ -137,6 +141,8 @@ pub enum Action {
         delete_secrets: bool,
     },
     StartRemoveConnection(Uuid),
+    /// Revoke a leftover ACL user on a connection's server.
+    StartRevokeUser(Uuid, String),
     DiscardWizard,
 
     // Results of background work.
@@ -153,4 +159,6 @@ pub enum Action {
     ConnectionTested(TestTarget, Outcome<ConnectionReport>),
     ConnectionSaved(FormOrigin, Outcome<(Connection, ConnectionReport)>),
     ConnectionRemoved(Uuid, Outcome<Connection>),
+    LeftoversLoaded(Uuid, Outcome<Vec<crate::engine::LeftoverUser>>),
+    UserRevoked(Uuid, String, Outcome<()>),
 }

@@ -86,6 +86,16 @@ pub struct DashboardState {
 pub struct ConnectionsState {
     pub selected: usize,
     pub form: Option<ConnectionForm>,
+    /// `u`: the ACL users on the selected connection's server that no rotation owns.
+    pub leftovers: Option<LeftoversState>,
+}
+
+/// The leftover users of one connection, and which one is selected (`x` revokes it).
+#[derive(Clone, Debug)]
+pub struct LeftoversState {
+    pub connection_id: Uuid,
+    pub users: Loadable<Vec<crate::engine::LeftoverUser>>,
+    pub selected: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -301,6 +311,7 @@ impl App {
             Screen::Dashboard if self.dashboard.zoom => Context::Rotation,
             Screen::Dashboard => Context::Dashboard,
             Screen::Connections if self.connections.form.is_some() => Context::ConnectionForm,
+            Screen::Connections if self.connections.leftovers.is_some() => Context::Leftovers,
             Screen::Connections => Context::Connections,
             Screen::Credentials => Context::Credentials,
             Screen::Wizard
@@ -373,6 +384,18 @@ impl App {
             | Action::ConnectionTested(..)
             | Action::ConnectionSaved(..)
             | Action::ConnectionRemoved(..)) => self.on_result(a),
+            Action::LeftoversLoaded(conn, result) => {
+                self.leftovers_loaded(conn, result);
+                None
+            }
+            Action::UserRevoked(conn, user, result) => {
+                self.user_revoked(conn, &user, result);
+                None
+            }
+            Action::StartRevokeUser(conn, user) => {
+                self.start_revoke_user(conn, user);
+                None
+            }
             other => self.route(other),
         }
     }

@@ -41,6 +41,10 @@ pub enum Task {
     AddConnection(FormOrigin, ConnectionRequest, Option<Password>),
     EditConnection(FormOrigin, Uuid, ConnectionRequest, Option<Password>),
     RemoveConnection(Uuid),
+    /// The ACL users on a connection's server that no rotation owns.
+    Leftovers(Uuid),
+    /// Remove one of those users from every node of the connection.
+    RevokeUser(Uuid, String),
     /// Copy to the operator's clipboard with OSC 52 (handled by the event loop: it owns the
     /// terminal).
     Clipboard(Password),
@@ -171,6 +175,20 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
                 .await
                 .map_err(TaskError::from),
         ),
+        Task::Leftovers(id) => Action::LeftoversLoaded(
+            id,
+            engine
+                .leftover_users(&id.to_string())
+                .await
+                .map_err(TaskError::from),
+        ),
+        Task::RevokeUser(id, user) => {
+            let result = engine
+                .revoke_leftover_user(&id.to_string(), &user)
+                .await
+                .map_err(TaskError::from);
+            Action::UserRevoked(id, user, result)
+        }
         Task::Clipboard(_) => return None,
     };
     Some(action)

@@ -109,6 +109,9 @@ impl App {
         if self.connections.form.is_some() {
             return self.form_action(FormOrigin::Screen, action);
         }
+        if self.connections.leftovers.is_some() {
+            return self.leftovers_action(action);
+        }
         let len = self.doc.connections.len();
         let sel = self.connections.selected.min(len.saturating_sub(1));
         let current = self.doc.connections.get(sel).cloned();
@@ -138,6 +141,10 @@ impl App {
                     self.ask_remove_connection(c.id, &c.name);
                 }
             }
+            Action::Leftovers => match current {
+                Some(c) => self.open_leftovers(c.id),
+                None => self.set_status(Tone::Warn, "No connection yet: press a to add one."),
+            },
             Action::Back => self.screen = Screen::Dashboard,
             _ => {}
         }

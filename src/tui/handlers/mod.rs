@@ -4,6 +4,7 @@ mod connections;
 mod credentials;
 mod dashboard;
 mod keys;
+mod leftovers;
 mod popups;
 mod quit;
 mod results;

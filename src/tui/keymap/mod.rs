@@ -92,6 +92,7 @@ pub enum Context {
     Filter,
     Rotation,
     Connections,
+    Leftovers,
     ConnectionForm,
     Credentials,
     Wizard,
@@ -108,6 +109,7 @@ impl Context {
             Context::Filter => "Filter (after /)",
             Context::Rotation => "A rotation's view (Enter or H): history and details",
             Context::Connections => "Connections screen",
+            Context::Leftovers => "Leftover users (u on a connection)",
             Context::ConnectionForm => "Connection form",
             Context::Credentials => "Credentials screen",
             Context::Wizard => "New / edit rotation wizard",
@@ -125,6 +127,7 @@ impl Context {
             Context::Dashboard
                 | Context::Rotation
                 | Context::Connections
+                | Context::Leftovers
                 | Context::Credentials
                 | Context::Wizard
         )
@@ -137,6 +140,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Filter => FILTER,
         Context::Rotation => ROTATION,
         Context::Connections => CONNECTIONS,
+        Context::Leftovers => LEFTOVERS,
         Context::ConnectionForm => FORM,
         Context::Credentials => CREDENTIALS,
         Context::Wizard => WIZARD,

@@ -217,7 +217,28 @@ pub(super) static CONNECTIONS: &[Binding] = &[
         "remove the connection (asks first)",
         "remove",
     ),
+    h(
+        &[ch('u')],
+        Action::Leftovers,
+        "ACL users on its server that no rotation owns (leftovers)",
+        "leftovers",
+    ),
     h(ESC, Action::Back, "back to the dashboard", "back"),
+];
+
+pub(super) static LEFTOVERS: &[Binding] = &[
+    b(UP, Action::Up, "previous user"),
+    b(DOWN, Action::Down, "next user"),
+    b(TOP, Action::Top, "first user"),
+    b(BOTTOM, Action::Bottom, "last user"),
+    h(
+        &[ch('x')],
+        Action::RevokeUser,
+        "revoke the selected user on every node (asks first)",
+        "revoke",
+    ),
+    h(&[ch('u')], Action::Leftovers, "list them again", "reload"),
+    h(ESC, Action::Back, "close the list", "close"),
 ];
 
 pub(super) static FORM: &[Binding] = &[

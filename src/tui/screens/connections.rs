@@ -166,6 +166,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let mut state = TableState::default().with_selected(Some(sel));
         frame.render_stateful_widget(table, inner, &mut state);
     }
+    if let Some(state) = &app.connections.leftovers {
+        super::leftovers::render(frame, bottom, app, state);
+        return;
+    }
     let selected = conns.get(app.connections.selected.min(conns.len().saturating_sub(1)));
     let title = match selected {
         Some(c) => format!(" Test report · {} ", c.name),

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod detail;
 pub mod help;
 pub mod history;
+pub mod leftovers;
 pub mod popups;
 pub mod scheduler;
 pub mod statusbar;

@@ -3,6 +3,7 @@
 
 mod fixture;
 mod history;
+mod leftovers;
 mod operator_bugs;
 mod scale;
 mod snapshots;
