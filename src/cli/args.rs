@@ -75,6 +75,7 @@ pub enum TopologyArg {
     Replication,
     Cluster,
     Nodes,
+    Sentinel,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +116,12 @@ pub struct ConnectionFields {
     /// A node host:port (repeatable; with --topology nodes)
     #[arg(long = "node", value_name = "HOST:PORT")]
     pub nodes: Vec<String>,
+    /// A Sentinel host:port (repeatable; with --topology sentinel; --host defaults to the first)
+    #[arg(long = "sentinel", value_name = "HOST:PORT", conflicts_with = "nodes")]
+    pub sentinels: Vec<String>,
+    /// The master name the Sentinels monitor (with --topology sentinel)
+    #[arg(long, value_name = "NAME")]
+    pub master_name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

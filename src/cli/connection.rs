@@ -14,6 +14,7 @@ fn topology_name(t: TopologyArg) -> &'static str {
         TopologyArg::Replication => "replication",
         TopologyArg::Cluster => "cluster",
         TopologyArg::Nodes => "nodes",
+        TopologyArg::Sentinel => "sentinel",
     }
 }
 
@@ -27,11 +28,33 @@ fn request(name: Option<String>, f: &ConnectionFields, editing: bool) -> Connect
     } else {
         Some(false)
     };
+    // Sentinel: the Sentinels travel as `nodes`; the first one is the connection's address
+    // unless --host says otherwise.
+    let listed = if f.sentinels.is_empty() {
+        &f.nodes
+    } else {
+        &f.sentinels
+    };
+    let first_sentinel = f
+        .sentinels
+        .first()
+        .and_then(|s| crate::redis::NodeAddr::parse(s));
     ConnectionRequest {
         name,
         description: f.description.clone(),
-        host: f.host.clone(),
-        port: f.port.map(Into::into),
+        host: f
+            .host
+            .clone()
+            .or_else(|| first_sentinel.as_ref().map(|a| a.host.clone())),
+        port: f
+            .port
+            .or_else(|| {
+                f.host
+                    .is_none()
+                    .then(|| first_sentinel.as_ref().map(|a| u32::from(a.port)))
+                    .flatten()
+            })
+            .map(Into::into),
         username: f.username.clone(),
         tls_enabled: tls,
         reject_unauthorized: if f.insecure {
@@ -43,11 +66,12 @@ fn request(name: Option<String>, f: &ConnectionFields, editing: bool) -> Connect
         },
         ca_certificate: f.ca_cert.clone(),
         topology: f.topology.map(|t| topology_name(t).to_string()),
-        nodes: if f.nodes.is_empty() && editing {
+        nodes: if listed.is_empty() && editing {
             None
         } else {
-            Some(f.nodes.clone())
+            Some(listed.clone())
         },
+        master_name: f.master_name.clone(),
     }
 }
 
@@ -111,6 +135,17 @@ pub fn print_report(report: &ConnectionReport) {
     );
     if let Some(identity) = &report.identity {
         outln!("server identity: {}", identity.summary());
+    }
+    for s in &report.sentinels {
+        match (&s.master, &s.error) {
+            (Some(master), _) => outln!(
+                "sentinel {}: master at {master}, {} other Sentinel(s) known",
+                s.address,
+                s.peers
+            ),
+            (None, Some(e)) => outln!("sentinel {}: {}", s.address, printable(e)),
+            (None, None) => outln!("sentinel {}: no answer", s.address),
+        }
     }
     for w in &report.warnings {
         outln!("warning: {}", printable(w));

@@ -77,6 +77,7 @@ pub fn connection(c: &Connection) -> Value {
         "tls": c.tls,
         "topology": c.topology,
         "nodes": c.nodes,
+        "masterName": c.master_name,
         "createdAt": c.created_at,
         "updatedAt": c.updated_at,
     })

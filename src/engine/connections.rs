@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::model::request::ConnectionRequest;
 use crate::model::validation::{ConnectionSpec, validate_connection};
-use crate::model::{Connection, EventKind, Outcome, Password};
+use crate::model::{Connection, EventKind, Outcome, Password, TopologyKind};
 use crate::redis::{Node, NodeReport, Persistence, probe};
 use crate::store::{Binding, NewEvent};
 
@@ -26,6 +26,9 @@ pub struct ConnectionReport {
     /// the connection so two connections to one server are known to be one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<crate::model::ServerIdentity>,
+    /// Sentinel topology: what each Sentinel answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sentinels: Vec<super::sentinel::SentinelReport>,
 }
 
 impl ConnectionReport {
@@ -51,6 +54,7 @@ fn draft(
         tls: spec.tls.clone(),
         topology: spec.topology,
         nodes: spec.nodes.clone(),
+        master_name: spec.master_name.clone(),
         identity: None,
         created_at: now,
         updated_at: now,
@@ -97,13 +101,48 @@ impl Engine {
             problems: Vec::new(),
             warnings: conn.insecure_warning().into_iter().collect(),
             identity: None,
+            sentinels: Vec::new(),
         };
-        let seed_params = match self.params(
-            conn,
-            &Self::seed_addr(conn),
-            &conn.username,
-            password.clone(),
-        ) {
+        let (seed_addr, explicit, sentinel_noted) = if conn.topology == TopologyKind::Sentinel {
+            let (view, sentinels) = self.ask_sentinels(conn).await;
+            let answered: Vec<&str> = sentinels
+                .iter()
+                .filter_map(|s| s.master.as_deref())
+                .collect();
+            if answered.windows(2).any(|w| w[0] != w[1]) {
+                report.warnings.push(format!(
+                    "the Sentinels disagree on the master of `{}` ({}): a failover may be under way; the first one's answer is used",
+                    conn.master_name.as_deref().unwrap_or_default(),
+                    answered.join(", ")
+                ));
+            }
+            report.sentinels = sentinels;
+            match view {
+                Ok(view) => {
+                    for s in &report.sentinels {
+                        if let Some(e) = &s.error {
+                            report.warnings.push(format!("Sentinel {}: {e}", s.address));
+                        }
+                    }
+                    (view.master, view.replicas, view.noted)
+                }
+                Err(e) => {
+                    report.problems.push(format!(
+                        "no Sentinel answered where the master `{}` is: {e}",
+                        conn.master_name.as_deref().unwrap_or_default()
+                    ));
+                    return report;
+                }
+            }
+        } else {
+            let explicit = conn
+                .nodes
+                .iter()
+                .filter_map(|n| crate::redis::NodeAddr::parse(n))
+                .collect();
+            (Self::seed_addr(conn), explicit, Vec::new())
+        };
+        let seed_params = match self.params(conn, &seed_addr, &conn.username, password.clone()) {
             Ok(p) => p,
             Err(e) => {
                 report.problems.push(e.to_string());
@@ -117,14 +156,9 @@ impl Engine {
                 return report;
             }
         };
-        let explicit: Vec<_> = conn
-            .nodes
-            .iter()
-            .filter_map(|n| crate::redis::NodeAddr::parse(n))
-            .collect();
         let addrs = match crate::redis::topology::discover(&seed, conn.topology, &explicit).await {
             Ok(found) => {
-                for (addr, why) in &found.noted {
+                for (addr, why) in found.noted.iter().chain(&sentinel_noted) {
                     report.warnings.push(format!(
                         "{addr} is listed by the topology but skipped: {why}; it gets the credentials when it is back"
                     ));
@@ -382,6 +416,7 @@ fn req_for_name(conn: &Connection) -> ConnectionRequest {
         ca_certificate: conn.tls.ca_certificate.clone(),
         topology: Some(conn.topology.to_string()),
         nodes: Some(conn.nodes.clone()),
+        master_name: conn.master_name.clone(),
     }
 }
 
@@ -399,5 +434,6 @@ fn merge(existing: &Connection, patch: &ConnectionRequest) -> ConnectionRequest 
         ca_certificate: patch.ca_certificate.clone().or(base.ca_certificate),
         topology: patch.topology.clone().or(base.topology),
         nodes: patch.nodes.clone().or(base.nodes),
+        master_name: patch.master_name.clone().or(base.master_name),
     }
 }

@@ -70,20 +70,34 @@ impl Engine {
         conn: &Connection,
     ) -> Result<(Node, Discovered), EngineError> {
         let password = self.admin_password(conn)?;
-        let seed =
-            Node::connect(&self.params(conn, &Self::seed_addr(conn), &conn.username, password)?)
-                .await
-                .map_err(|e| in_connection(conn, e))?;
-        let explicit: Vec<NodeAddr> = conn
+        let (seed_addr, explicit, sentinel_noted) = self.seed_and_explicit(conn).await?;
+        let seed = Node::connect(&self.params(conn, &seed_addr, &conn.username, password)?)
+            .await
+            .map_err(|e| in_connection(conn, e))?;
+        let mut found = topology::discover(&seed, conn.topology, &explicit)
+            .await
+            .map_err(|e| in_connection(conn, e))?;
+        found.noted.extend(sentinel_noted);
+        self.remember(conn, &mut found);
+        Ok((seed, found))
+    }
+
+    /// Where discovery starts and the nodes given to it: the stored host and node list, or for
+    /// Sentinel the master and replicas the Sentinels name now (plus replicas they flag down).
+    pub(crate) async fn seed_and_explicit(
+        &self,
+        conn: &Connection,
+    ) -> Result<(NodeAddr, Vec<NodeAddr>, Vec<(NodeAddr, String)>), EngineError> {
+        if conn.topology == TopologyKind::Sentinel {
+            let view = self.ask_sentinels(conn).await.0?;
+            return Ok((view.master, view.replicas, view.noted));
+        }
+        let explicit = conn
             .nodes
             .iter()
             .filter_map(|n| NodeAddr::parse(n))
             .collect();
-        let mut found = topology::discover(&seed, conn.topology, &explicit)
-            .await
-            .map_err(|e| in_connection(conn, e))?;
-        self.remember(conn, &mut found);
-        Ok((seed, found))
+        Ok((Self::seed_addr(conn), explicit, Vec::new()))
     }
 
     /// Records what discovery listed and adds what it listed recently but not now.
@@ -131,11 +145,19 @@ impl Engine {
     /// the connection is unchanged, the topology was discovered less than a minute ago and every
     /// node still answers PING; otherwise discovered and connected afresh.
     pub(crate) async fn fleet(&self, conn: &Connection) -> Result<Vec<Node>, EngineError> {
-        let cached = self.inner.fleets.lock().ok().and_then(|m| {
-            m.get(&conn.id)
-                .filter(|c| c.updated_at == conn.updated_at && c.at.elapsed() < FLEET_TTL)
-                .map(|c| c.nodes.clone())
-        });
+        // Sentinel: the master and replicas are asked of the Sentinels at every rotation.
+        let cacheable = conn.topology != TopologyKind::Sentinel;
+        let cached = self
+            .inner
+            .fleets
+            .lock()
+            .ok()
+            .filter(|_| cacheable)
+            .and_then(|m| {
+                m.get(&conn.id)
+                    .filter(|c| c.updated_at == conn.updated_at && c.at.elapsed() < FLEET_TTL)
+                    .map(|c| c.nodes.clone())
+            });
         if let Some(nodes) = cached {
             let ping = redis::cmd("PING");
             let pings =

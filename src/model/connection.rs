@@ -33,6 +33,9 @@ pub enum TopologyKind {
     Cluster,
     /// An explicit list of `host:port`.
     Nodes,
+    /// Sentinels (`nodes`) name the current master of `masterName` and its replicas; asked
+    /// again at every rotation, so a failover is followed.
+    Sentinel,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,9 +84,13 @@ pub struct Connection {
     pub tls: TlsSettings,
     #[serde(default)]
     pub topology: TopologyKind,
-    /// `host:port` entries, used when `topology` is `nodes`.
+    /// `host:port` entries: the nodes when `topology` is `nodes`, the Sentinels when it is
+    /// `sentinel`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<String>,
+    /// The master name the Sentinels monitor (`sentinel` topology only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_name: Option<String>,
     /// The servers this connection reaches, as they identified themselves when it was last
     /// tested, created on or rotated (`None` until then).
     #[serde(default, skip_serializing_if = "Option::is_none")]

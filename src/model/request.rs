@@ -79,7 +79,10 @@ pub struct ConnectionRequest {
     pub tls_enabled: Option<bool>,
     pub reject_unauthorized: Option<bool>,
     pub ca_certificate: Option<String>,
-    /// `standalone`, `replication`, `cluster` or `nodes`.
+    /// `standalone`, `replication`, `cluster`, `nodes` or `sentinel`.
     pub topology: Option<String>,
+    /// The nodes (`nodes`) or the Sentinels (`sentinel`), each `host:port`.
     pub nodes: Option<Vec<String>>,
+    /// The master name the Sentinels monitor (`sentinel` only).
+    pub master_name: Option<String>,
 }

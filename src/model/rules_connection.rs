@@ -48,6 +48,10 @@ pub fn validate_connection(
         Some(kind) => nodes(kind, req.nodes.as_deref().unwrap_or_default(), &mut errors),
         None => Vec::new(),
     };
+    let master_name = match topology {
+        Some(kind) => errors.take(master_name(kind, req.master_name.as_deref())),
+        None => None,
+    };
     errors.finish(ConnectionSpec {
         name,
         description,
@@ -57,7 +61,36 @@ pub fn validate_connection(
         tls,
         topology: topology.unwrap_or_default(),
         nodes,
+        master_name,
     })
+}
+
+/// Required with `sentinel` (the name in `sentinel monitor <name> …`), refused otherwise.
+fn master_name(kind: TopologyKind, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    match (kind, value) {
+        (TopologyKind::Sentinel, None) => Err(FieldError::new(
+            "masterName",
+            "is required when topology is `sentinel`: the name the Sentinels monitor (e.g. `mymaster`)",
+        )),
+        (TopologyKind::Sentinel, Some(name)) => {
+            if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err(FieldError::new(
+                    "masterName",
+                    format!("must be one word without spaces, got `{}`", shown(name)),
+                ))
+            } else {
+                Ok(Some(name.to_string()))
+            }
+        }
+        (_, None) => Ok(None),
+        (other, Some(_)) => Err(FieldError::new(
+            "masterName",
+            format!(
+                "is only used when topology is `sentinel`, and topology is `{other}`: remove it or set topology to `sentinel`"
+            ),
+        )),
+    }
 }
 
 fn port_u16(port: u32) -> u16 {
@@ -161,19 +194,25 @@ fn topology(value: Option<&str>) -> Result<TopologyKind, FieldError> {
 }
 
 fn nodes(kind: TopologyKind, given: &[String], errors: &mut Collect) -> Vec<String> {
-    if kind != TopologyKind::Nodes {
+    if kind != TopologyKind::Nodes && kind != TopologyKind::Sentinel {
         if !given.is_empty() {
             errors.push(FieldError::new(
                 "nodes",
                 format!(
-                    "are only used when topology is `nodes`, and topology is `{kind}`: remove \
-                     them or set topology to `nodes`"
+                    "are only used when topology is `nodes` or `sentinel`, and topology is \
+                     `{kind}`: remove them or set the topology"
                 ),
             ));
         }
         return Vec::new();
     }
-    if given.is_empty() {
+    if given.is_empty() && kind == TopologyKind::Sentinel {
+        errors.push(FieldError::new(
+            "nodes",
+            "are required when topology is `sentinel`: list the Sentinels as `host:port` (e.g. \
+             `10.0.0.5:26379`)",
+        ));
+    } else if given.is_empty() {
         errors.push(FieldError::new(
             "nodes",
             "are required when topology is `nodes`: list every node as `host:port` (e.g. \

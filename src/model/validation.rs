@@ -94,6 +94,7 @@ pub struct ConnectionSpec {
     pub tls: TlsSettings,
     pub topology: TopologyKind,
     pub nodes: Vec<String>,
+    pub master_name: Option<String>,
 }
 
 pub use super::rules::{

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod identity;
 pub mod node;
 pub mod probe;
+pub mod sentinel;
 pub mod server;
 pub mod topology;
 

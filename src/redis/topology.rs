@@ -20,7 +20,8 @@ pub struct Discovered {
 /// Given a connected seed node: standalone → itself; replication → itself plus every replica
 /// `INFO replication` lists, in any link state (`ROLE` lists only online ones, so a replica
 /// still syncing would be missed); cluster → every node from `CLUSTER SHARDS` (fallback
-/// `CLUSTER NODES`), nodes flagged `fail`/`handshake` noted apart; nodes → `explicit`.
+/// `CLUSTER NODES`), nodes flagged `fail`/`handshake` noted apart; nodes → `explicit`;
+/// sentinel → the seed (the master the Sentinels named) plus `explicit` (their replicas).
 ///
 /// Addresses come back sorted and deduplicated. The seed keeps the form the operator typed
 /// (a hostname stays a hostname, which TLS verification needs). ACL changes do not propagate
@@ -34,6 +35,12 @@ pub async fn discover(
     let (found, noted): (BTreeSet<NodeAddr>, Vec<(NodeAddr, String)>) = match kind {
         TopologyKind::Standalone => (BTreeSet::from([seed.addr.clone()]), Vec::new()),
         TopologyKind::Nodes => (explicit.iter().cloned().collect(), Vec::new()),
+        // The seed is the master the Sentinels named; `explicit` holds the replicas they listed.
+        TopologyKind::Sentinel => {
+            let mut all: BTreeSet<NodeAddr> = explicit.iter().cloned().collect();
+            all.insert(seed.addr.clone());
+            (all, Vec::new())
+        }
         TopologyKind::Replication => (replication(seed).await?, Vec::new()),
         TopologyKind::Cluster => cluster(seed).await?,
     };

@@ -42,6 +42,7 @@
 
 mod cluster;
 mod proxy;
+mod sentinel;
 mod server;
 mod tls;
 
@@ -52,6 +53,7 @@ use std::time::{Duration, Instant};
 
 pub use cluster::Cluster;
 pub use proxy::{Fault, FaultProxy};
+pub use sentinel::{MASTER_NAME, SentinelProcess, SentinelSet};
 pub use server::RedisServer;
 pub use tls::TlsMaterial;
 

@@ -143,7 +143,7 @@ fn ca_certificate_that_is_a_private_key_is_refused_without_echoing_it() {
 }
 
 #[test]
-fn topology_is_one_of_four_and_lists_them_when_wrong() {
+fn topology_is_one_of_five_and_lists_them_when_wrong() {
     for (given, kind) in [
         ("standalone", TopologyKind::Standalone),
         ("replication", TopologyKind::Replication),
@@ -154,10 +154,10 @@ fn topology_is_one_of_four_and_lists_them_when_wrong() {
             kind
         );
     }
-    let err = error_for(&check(json!({ "topology": "sentinel" })), "topology");
+    let err = error_for(&check(json!({ "topology": "ring" })), "topology");
     assert!(
         err.message
-            .contains("standalone, replication, cluster, nodes"),
+            .contains("standalone, replication, cluster, nodes, sentinel"),
         "{err}"
     );
 }
@@ -170,6 +170,40 @@ fn nodes_are_required_for_the_nodes_topology() {
     assert_eq!(spec.nodes, vec!["10.0.0.5:6379", "[::1]:6380"]);
     error_for(&check(json!({ "topology": "nodes" })), "nodes");
     error_for(&check(json!({ "topology": "nodes", "nodes": [] })), "nodes");
+}
+
+#[test]
+fn sentinel_takes_the_sentinels_as_nodes_and_requires_a_master_name() {
+    let spec = check(json!({
+        "topology": "sentinel",
+        "nodes": ["10.0.0.5:26379", "10.0.0.6:26379"],
+        "masterName": "mymaster"
+    }))
+    .expect("valid");
+    assert_eq!(spec.topology, TopologyKind::Sentinel);
+    assert_eq!(spec.nodes, vec!["10.0.0.5:26379", "10.0.0.6:26379"]);
+    assert_eq!(spec.master_name.as_deref(), Some("mymaster"));
+    let no_name = check(json!({ "topology": "sentinel", "nodes": ["10.0.0.5:26379"] }));
+    assert!(
+        error_for(&no_name, "masterName")
+            .message
+            .contains("required when topology is `sentinel`")
+    );
+    let no_sentinel = check(json!({ "topology": "sentinel", "masterName": "m" }));
+    assert!(
+        error_for(&no_sentinel, "nodes")
+            .message
+            .contains("list the Sentinels")
+    );
+    let stray = check(json!({ "masterName": "m" }));
+    assert!(
+        error_for(&stray, "masterName")
+            .message
+            .contains("only used when topology is `sentinel`")
+    );
+    let spaced =
+        check(json!({ "topology": "sentinel", "nodes": ["h:1"], "masterName": "my master" }));
+    error_for(&spaced, "masterName");
 }
 
 #[test]
@@ -186,7 +220,8 @@ fn each_node_is_checked_and_named_by_its_index() {
 fn nodes_are_refused_for_any_other_topology() {
     let err = error_for(&check(json!({ "nodes": ["10.0.0.5:6379"] })), "nodes");
     assert!(
-        err.message.contains("only used when topology is `nodes`"),
+        err.message
+            .contains("only used when topology is `nodes` or `sentinel`"),
         "{err}"
     );
     // An unknown topology is reported once, not again through the nodes.

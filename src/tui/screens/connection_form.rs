@@ -189,6 +189,7 @@ impl ConnectionForm {
             ca_certificate: opt(Field::Ca),
             topology: Some(f.choice(Field::Topology).to_string()),
             nodes: Some(nodes),
+            master_name: None,
         }
     }
 

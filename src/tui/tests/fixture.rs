@@ -59,6 +59,7 @@ fn connection(n: u128, name: &str, host: &str, port: u16, topology: TopologyKind
         },
         topology,
         nodes: Vec::new(),
+        master_name: None,
         identity: None,
         created_at: at(1, 2, 9, 0),
         updated_at: at(1, 2, 9, 0),
@@ -265,6 +266,7 @@ pub fn report() -> ConnectionReport {
         problems: Vec::new(),
         warnings: vec!["10.0.0.7:6379 has neither an aclfile nor a config file: rotated users vanish when it restarts".into()],
         identity: None,
+        sentinels: Vec::new(),
     }
 }
 

@@ -162,6 +162,7 @@ fn stub_connection(
         tls: TlsSettings::default(),
         topology: TopologyKind::Standalone,
         nodes: Vec::new(),
+        master_name: None,
     })
 }
 
