@@ -23,6 +23,7 @@ mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
+pub mod stragglers;
 mod views;
 
 use std::collections::HashMap;
