@@ -284,6 +284,7 @@ fn connection_is_found_by_id_or_name() {
         tls: Default::default(),
         topology: Default::default(),
         nodes: vec![],
+        identity: None,
         created_at: at(0),
         updated_at: at(0),
     };

@@ -22,6 +22,10 @@ pub struct ConnectionReport {
     pub problems: Vec<String>,
     /// Usable but worth knowing (a node that does not persist ACL changes).
     pub warnings: Vec<String>,
+    /// What the servers said they are (run id, replication ids, cluster node ids), stored on
+    /// the connection so two connections to one server are known to be one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::model::ServerIdentity>,
 }
 
 impl ConnectionReport {
@@ -47,6 +51,7 @@ fn draft(
         tls: spec.tls.clone(),
         topology: spec.topology,
         nodes: spec.nodes.clone(),
+        identity: None,
         created_at: now,
         updated_at: now,
     }
@@ -57,7 +62,11 @@ impl Engine {
     pub async fn test_connection(&self, id_or_name: &str) -> Result<ConnectionReport, EngineError> {
         let conn = self.find_connection(id_or_name)?;
         let password = self.admin_password(&conn)?;
-        Ok(self.test_with(&conn, password).await)
+        let report = self.test_with(&conn, password).await;
+        if let Some(identity) = report.identity.clone() {
+            self.learn_identity(conn.id, identity).await;
+        }
+        Ok(report)
     }
 
     /// Tests a connection that is not saved yet (the wizard's inline add).
@@ -66,7 +75,18 @@ impl Engine {
         spec: &ConnectionSpec,
         password: Option<Password>,
     ) -> ConnectionReport {
-        let conn = draft(spec, Uuid::nil(), None, self.now());
+        self.test_draft_as(spec, Uuid::nil(), password).await
+    }
+
+    /// Tests a draft that will replace the stored connection `id` (not "the same server" as
+    /// itself).
+    async fn test_draft_as(
+        &self,
+        spec: &ConnectionSpec,
+        id: Uuid,
+        password: Option<Password>,
+    ) -> ConnectionReport {
+        let conn = draft(spec, id, None, self.now());
         self.test_with(&conn, password).await
     }
 
@@ -76,6 +96,7 @@ impl Engine {
             nodes: Vec::new(),
             problems: Vec::new(),
             warnings: conn.insecure_warning().into_iter().collect(),
+            identity: None,
         };
         let seed_params = match self.params(
             conn,
@@ -121,16 +142,34 @@ impl Engine {
             async move {
                 let params = match params {
                     Ok(p) => p,
-                    Err(e) => return NodeReport::failed(addr.to_string(), &e),
+                    Err(e) => return (NodeReport::failed(addr.to_string(), &e), None),
                 };
                 match Node::connect(&params).await {
-                    Ok(node) => probe::probe(&node, &own).await,
-                    Err(e) => NodeReport::failed(addr.to_string(), &e),
+                    Ok(node) => {
+                        let ids = crate::redis::identity::identify(&node).await.ok();
+                        (probe::probe(&node, &own).await, ids)
+                    }
+                    Err(e) => (NodeReport::failed(addr.to_string(), &e), None),
                 }
             }
         });
-        report.nodes = futures::future::join_all(probes).await;
+        let (nodes, ids): (Vec<_>, Vec<_>) =
+            futures::future::join_all(probes).await.into_iter().unzip();
+        report.nodes = nodes;
+        let ids: Vec<_> = ids.into_iter().flatten().collect();
+        let identity = crate::model::ServerIdentity::from_nodes(&ids, self.now());
+        if !identity.is_empty() {
+            if let Ok(doc) = self.snapshot() {
+                for other in super::identity::same_servers(&doc.connections, conn.id, &identity) {
+                    report.warnings.push(format!(
+                        "reaches the same server as connection `{other}`: rotations on either share its ACL users, so their usernames must differ"
+                    ));
+                }
+            }
+            report.identity = Some(identity);
+        }
         for node in &report.nodes {
+            report.warnings.extend(node.notes.iter().cloned());
             if let Some(err) = &node.error {
                 report.problems.push(err.clone());
                 continue;
@@ -192,7 +231,8 @@ impl Engine {
             ),
             None => None,
         };
-        let conn = draft(&spec, id, sealed, self.now());
+        let mut conn = draft(&spec, id, sealed, self.now());
+        conn.identity = report.identity.clone();
         let saved = conn.clone();
         let now = self.now();
         self.write(move |doc, events| {
@@ -232,7 +272,9 @@ impl Engine {
             Some(p) => Some(p),
             None => self.admin_password(&existing)?,
         };
-        let report = self.test_draft(&spec, password.clone()).await;
+        let report = self
+            .test_draft_as(&spec, existing.id, password.clone())
+            .await;
         if !report.ok() {
             return Err(EngineError::Failed(format!(
                 "connection `{}` was not changed:\n{}",
@@ -251,6 +293,7 @@ impl Engine {
         };
         let mut conn = draft(&spec, existing.id, sealed, existing.created_at);
         conn.updated_at = self.now();
+        conn.identity = report.identity.clone();
         let saved = conn.clone();
         self.write(move |doc, events| {
             let slot = doc

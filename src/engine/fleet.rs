@@ -147,6 +147,8 @@ impl Engine {
         }
         let (_, found) = self.discover(conn).await?;
         let nodes = self.connect_admin(conn, &found.nodes).await?;
+        // Learned with every fresh discovery, so a rotation's store write carries it (`record`).
+        let identity = self.identify(&nodes).await;
         if let Ok(mut m) = self.inner.fleets.lock() {
             m.insert(
                 conn.id,
@@ -154,6 +156,7 @@ impl Engine {
                     updated_at: conn.updated_at,
                     at: Instant::now(),
                     nodes: nodes.clone(),
+                    identity,
                 },
             );
         }
@@ -164,6 +167,15 @@ impl Engine {
 impl Engine {
     /// Drops the cached admin connections of a connection: after a lost reply or a reset they
     /// may be out of step with the server.
+    /// The server identity learned when the cached fleet of a connection was discovered.
+    pub(crate) fn fleet_identity(
+        &self,
+        connection_id: uuid::Uuid,
+    ) -> Option<crate::model::ServerIdentity> {
+        let fleets = self.inner.fleets.lock().ok()?;
+        fleets.get(&connection_id)?.identity.clone()
+    }
+
     pub(crate) fn forget_fleet(&self, connection_id: uuid::Uuid) {
         if let Ok(mut m) = self.inner.fleets.lock() {
             m.remove(&connection_id);
@@ -182,6 +194,7 @@ pub(crate) struct CachedFleet {
     updated_at: DateTime<Utc>,
     at: Instant,
     nodes: Vec<Node>,
+    identity: Option<crate::model::ServerIdentity>,
 }
 
 /// "connection `x`: <what the node said>".

@@ -242,7 +242,14 @@ impl Engine {
         } else {
             None
         };
+        // The servers' identity goes in with the journal: a create reserves its usernames
+        // against every connection that reaches the same servers (SPEC 2.1 identity).
+        let identity = self.fleet_identity(job.conn.id);
+        let conn_id = job.conn.id;
         self.write(move |doc, events| {
+            if let Some(identity) = identity {
+                super::identity::note_identity(doc, conn_id, identity);
+            }
             if let (Some(r), Some(req)) = (new_rotation, create) {
                 let ctx = crate::model::validation::Context {
                     connections: &doc.connections,

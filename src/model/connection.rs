@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Sealed;
+use super::identity::ServerIdentity;
 
 /// How the set of nodes is found.
 #[derive(
@@ -83,6 +84,10 @@ pub struct Connection {
     /// `host:port` entries, used when `topology` is `nodes`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<String>,
+    /// The servers this connection reaches, as they identified themselves when it was last
+    /// tested, created on or rotated (`None` until then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ServerIdentity>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

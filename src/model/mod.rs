@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod event;
+pub mod identity;
 pub mod password;
 pub mod reference;
 pub mod request;
@@ -28,6 +29,7 @@ mod tests;
 
 pub use connection::{Connection, TlsSettings, TopologyKind};
 pub use event::{Event, EventKind, Outcome};
+pub use identity::{NodeIds, ServerIdentity};
 pub use reference::{Resolution, RotationRef};
 pub use rotation::{
     HeldState, Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt,

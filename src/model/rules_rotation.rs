@@ -96,6 +96,7 @@ pub(super) fn check_rotation(
                 USERNAME,
                 std::slice::from_ref(user),
                 connection,
+                ctx.connections,
                 others(),
                 &fix,
             ));
@@ -114,7 +115,14 @@ pub(super) fn check_rotation(
                 username_for(base, Slot::One),
             ];
             let fix = format!("choose another name or set {PREFIX}");
-            errors.check(usernames_are_free(field, &mine, connection, others(), &fix));
+            errors.check(usernames_are_free(
+                field,
+                &mine,
+                connection,
+                ctx.connections,
+                others(),
+                &fix,
+            ));
         }
     }
 
@@ -248,11 +256,13 @@ fn secret_is_free(
 }
 
 /// The rotation's users (`<base>-0` and `<base>-1`, or its one user) must be nobody else's on the
-/// connection: not another rotation's, and never the admin user's (the rotation would re-key it).
+/// server: not another rotation's on this connection or on any connection that reaches the same
+/// server (by its identity, SPEC 2.1), and never the admin user's (the rotation would re-key it).
 fn usernames_are_free<'a>(
     field: &str,
     mine: &[String],
     connection: &Connection,
+    connections: &[Connection],
     others: impl Iterator<Item = &'a Rotation>,
     fix: &str,
 ) -> Result<(), FieldError> {
@@ -266,15 +276,35 @@ fn usernames_are_free<'a>(
             ),
         ));
     }
-    for other in others.filter(|r| r.connection_id == connection.id) {
+    // The connection another rotation uses, when it reaches one of this connection's servers.
+    let shared = |other: &Rotation| -> Option<Option<&Connection>> {
+        if other.connection_id == connection.id {
+            return Some(None);
+        }
+        let theirs = connections.iter().find(|c| c.id == other.connection_id)?;
+        let (Some(a), Some(b)) = (&connection.identity, &theirs.identity) else {
+            return None;
+        };
+        a.overlaps(b).then_some(Some(theirs))
+    };
+    for other in others {
+        let Some(via) = shared(other) else {
+            continue;
+        };
         let theirs = other.usernames();
         if let Some(user) = mine.iter().find(|u| theirs.contains(u)) {
+            let place = match via {
+                None => format!("on connection `{}`", connection.name),
+                Some(c) => format!(
+                    "on connection `{}`, which reaches the same server as `{}`",
+                    c.name, connection.name
+                ),
+            };
             return Err(FieldError::new(
                 field,
                 format!(
-                    "the Redis user `{user}` already belongs to rotation `{}` on connection \
-                     `{}`; {fix}",
-                    other.name, connection.name
+                    "the Redis user `{user}` already belongs to rotation `{}` {place}; {fix}",
+                    other.name
                 ),
             ));
         }

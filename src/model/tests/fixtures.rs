@@ -24,6 +24,7 @@ pub fn connection(name: &str) -> Connection {
         tls: TlsSettings::default(),
         topology: TopologyKind::Standalone,
         nodes: Vec::new(),
+        identity: None,
         created_at: DateTime::<Utc>::UNIX_EPOCH,
         updated_at: DateTime::<Utc>::UNIX_EPOCH,
     }

@@ -131,6 +131,40 @@ fn usernames_on_another_connection_are_free() {
 }
 
 #[test]
+fn usernames_on_another_connection_to_the_same_server_are_taken() {
+    use crate::model::{NodeIds, ServerIdentity};
+    let ids = |run: &str| {
+        Some(ServerIdentity::from_nodes(
+            [&NodeIds {
+                run_id: Some(run.into()),
+                ..Default::default()
+            }],
+            chrono::Utc::now(),
+        ))
+    };
+    let mut world = World::new();
+    world.connections.push(super::fixtures::connection("other"));
+    let mut theirs = super::fixtures::rotation("orders", &world.connections[1]);
+    theirs.secret_path = "/other".into();
+    world.rotations.push(theirs);
+    world.connections[0].identity = ids("run-a");
+    world.connections[1].identity = ids("run-a");
+    let err = error_for(
+        &validate_new_rotation(&body(minimal()), world.ctx()),
+        "name",
+    );
+    assert!(
+        err.message.contains(
+            "`orders-0` already belongs to rotation `orders` on connection `other`, which reaches the same server as `main`"
+        ),
+        "{err}"
+    );
+    // Another server behind the other connection: the usernames are free again.
+    world.connections[1].identity = ids("run-b");
+    assert!(validate_new_rotation(&body(minimal()), world.ctx()).is_ok());
+}
+
+#[test]
 fn derived_usernames_may_not_be_the_connections_admin_user() {
     let mut world = World::new();
     world.connections[0].username = "orders-1".into();
