@@ -104,6 +104,26 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
     line("last rotated", local(r.last_rotated_at));
     line("next rotation", local(r.next_rotation_at));
     line("permission scope", r.parameters.permission_scope.clone());
+    line(
+        "stragglers",
+        match r.parameters.straggler_policy.max_wait_hours {
+            Some(h) if !r.parameters.straggler_policy.is_rotate() => format!(
+                "wait: a scheduled re-key waits up to {h} h while sessions still use the slot"
+            ),
+            _ => "rotate: re-key on time (live sessions stay up, their reconnects fail)".into(),
+        },
+    );
+    if let Some(h) = &r.held {
+        line(
+            "held",
+            format!(
+                "{} session(s) still use {}; rotating at {} at the latest (rotate now overrides)",
+                h.sessions,
+                h.username,
+                local(Some(h.until))
+            ),
+        );
+    }
     let req = &r.parameters.password_requirements;
     line(
         "password",
@@ -178,7 +198,11 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
-            for w in &spec.warnings {
+            // The connected server's own categories decide which single commands are risky.
+            let warnings = rt.block_on(
+                engine.scope_warnings(spec.connection_id, &spec.parameters.permission_scope),
+            );
+            for w in &warnings {
                 errln!("warning: {w}");
             }
             if let Ok(doc) = engine.snapshot()
@@ -354,6 +378,18 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let r = rt.block_on(engine.update_rotation(target.reference(), &patch))?;
+            let new_scope = patch
+                .parameters
+                .as_ref()
+                .is_some_and(|p| p.permission_scope.is_some());
+            if new_scope {
+                let warnings = rt.block_on(
+                    engine.scope_warnings(r.connection_id, &r.parameters.permission_scope),
+                );
+                for w in &warnings {
+                    errln!("warning: {w}");
+                }
+            }
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {

@@ -25,7 +25,9 @@ mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
+mod scope_review;
 mod sentinel;
+pub mod stragglers;
 mod views;
 
 use std::collections::HashMap;
