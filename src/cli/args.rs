@@ -347,4 +347,8 @@ pub struct DaemonArgs {
     /// One line per event: text for people, json for machines
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Serve Prometheus metrics on http://ADDR/metrics and a health check on /healthz
+    /// (e.g. 127.0.0.1:9464)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }

@@ -4,8 +4,11 @@
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::EngineEvent;
+use std::sync::Arc;
+
+use crate::engine::metrics::Metrics;
 use crate::engine::scheduler::{self, SchedulerConfig, SchedulerState};
+use crate::engine::{Engine, EngineEvent};
 use crate::model::Event;
 
 use super::args::{Cli, DaemonArgs};
@@ -49,13 +52,30 @@ fn status(state: &str, message: &str) {
     tracing::info!(daemon = state, "{message}");
 }
 
-pub fn run(cli: &Cli, _args: &DaemonArgs) -> CliResult {
+/// Samples live sessions for the metrics every `--health-every` seconds, as the console does.
+async fn sample_sessions(
+    engine: Engine,
+    metrics: Arc<Metrics>,
+    every: std::time::Duration,
+    cancel: CancellationToken,
+) {
+    loop {
+        metrics.sample_sessions(&engine).await;
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
     let key = crate::store::key_source::resolve()?;
     let engine = engine(cli)?;
     // Load (or on first start create) the key now: a wrong or unreadable key stops the service
     // at start, where systemd shows it, instead of at the first due rotation.
     engine.store().cipher()?;
     let key = key.describe();
+    let health_every = std::time::Duration::from_secs(cli.health_every);
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         let mut term = signal(SignalKind::terminate()).map_err(|e| CliError::failed(format!("cannot watch SIGTERM: {e}")))?;
@@ -65,6 +85,17 @@ pub fn run(cli: &Cli, _args: &DaemonArgs) -> CliResult {
         let db = engine.store().path().display().to_string();
         let pid = std::process::id();
         tracing::info!(daemon = "start", db, pid, key, "redis-rotator daemon on {db} (pid {pid}), key {key}");
+        let metrics = match args.metrics_addr {
+            None => None,
+            Some(addr) => {
+                let metrics = Arc::new(Metrics::new());
+                let (bound, serve) = super::metrics_server::bind(addr, engine.clone(), metrics.clone(), state_rx.clone(), cancel.clone()).await?;
+                tracing::info!(metrics_addr = %bound, "metrics on http://{bound}/metrics, health on http://{bound}/healthz");
+                tokio::spawn(serve);
+                tokio::spawn(sample_sessions(engine.clone(), metrics.clone(), health_every, cancel.clone()));
+                Some(metrics)
+            }
+        };
         recover(&engine).await;
         let sched = tokio::spawn(scheduler::run(engine.clone(), SchedulerConfig::default(), cancel.clone(), state_tx));
         let mut last_state = SchedulerState::Starting;
@@ -73,8 +104,14 @@ pub fn run(cli: &Cli, _args: &DaemonArgs) -> CliResult {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 ev = events.recv() => match ev {
-                    Ok(EngineEvent::Logged(e)) => log_event(&e),
-                    Ok(EngineEvent::Progress { .. }) => {}
+                    Ok(ev) => {
+                        if let Some(m) = &metrics {
+                            m.observe(&ev);
+                        }
+                        if let EngineEvent::Logged(e) = &ev {
+                            log_event(e);
+                        }
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(daemon = "lagged", not_shown = n, "({n} events not shown; see `events list`)"),
                     Err(_) => break,
                 },
@@ -96,6 +133,9 @@ pub fn run(cli: &Cli, _args: &DaemonArgs) -> CliResult {
         cancel.cancel();
         let _ = sched.await;
         while let Ok(ev) = events.try_recv() {
+            if let Some(m) = &metrics {
+                m.observe(&ev);
+            }
             if let EngineEvent::Logged(e) = ev {
                 log_event(&e);
             }

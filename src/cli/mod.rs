@@ -49,6 +49,7 @@ mod events;
 mod input;
 mod json;
 mod logging;
+mod metrics_server;
 mod output;
 mod prompt;
 mod rotation;

@@ -17,6 +17,7 @@ pub mod lease;
 mod leftovers;
 mod lifecycle;
 pub mod locks;
+pub mod metrics;
 mod node_ops;
 pub mod node_sync;
 mod notify;
