@@ -2,14 +2,17 @@
 //! discovery, ACL commands, probes (permissions, persistence mode, sessions).
 
 pub mod acl;
+pub mod acl_access;
 pub mod acl_state;
 pub mod error;
 pub mod fleet;
 pub mod identity;
 pub mod node;
 pub mod probe;
+pub mod server;
 pub mod topology;
 
 pub use error::RedisError;
 pub use node::{ConnectParams, Node, NodeAddr, TlsParams, install_crypto_provider};
 pub use probe::{NodeReport, Persistence};
+pub use server::{ServerInfo, ServerKind};
