@@ -158,7 +158,12 @@ impl Engine {
         };
         let addrs = match crate::redis::topology::discover(&seed, conn.topology, &explicit).await {
             Ok(found) => {
-                for (addr, why) in found.noted.iter().chain(&sentinel_noted) {
+                for (addr, why) in &sentinel_noted {
+                    report.warnings.push(format!(
+                        "{addr}: {why}; it is still given the credentials (a rotation fails if it cannot be reached)"
+                    ));
+                }
+                for (addr, why) in &found.noted {
                     report.warnings.push(format!(
                         "{addr} is listed by the topology but skipped: {why}; it gets the credentials when it is back"
                     ));

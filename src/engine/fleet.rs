@@ -70,34 +70,33 @@ impl Engine {
         conn: &Connection,
     ) -> Result<(Node, Discovered), EngineError> {
         let password = self.admin_password(conn)?;
-        let (seed_addr, explicit, sentinel_noted) = self.seed_and_explicit(conn).await?;
+        let (seed_addr, explicit) = self.seed_and_explicit(conn).await?;
         let seed = Node::connect(&self.params(conn, &seed_addr, &conn.username, password)?)
             .await
             .map_err(|e| in_connection(conn, e))?;
         let mut found = topology::discover(&seed, conn.topology, &explicit)
             .await
             .map_err(|e| in_connection(conn, e))?;
-        found.noted.extend(sentinel_noted);
         self.remember(conn, &mut found);
         Ok((seed, found))
     }
 
     /// Where discovery starts and the nodes given to it: the stored host and node list, or for
-    /// Sentinel the master and replicas the Sentinels name now (plus replicas they flag down).
+    /// Sentinel the master and every replica the Sentinels name now.
     pub(crate) async fn seed_and_explicit(
         &self,
         conn: &Connection,
-    ) -> Result<(NodeAddr, Vec<NodeAddr>, Vec<(NodeAddr, String)>), EngineError> {
+    ) -> Result<(NodeAddr, Vec<NodeAddr>), EngineError> {
         if conn.topology == TopologyKind::Sentinel {
             let view = self.ask_sentinels(conn).await.0?;
-            return Ok((view.master, view.replicas, view.noted));
+            return Ok((view.master, view.replicas));
         }
         let explicit = conn
             .nodes
             .iter()
             .filter_map(|n| NodeAddr::parse(n))
             .collect();
-        Ok((Self::seed_addr(conn), explicit, Vec::new()))
+        Ok((Self::seed_addr(conn), explicit))
     }
 
     /// Records what discovery listed and adds what it listed recently but not now.

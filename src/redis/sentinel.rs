@@ -10,9 +10,11 @@ use super::{Node, NodeAddr, RedisError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentinelView {
     pub master: NodeAddr,
-    /// Replicas that can take a change now.
+    /// Every replica it lists, flagged or not: a flag may be stale during a failover (a
+    /// replica being reconfigured shows `disconnected`), and a replica left out would keep the
+    /// old credentials; one that is really down fails the rotation like any node.
     pub replicas: Vec<NodeAddr>,
-    /// Replicas the Sentinel flags as down or disconnected, with why.
+    /// The replicas it flags as down or disconnected, with why (for the connection test).
     pub noted: Vec<(NodeAddr, String)>,
     /// The other Sentinels monitoring this master.
     pub sentinels: Vec<NodeAddr>,
@@ -53,10 +55,10 @@ pub async fn ask(sentinel: &Node, master_name: &str) -> Result<SentinelView, Red
         sentinels: Vec::new(),
     };
     for (addr, flags) in instances(replicas) {
-        match down_flag(&flags) {
-            Some(why) => view.noted.push((addr, why)),
-            None => view.replicas.push(addr),
+        if let Some(why) = down_flag(&flags) {
+            view.noted.push((addr.clone(), why));
         }
+        view.replicas.push(addr);
     }
     view.sentinels = instances(others).into_iter().map(|(a, _)| a).collect();
     Ok(view)
