@@ -25,6 +25,7 @@ mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
+pub mod sinks;
 mod views;
 
 use std::collections::HashMap;
