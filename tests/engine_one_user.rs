@@ -142,6 +142,7 @@ async fn adopting_the_default_user_rotates_its_passwords_and_never_its_permissio
         "on",
         "resetpass",
         ">legacy-pw",
+        ">spare-pw",
         "resetkeys",
         "~cache:*",
         "-@all",
@@ -169,6 +170,17 @@ async fn adopting_the_default_user_rotates_its_passwords_and_never_its_permissio
     assert!(server.can_auth("default", "legacy-pw"), "apps keep working");
     assert!(server.can_auth("default", c.active.password.expose()));
     assert_eq!(permissions_of(&server, "default"), permissions);
+    assert!(
+        !server.can_auth("default", "spare-pw"),
+        "one-user keeps exactly two passwords"
+    );
+    let doc = e.snapshot().unwrap();
+    assert!(
+        doc.events.iter().any(|ev| ev
+            .message
+            .contains("1 other password(s) it held were removed")),
+        "the event log says what adoption removed"
+    );
 
     e.rotate("legacy-app", Trigger::Manual)
         .await
@@ -320,6 +332,23 @@ fn cli_create_adopts_with_the_current_password_on_stdin() {
     std::fs::write(&file, serde_json::to_string(&req).unwrap()).unwrap();
     let path = file.to_str().unwrap();
 
+    let both_on_stdin = bin(
+        dir.path(),
+        &[
+            "rotation",
+            "create",
+            "--file",
+            "-",
+            "--current-password-stdin",
+        ],
+        Some("legacy-pw\n"),
+    );
+    assert_eq!(
+        both_on_stdin.status.code(),
+        Some(2),
+        "stdin cannot hold both"
+    );
+
     let wrong = bin(
         dir.path(),
         &[
@@ -361,4 +390,30 @@ fn cli_create_adopts_with_the_current_password_on_stdin() {
         creds.contains("legacy-pw"),
         "previous is the adopted password"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_scope_reaches_the_one_user_and_keeps_both_passwords() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    let e = &db.engine;
+    add_connection(e, "local", &server).await;
+    e.create_rotation(&one_user_request("orders", "local", "orders-app"))
+        .await
+        .unwrap();
+    e.rotate("orders", Trigger::Manual).await.unwrap();
+    let before = hashes_on(&server, "orders-app");
+    let patch: RotationRequest = serde_json::from_value(serde_json::json!({
+        "parameters": { "permissionScope": "~orders:* +get" }
+    }))
+    .unwrap();
+    e.update_rotation("orders", &patch).await.expect("updated");
+    let perms = permissions_of(&server, "orders-app");
+    // Redis 6.2 lists `keys` without the `~`.
+    assert!(perms.contains("orders:*"), "{perms}");
+    assert!(!perms.contains("+@all"), "{perms}");
+    assert_eq!(hashes_on(&server, "orders-app"), before, "passwords kept");
+    let c = e.credentials("orders").unwrap();
+    assert!(server.can_auth("orders-app", c.active.password.expose()));
+    assert!(server.can_auth("orders-app", c.previous.unwrap().password.expose()));
 }

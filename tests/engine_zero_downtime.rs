@@ -1,6 +1,7 @@
 //! Zero downtime: while 200 rotations run back to back, 16 clients keep reading the active
 //! credential from the store and authenticating with it on a fresh connection. A failure is a
 //! violation unless at least two rotations started after the one that made it active completed.
+//! Both strategies: two users, and one user with two passwords.
 
 mod common;
 mod support;
@@ -10,19 +11,30 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::{Persist, RedisServer};
+use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::redis::{ConnectParams, Node, NodeAddr, RedisError};
 use support::{TestDb, add_connection, create_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn clients_never_fail_to_authenticate_across_200_rotations() {
+    clients_never_fail(create_request("hot", "local")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_user_clients_never_fail_to_authenticate_across_200_rotations() {
+    let mut req = create_request("hot", "local");
+    let p = req.parameters.as_mut().unwrap();
+    p.strategy = Some("one-user".into());
+    p.username = Some("hot-app".into());
+    clients_never_fail(req).await;
+}
+
+async fn clients_never_fail(request: RotationRequest) {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
-    db.engine
-        .create_rotation(&create_request("hot", "local"))
-        .await
-        .unwrap();
+    db.engine.create_rotation(&request).await.unwrap();
 
     let started = Arc::new(AtomicU64::new(0));
     let completed = Arc::new(AtomicU64::new(0));

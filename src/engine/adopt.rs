@@ -18,7 +18,9 @@ fn invalid(field: &str, message: String) -> EngineError {
 
 impl Engine {
     /// Checks the servers for a create of `r`; `current` is the adopted user's password.
-    /// Returns the sentence to report when two-users adopts (the user it leaves untouched).
+    /// Returns the sentence the event log keeps about an adoption: the user two-users leaves
+    /// untouched, or, for one-user, that the current password stays and how many other
+    /// passwords were dropped (a one-user rotation keeps exactly two).
     pub(crate) async fn check_users_for_create(
         &self,
         r: &Rotation,
@@ -54,9 +56,17 @@ impl Engine {
         match current {
             None => self.refuse_existing(r, conn, nodes).await.map(|()| None),
             Some(password) => {
-                self.refuse_nopass(nodes, &user).await?;
+                let others = self.other_passwords(nodes, &user, password).await?;
                 self.prove_login(conn, nodes, &user, password).await?;
-                Ok(None)
+                let mut note = format!(
+                    "adopted user `{user}`: its current password stays valid as the previous credential until the next rotation"
+                );
+                if others > 0 {
+                    note.push_str(&format!(
+                        "; {others} other password(s) it held were removed (a one-user rotation keeps exactly two)"
+                    ));
+                }
+                Ok(Some(note))
             }
         }
     }
@@ -94,7 +104,7 @@ impl Engine {
         Ok(())
     }
 
-    /// An informational event about `r` (e.g. the user an adoption left untouched).
+    /// An informational event about `r` (what an adoption kept, left or removed).
     pub(crate) async fn log_info(&self, r: &Rotation, kind: EventKind, message: String) {
         let now = self.now();
         let r = r.clone();
@@ -106,19 +116,25 @@ impl Engine {
             .await;
     }
 
-    /// A user with `nopass` takes any password: adopting it would lock its apps out.
-    async fn refuse_nopass(&self, nodes: &[Node], user: &str) -> Result<(), EngineError> {
+    /// How many passwords besides `current` the user holds on its most-loaded node. A user with
+    /// `nopass` is refused: it takes any password, and adopting it would lock its apps out.
+    async fn other_passwords(
+        &self,
+        nodes: &[Node],
+        user: &str,
+        current: &Password,
+    ) -> Result<usize, EngineError> {
+        let current = acl::password_hash(current);
         let names = [user.to_string()];
         let states =
             futures::future::join_all(nodes.iter().map(|n| acl_state::user_states(n, &names)))
                 .await;
+        let mut most = 0;
         for (node, state) in nodes.iter().zip(states) {
-            let state = state?;
-            if state
-                .first()
-                .and_then(Option::as_ref)
-                .is_some_and(|s| s.nopass())
-            {
+            let Some(state) = state?.into_iter().next().flatten() else {
+                continue;
+            };
+            if state.nopass() {
                 return Err(invalid(
                     USERNAME,
                     format!(
@@ -127,8 +143,9 @@ impl Engine {
                     ),
                 ));
             }
+            most = most.max(state.hashes.iter().filter(|h| **h != current).count());
         }
-        Ok(())
+        Ok(most)
     }
 
     /// A fresh login as `user` with `password` on every node, before anything is written.

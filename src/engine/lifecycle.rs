@@ -84,7 +84,7 @@ impl Engine {
             retry: None,
         };
         // The users must be new, unless an existing one is adopted with its proven password.
-        let untouched = self
+        let adoption_note = self
             .check_users_for_create(&rotation, &conn, &nodes, current.as_ref())
             .await?;
         let keep = current.filter(|_| rotation.is_one_user());
@@ -121,7 +121,7 @@ impl Engine {
         }
         .instrument(span)
         .await;
-        if let (Ok(r), Some(sentence)) = (&result, untouched) {
+        if let (Ok(r), Some(sentence)) = (&result, adoption_note) {
             self.log_info(r, EventKind::Created, sentence).await;
         }
         drop(_guard);
