@@ -178,7 +178,11 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
-            for w in &spec.warnings {
+            // The connected server's own categories decide which single commands are risky.
+            let warnings = rt.block_on(
+                engine.scope_warnings(spec.connection_id, &spec.parameters.permission_scope),
+            );
+            for w in &warnings {
                 errln!("warning: {w}");
             }
             if let Ok(doc) = engine.snapshot()
@@ -354,6 +358,18 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let r = rt.block_on(engine.update_rotation(target.reference(), &patch))?;
+            let new_scope = patch
+                .parameters
+                .as_ref()
+                .is_some_and(|p| p.permission_scope.is_some());
+            if new_scope {
+                let warnings = rt.block_on(
+                    engine.scope_warnings(r.connection_id, &r.parameters.permission_scope),
+                );
+                for w in &warnings {
+                    errln!("warning: {w}");
+                }
+            }
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {
