@@ -27,6 +27,7 @@ mod rotate;
 pub mod scheduler;
 mod scope_review;
 pub mod sinks;
+pub mod stragglers;
 mod views;
 
 use std::collections::HashMap;
