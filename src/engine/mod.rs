@@ -29,6 +29,7 @@ mod rotate;
 pub mod scheduler;
 mod scope_review;
 mod sentinel;
+pub mod sinks;
 pub mod stragglers;
 mod views;
 
