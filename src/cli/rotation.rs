@@ -103,7 +103,23 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
     );
     line("last rotated", local(r.last_rotated_at));
     line("next rotation", local(r.next_rotation_at));
-    line("permission scope", r.parameters.permission_scope.clone());
+    if r.is_one_user() {
+        line(
+            "strategy",
+            format!(
+                "one-user: {} holds two passwords",
+                r.username_for(r.active_index)
+            ),
+        );
+    }
+    if r.manages_permissions() {
+        line("permission scope", r.parameters.permission_scope.clone());
+    } else {
+        line(
+            "permission scope",
+            "the default user's own (never changed)".to_string(),
+        );
+    }
     let req = &r.parameters.password_requirements;
     line(
         "password",
@@ -178,7 +194,10 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
-            for w in &spec.warnings {
+            // An adopted one-user user keeps its permissions: no scope is sent, nothing to warn.
+            let scope_sent =
+                !(spec.parameters.strategy == crate::model::Strategy::OneUser && current.is_some());
+            for w in spec.warnings.iter().filter(|_| scope_sent) {
                 errln!("warning: {w}");
             }
             if let Ok(doc) = engine.snapshot()
