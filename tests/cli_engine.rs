@@ -28,6 +28,17 @@ fn the_command_line_runs_a_rotation_end_to_end() {
     .unwrap();
     assert_eq!(test["nodes"][0]["canSetUser"], true);
     assert_eq!(test["nodes"][0]["persistence"], "aclfile");
+    // What the server really is: `valkey` with its own version, not its `redis_version:7.2.4`.
+    let (kind, (major, minor, patch)) = common::server_under_test();
+    assert_eq!(test["nodes"][0]["server"], kind);
+    assert_eq!(
+        test["nodes"][0]["version"],
+        format!("{major}.{minor}.{patch}")
+    );
+    assert!(
+        text.contains(&format!("{kind} {major}.{minor}.{patch}")),
+        "the table shows the server: {text}"
+    );
 
     let req = d.join("req.json");
     std::fs::write(

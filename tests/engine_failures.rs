@@ -37,7 +37,7 @@ async fn a_node_that_refuses_fails_the_rotation_and_restores_the_others() {
     let before = db.engine.credentials("fragile").unwrap();
     let prev = before.previous.clone().unwrap();
     // Node b stops allowing ACL SETUSER for the admin user.
-    b.cli(&["ACL", "SETUSER", "admin", "-acl|setuser"]);
+    b.cli(&["ACL", "SETUSER", "admin", &common::deny("acl|setuser")]);
     let err = db
         .engine
         .rotate("fragile", Trigger::Manual)

@@ -50,7 +50,7 @@ async fn every_attempt_outcome_carries_trigger_duration_and_nodes() {
     assert_eq!(rotated.nodes, Some(2));
     assert!(rotated.duration_us.is_some_and(|us| us > 0));
 
-    b.cli(&["ACL", "SETUSER", "admin", "-acl|setuser"]);
+    b.cli(&["ACL", "SETUSER", "admin", &common::deny("acl|setuser")]);
     db.engine
         .rotate("orders-cache", Trigger::Scheduled)
         .await

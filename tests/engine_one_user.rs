@@ -418,7 +418,8 @@ async fn a_new_scope_reaches_the_one_user_and_keeps_both_passwords() {
     .unwrap();
     e.update_rotation("orders", &patch).await.expect("updated");
     let perms = permissions_of(&server, "orders-app");
-    assert!(perms.contains("~orders:*"), "{perms}");
+    // Redis 6.2 lists `keys` without the `~`.
+    assert!(perms.contains("orders:*"), "{perms}");
     assert!(!perms.contains("+@all"), "{perms}");
     assert_eq!(hashes_on(&server, "orders-app"), before, "passwords kept");
     let c = e.credentials("orders").unwrap();

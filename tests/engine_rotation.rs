@@ -108,8 +108,9 @@ async fn update_applies_a_new_scope_to_both_users_right_away() {
     assert_eq!(r.parameters.permission_scope, "~app:* +get +set");
     for user in ["scoped-0", "scoped-1"] {
         let rules = server.cli(&["ACL", "GETUSER", user]);
+        // Redis 6.2 lists `keys` without the `~`.
         assert!(
-            rules.contains("~app:*"),
+            rules.contains("app:*"),
             "{user} got the new key pattern: {rules}"
         );
         assert!(!rules.contains("+@all"), "{user} lost +@all: {rules}");

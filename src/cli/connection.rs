@@ -75,7 +75,7 @@ pub fn print_report(report: &ConnectionReport) {
             vec![
                 n.address.clone(),
                 n.role.clone().unwrap_or_else(|| "—".into()),
-                n.version.clone().unwrap_or_else(|| "—".into()),
+                n.server_label().unwrap_or_else(|| "—".into()),
                 n.rtt
                     .map(|d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
                     .unwrap_or_else(|| "—".into()),
@@ -101,7 +101,7 @@ pub fn print_report(report: &ConnectionReport) {
             &[
                 "NODE",
                 "ROLE",
-                "VERSION",
+                "SERVER",
                 "RTT",
                 "PERMISSIONS",
                 "PERSISTENCE"

@@ -169,6 +169,7 @@ impl Engine {
             report.identity = Some(identity);
         }
         for node in &report.nodes {
+            report.warnings.extend(node.notes.iter().cloned());
             if let Some(err) = &node.error {
                 report.problems.push(err.clone());
                 continue;

@@ -30,22 +30,35 @@ pub async fn set_user(
 
 /// Replaces the permissions of an existing user, keeping its passwords:
 /// `ACL SETUSER <u> resetkeys resetchannels nocommands clearselectors <scope…>`.
+///
+/// Redis before 7.0 has no selectors, so nothing to clear, and refuses the word: there the
+/// command is sent again without it (the refused one changed nothing).
 pub async fn set_permissions(
     node: &Node,
     username: &str,
     scope: &[String],
 ) -> Result<(), RedisError> {
-    let mut cmd = redis::cmd("ACL");
-    cmd.arg("SETUSER")
-        .arg(username)
-        .arg("resetkeys")
-        .arg("resetchannels")
-        .arg("nocommands")
-        .arg("clearselectors");
-    for rule in scope {
-        cmd.arg(rule);
+    let command = |clear_selectors: bool| {
+        let mut cmd = redis::cmd("ACL");
+        cmd.arg("SETUSER")
+            .arg(username)
+            .arg("resetkeys")
+            .arg("resetchannels")
+            .arg("nocommands");
+        if clear_selectors {
+            cmd.arg("clearselectors");
+        }
+        for rule in scope {
+            cmd.arg(rule);
+        }
+        cmd
+    };
+    match node.query::<()>("ACL SETUSER", &command(true)).await {
+        Err(RedisError::Command { message, .. }) if message.contains("'clearselectors'") => {
+            node.query::<()>("ACL SETUSER", &command(false)).await
+        }
+        other => other,
     }
-    node.query::<()>("ACL SETUSER", &cmd).await
 }
 
 /// `ACL DELUSER <u>`; true when it existed.

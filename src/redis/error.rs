@@ -194,8 +194,27 @@ pub(crate) fn from_command(
     RedisError::Command {
         addr: addr_s,
         command: name.to_string(),
-        message: server_text(&e),
+        message: with_old_server_hint(server_text(&e)),
     }
+}
+
+/// Redis before 7.0 answers a selector `( … )`, a `%R~`/`%W~` key permission or a subcommand
+/// removal (`-acl|setuser`) with a bare syntax error; say which feature it lacks and what works.
+fn with_old_server_hint(message: String) -> String {
+    let Some(start) = message.find("ACL SETUSER modifier '") else {
+        return message;
+    };
+    let token = &message[start + "ACL SETUSER modifier '".len()..];
+    let hint = if token.starts_with('(') {
+        "selectors `( … )` need Redis 7.0 or later (or Valkey); on this server give the rules without a selector"
+    } else if token.starts_with('%') {
+        "`%R~`/`%W~` key permissions need Redis 7.0 or later (or Valkey); on this server use `~pattern`"
+    } else if token.starts_with('-') && token.split('\'').next().is_some_and(|t| t.contains('|')) {
+        "removing a subcommand (`-cmd|sub`) needs Redis 7.0 or later (or Valkey); on this server remove the whole command or grant only the subcommands wanted"
+    } else {
+        return message;
+    };
+    format!("{message} ({hint})")
 }
 
 /// "give user `admin` `+acl|setuser`", from the rule Redis names in its NOPERM message
@@ -296,6 +315,20 @@ fn find<T: StdError + 'static>(e: &redis::RedisError) -> Option<&T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_old_server_syntax_error_names_the_missing_feature() {
+        let msg = |token: &str| {
+            with_old_server_hint(format!(
+                "ERR Error in ACL SETUSER modifier '{token}': Syntax error"
+            ))
+        };
+        assert!(msg("(~a").contains("selectors `( … )` need Redis 7.0"));
+        assert!(msg("%R~a").contains("`%R~`/`%W~` key permissions need Redis 7.0"));
+        assert!(msg("-acl|setuser").contains("removing a subcommand"));
+        let plain = msg("bogus");
+        assert!(!plain.contains("Redis 7.0"), "{plain}");
+    }
 
     #[test]
     fn hint_names_the_rule_redis_reported() {

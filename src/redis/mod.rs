@@ -8,8 +8,10 @@ pub mod fleet;
 pub mod identity;
 pub mod node;
 pub mod probe;
+pub mod server;
 pub mod topology;
 
 pub use error::RedisError;
 pub use node::{ConnectParams, Node, NodeAddr, TlsParams, install_crypto_provider};
 pub use probe::{NodeReport, Persistence};
+pub use server::{ServerInfo, ServerKind};

@@ -6,6 +6,7 @@ use redis::Value;
 use serde::Serialize;
 
 use super::acl::{pairs, text};
+use super::server::{ServerInfo, ServerKind, no_dryrun_note};
 use super::{Node, RedisError};
 
 /// How ACL changes survive a restart on a node.
@@ -27,6 +28,9 @@ pub enum Persistence {
 pub struct NodeReport {
     pub address: String,
     pub role: Option<String>,
+    /// `redis` or `valkey` (from `server_name`).
+    pub server: Option<ServerKind>,
+    /// The real version: `valkey_version` on Valkey (whose `redis_version` is a fixed 7.2.4).
     pub version: Option<String>,
     #[serde(serialize_with = "ser_ms")]
     pub rtt: Option<Duration>,
@@ -39,6 +43,9 @@ pub struct NodeReport {
     pub can_persist: Option<bool>,
     /// Set when the node failed; an operator-actionable sentence.
     pub error: Option<String>,
+    /// Usable but worth knowing: what this server cannot tell or do, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -49,11 +56,21 @@ fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::
 }
 
 impl NodeReport {
+    /// "valkey 9.1.2", "redis 6.2.14", or just the version when the kind is unknown.
+    pub fn server_label(&self) -> Option<String> {
+        match (&self.server, &self.version) {
+            (Some(kind), Some(v)) => Some(format!("{kind} {v}")),
+            (None, Some(v)) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
     /// The report of a node that could not even be connected to.
     pub fn failed(address: String, error: &dyn std::fmt::Display) -> NodeReport {
         NodeReport {
             address,
             role: None,
+            server: None,
             version: None,
             rtt: None,
             can_set_user: false,
@@ -61,6 +78,7 @@ impl NodeReport {
             persistence: None,
             can_persist: None,
             error: Some(error.to_string()),
+            notes: Vec::new(),
         }
     }
 }
@@ -85,7 +103,7 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
             None
         }
     };
-    let version = match info_field(node, "server", "redis_version").await {
+    let server = match server_info(node).await {
         Ok(v) => v,
         Err(e) => {
             note(e);
@@ -121,21 +139,41 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
             None
         }
     };
-    let can_persist = match persistence {
-        Some(p) => may_persist(node, own_username, p).await,
-        None => None,
+    let mut notes = Vec::new();
+    let can_persist = match (persistence.and_then(persist_command), &server) {
+        (Some(command), Some(info)) if !info.has_acl_v2() => {
+            notes.push(no_dryrun_note(
+                &address,
+                info,
+                own_username,
+                &command.join(" "),
+            ));
+            None
+        }
+        (Some(command), _) => may_persist(node, own_username, command).await,
+        (None, _) => None,
     };
     NodeReport {
         address,
         role,
-        version,
+        server: server.as_ref().map(|s| s.kind),
+        version: server.map(|s| s.version),
         rtt: Some(rtt),
         can_set_user,
         can_del_user,
         persistence,
         can_persist,
         error: (!errors.is_empty()).then(|| errors.join("; ")),
+        notes,
     }
+}
+
+/// What the server is and its real version (`INFO server`).
+pub async fn server_info(node: &Node) -> Result<Option<ServerInfo>, RedisError> {
+    let mut cmd = redis::cmd("INFO");
+    cmd.arg("server");
+    let info: String = node.query("INFO", &cmd).await?;
+    Ok(ServerInfo::from_info(&info))
 }
 
 /// The command that persists ACL changes on a node of this kind, as `ACL DRYRUN` takes it.
@@ -148,10 +186,8 @@ pub fn persist_command(p: Persistence) -> Option<[&'static str; 2]> {
 }
 
 /// `ACL DRYRUN <own> ACL SAVE` (or `CONFIG REWRITE`): "OK" when allowed, a sentence when not;
-/// nothing runs. `None` when the server cannot answer (no DRYRUN before 7.0, or DRYRUN itself
-/// not granted).
-async fn may_persist(node: &Node, own_username: &str, p: Persistence) -> Option<bool> {
-    let command = persist_command(p)?;
+/// nothing runs. `None` when the server cannot answer (DRYRUN itself not granted).
+async fn may_persist(node: &Node, own_username: &str, command: [&str; 2]) -> Option<bool> {
     let mut dryrun = redis::cmd("ACL");
     dryrun.arg("DRYRUN").arg(own_username).arg(&command[..]);
     match node.query::<Value>("ACL DRYRUN", &dryrun).await {

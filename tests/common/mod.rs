@@ -24,6 +24,10 @@
 //!   user, which is then switched off. `restart()` re-creates `admin` the same way (only admin:
 //!   every other runtime user is gone, as on a real server).
 //!
+//! The binary: `REDIS_ROTATOR_TEST_SERVER` (a path, or a name on the PATH; default `redis-server`),
+//! so the same suites run against Redis 7.0, Redis 6.2 and Valkey 9.1 (`.ci/run` does all three).
+//! `redis-cli` always comes from the PATH; it speaks to all of them.
+//!
 //! Ports: `free_port()` asks the OS; if `redis-server` then fails to bind (another test took the
 //! port), the start is retried on a new port. Cluster nodes also need `port + 10000` free.
 //! `stop()` kills the process (like a crash: nothing saved), `restart()` starts it again on the
@@ -62,8 +66,79 @@ pub enum Persist {
     Neither,
 }
 
+/// The environment variable naming the server binary the tests start: a path, or a name looked up
+/// on the PATH (default `redis-server`). `.ci/run` points it at Valkey 9.1 and Redis 6.2 in turn.
+pub const SERVER_BIN_VAR: &str = "REDIS_ROTATOR_TEST_SERVER";
+
 pub fn redis_server_bin() -> PathBuf {
-    find_bin("redis-server")
+    match std::env::var_os(SERVER_BIN_VAR) {
+        Some(bin) if !bin.is_empty() => {
+            let path = PathBuf::from(&bin);
+            if path.components().count() > 1 {
+                assert!(
+                    path.is_file(),
+                    "\n\n*** {SERVER_BIN_VAR}={} is not a file ***\n\n",
+                    path.display()
+                );
+                path
+            } else {
+                find_bin(&path.to_string_lossy())
+            }
+        }
+        _ => find_bin("redis-server"),
+    }
+}
+
+/// What the server under test is and its version, from `<bin> --version`
+/// (`Redis server v=7.0.15 …`, `Valkey server v=9.1.2 …`): `("redis", (7, 0, 15))`.
+pub fn server_under_test() -> (&'static str, (u32, u32, u32)) {
+    static FOUND: std::sync::OnceLock<(&'static str, (u32, u32, u32))> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let bin = redis_server_bin();
+        let out = std::process::Command::new(&bin)
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("{} --version: {e}", bin.display()));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let kind = if text.starts_with("Valkey") {
+            "valkey"
+        } else {
+            "redis"
+        };
+        let version = text
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("v="))
+            .unwrap_or_else(|| panic!("no v= in `{text}`"));
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let v = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        (kind, v)
+    })
+}
+
+/// The rule that takes `cmd|sub` away from a user on the server under test: `-cmd|sub`, or the
+/// whole `-cmd` on Redis before 7.0, which cannot remove a subcommand.
+pub fn deny(cmd_sub: &str) -> String {
+    if server_is_before_7() {
+        format!("-{}", cmd_sub.split('|').next().unwrap_or(cmd_sub))
+    } else {
+        format!("-{cmd_sub}")
+    }
+}
+
+/// The grant a NOPERM hint names after [`deny`]`(cmd_sub)`: `+cmd|sub`, or `+cmd` before 7.0.
+pub fn grant_for(cmd_sub: &str) -> String {
+    format!("+{}", &deny(cmd_sub)[1..])
+}
+
+/// Whether the server under test is a Redis older than 7.0 (no ACL DRYRUN, no selectors, no
+/// `%R~` key permissions): tests of those features check the stated degradation instead.
+pub fn server_is_before_7() -> bool {
+    let (kind, (major, _, _)) = server_under_test();
+    kind == "redis" && major < 7
 }
 
 pub fn redis_cli_bin() -> PathBuf {

@@ -27,8 +27,8 @@ pub fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Lin
     if table {
         out.push(Line::styled(
             format!(
-                "{:<21} {:<8} {:<7} {:>7}  {:<7} {:<7} {}",
-                "Node", "Role", "Version", "RTT", "SETUSER", "DELUSER", "Persist"
+                "{:<21} {:<7} {:<12} {:>7}  {:<3} {:<3} {}",
+                "Node", "Role", "Server", "RTT", "SET", "DEL", "Persist"
             ),
             app.theme.title(),
         ));
@@ -43,10 +43,10 @@ pub fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Lin
                     })
                 };
                 let role = n.role.as_deref().unwrap_or("?");
-                let version = n.version.as_deref().unwrap_or("?");
+                let version = n.server_label().unwrap_or_else(|| "?".into());
                 if table {
                     Line::raw(format!(
-                        "{:<21} {role:<8} {version:<7} {:>7}  {:<7} {:<7} {}",
+                        "{:<21} {role:<7} {version:<12} {:>7}  {:<3} {:<3} {}",
                         n.address,
                         rtt(),
                         yes(n.can_set_user),

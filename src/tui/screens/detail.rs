@@ -163,7 +163,7 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
                                     "✓ {} {} {} · {}",
                                     n.address,
                                     n.role.as_deref().unwrap_or("?"),
-                                    n.version.as_deref().unwrap_or(""),
+                                    n.server_label().unwrap_or_default(),
                                     n.persistence.map_or("?".to_string(), |p| p.to_string())
                                 ),
                             ),

@@ -16,7 +16,7 @@ use crate::model::{
     Connection, Event, EventKind, Outcome, Parameters, Password, RotateAt, Rotation,
     RotationStatus, Sealed, SecretsMapping, Slot, SlotCredential, TlsSettings, TopologyKind,
 };
-use crate::redis::{NodeReport, Persistence};
+use crate::redis::{NodeReport, Persistence, ServerKind};
 use crate::store::Document;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -247,13 +247,15 @@ pub fn report() -> ConnectionReport {
     let node = |addr: &str, role: &str, ms: u64| NodeReport {
         address: addr.into(),
         role: Some(role.into()),
-        version: Some("7.2.4".into()),
+        server: Some(ServerKind::Valkey),
+        version: Some("9.1.2".into()),
         rtt: Some(Duration::from_micros(ms * 100)),
         can_set_user: true,
         can_del_user: true,
         persistence: Some(Persistence::Aclfile),
         can_persist: Some(true),
         error: None,
+        notes: Vec::new(),
     };
     let mut third = node("10.0.0.7:6379", "replica", 9);
     third.persistence = Some(Persistence::None);
