@@ -214,6 +214,94 @@ mod tests {
         assert_eq!(mode(&fresh), 0o700);
     }
 
+    /// A writer into a shared buffer, for a whole subscriber's output.
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&'a self) -> Buffer {
+            self.clone()
+        }
+    }
+
+    const NASTY: &str = "esc\u{1b}[2J bel\u{7} del\u{7f} c1\u{9b}31m \u{85}nel bidi\u{202e}";
+
+    /// Every character a terminal may act on, in a message and a field, logged through the
+    /// subscriber exactly as the daemon builds it (text or JSON).
+    fn logged(escape: Escape) -> String {
+        let buffer = Buffer::default();
+        let writer = Escaping::new(buffer.clone(), escape);
+        let emit = || tracing::info!(field = NASTY, "message {NASTY}");
+        match escape {
+            Escape::Text => tracing::subscriber::with_default(
+                tracing_subscriber::fmt()
+                    .with_writer(writer)
+                    .with_ansi(false)
+                    .finish(),
+                emit,
+            ),
+            Escape::Json => tracing::subscriber::with_default(
+                tracing_subscriber::fmt()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(writer)
+                    .finish(),
+                emit,
+            ),
+        }
+        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn daemon_text_lines_escape_del_c1_and_every_control_character() {
+        let out = logged(Escape::Text);
+        assert_eq!(out.lines().count(), 1, "{out:?}");
+        assert!(
+            !out.trim_end_matches('\n')
+                .chars()
+                .any(crate::model::text::is_unprintable),
+            "{out:?}"
+        );
+        for shown in [
+            "\\x1b[2J",
+            "\\x07",
+            "\\x7f",
+            "\\u{9b}31m",
+            "\\u{85}",
+            "\\u{202e}",
+        ] {
+            // Field values are quoted with Rust escapes by the formatter; the message is ours.
+            assert!(out.contains(shown), "{shown}: {out}");
+        }
+    }
+
+    #[test]
+    fn daemon_json_lines_escape_del_c1_and_keep_the_value() {
+        let out = logged(Escape::Json);
+        assert_eq!(out.lines().count(), 1, "{out:?}");
+        assert!(
+            !out.trim_end_matches('\n')
+                .chars()
+                .any(crate::model::text::is_unprintable),
+            "{out:?}"
+        );
+        assert!(out.contains("\\u007f") && out.contains("\\u009b"), "{out}");
+        let line: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+        assert_eq!(line["field"], NASTY);
+        assert_eq!(line["message"], format!("message {NASTY}"));
+    }
+
     #[test]
     fn a_log_line_shows_control_characters_visibly_and_keeps_its_newline() {
         let line = "rotated a\u{1b}[31mb\u{9b}c\n";

@@ -84,10 +84,14 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Writes to stderr, ignoring errors (a closed stderr leaves nowhere to report them).
+/// Writes to stderr, ignoring errors (a closed stderr leaves nowhere to report them). Warnings
+/// and errors may quote stored text or a server's reply: anything unprintable but the newline
+/// is written visibly (`\x1b`, `\x7f`, `\u{9b}`).
 pub fn write_stderr(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let _ = std::io::stderr().lock().write_fmt(args);
+    let text = args.to_string();
+    let safe = crate::model::text::printable_lines(&text);
+    let _ = std::io::stderr().lock().write_all(safe.as_bytes());
 }
 
 pub fn print_json(value: &serde_json::Value) {

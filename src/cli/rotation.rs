@@ -194,10 +194,22 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
-            // An adopted one-user user keeps its permissions: no scope is sent, nothing to warn.
-            let scope_sent =
-                !(spec.parameters.strategy == crate::model::Strategy::OneUser && current.is_some());
-            for w in spec.warnings.iter().filter(|_| scope_sent) {
+            // No scope is sent for the `default` user nor for an adopted one-user user (they keep
+            // their permissions): nothing to warn about then.
+            let one_user = spec.parameters.strategy == crate::model::Strategy::OneUser;
+            let scope_sent = !(one_user
+                && (current.is_some()
+                    || spec.parameters.username.as_deref()
+                        == Some(crate::model::rotation::DEFAULT_USER)));
+            // The connected server's own categories decide which single commands are risky.
+            let warnings = if scope_sent {
+                rt.block_on(
+                    engine.scope_warnings(spec.connection_id, &spec.parameters.permission_scope),
+                )
+            } else {
+                Vec::new()
+            };
+            for w in &warnings {
                 errln!("warning: {w}");
             }
             if let Ok(doc) = engine.snapshot()
@@ -373,6 +385,18 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let r = rt.block_on(engine.update_rotation(target.reference(), &patch))?;
+            let new_scope = patch
+                .parameters
+                .as_ref()
+                .is_some_and(|p| p.permission_scope.is_some());
+            if new_scope {
+                let warnings = rt.block_on(
+                    engine.scope_warnings(r.connection_id, &r.parameters.permission_scope),
+                );
+                for w in &warnings {
+                    errln!("warning: {w}");
+                }
+            }
             if *as_json {
                 print_rotation(&engine, &r, true)
             } else {

@@ -25,6 +25,7 @@ mod reconcile;
 mod recover;
 mod rotate;
 pub mod scheduler;
+mod scope_review;
 mod views;
 
 use std::collections::HashMap;

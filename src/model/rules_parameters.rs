@@ -31,6 +31,14 @@ pub(super) const MAPPED_PASSWORD: &str = "secretsMapping.password";
 pub const LENGTH_MIN: u32 = 8;
 pub const LENGTH_MAX: u32 = 250;
 
+/// The review step's warnings for a valid scope, single risky commands judged by `server`'s own
+/// categories when given (the built-in table otherwise); none for an invalid scope.
+pub fn scope_warnings(scope: &str, server: Option<&scope::RiskyCommands>) -> Vec<String> {
+    scope::parse_for(scope, server)
+        .map(|s| s.warnings.iter().map(|w| format!("{SCOPE}: {w}")).collect())
+        .unwrap_or_default()
+}
+
 /// The parameters to store, and the scope's warnings for the review step.
 pub(super) fn parameters(
     req: Option<&ParametersRequest>,

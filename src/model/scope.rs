@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::rotation::DEFAULT_SCOPE;
 use super::scope_commands;
+pub use super::scope_commands::RiskyCommands;
 use super::scope_rule::{Grants, UNBALANCED, check_rule, redact};
 
 /// A scope that passed the grammar.
@@ -51,8 +52,14 @@ impl fmt::Display for ScopeError {
 
 impl std::error::Error for ScopeError {}
 
-/// Parses a scope; empty or whitespace means `~* +@all`.
+/// Parses a scope; empty or whitespace means `~* +@all`. Single risky commands are judged by the
+/// built-in table.
 pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
+    parse_for(scope, None)
+}
+
+/// Parses a scope, judging single risky commands by `server`'s own categories when given.
+pub fn parse_for(scope: &str, server: Option<&RiskyCommands>) -> Result<Scope, ScopeError> {
     let text = if scope.trim().is_empty() {
         DEFAULT_SCOPE
     } else {
@@ -120,6 +127,7 @@ pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
     warnings.extend(scope_commands::warnings(
         rules,
         grants.admin_and_dangerous(),
+        server,
     ));
     Ok(Scope { tokens, warnings })
 }

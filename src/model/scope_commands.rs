@@ -1,5 +1,57 @@
-//! Single risky commands a scope grants by name (`+flushall`, `+module|load`), from a built-in
-//! table of Redis 7's `@admin` and `@dangerous` commands, and scopes that grant no command at all.
+//! Single risky commands a scope grants by name (`+flushall`, `+module|load`): those the connected
+//! server files under `@admin` or `@dangerous` (`ACL CAT`) when it was asked, a built-in table of
+//! Redis 7's otherwise; and scopes that grant no command at all.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// The commands one server files under `@admin` or `@dangerous`, as `ACL CAT admin` and `ACL CAT
+/// dangerous` list them: `name`, or `name|sub` where the server has subcommands (Redis 7).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RiskyCommands(BTreeSet<String>);
+
+impl RiskyCommands {
+    pub fn new<S: AsRef<str>>(commands: impl IntoIterator<Item = S>) -> RiskyCommands {
+        RiskyCommands(
+            commands
+                .into_iter()
+                .map(|c| c.as_ref().to_ascii_lowercase())
+                .collect(),
+        )
+    }
+
+    /// Whether granting `name` (all its subcommands) or `name|sub` grants a listed command.
+    fn covers(&self, name: &str, sub: Option<&str>) -> bool {
+        if self.0.contains(name) {
+            return true;
+        }
+        match sub {
+            Some(sub) => self.0.contains(&format!("{name}|{sub}")),
+            None => {
+                let prefix = format!("{name}|");
+                self.0
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|c| c.starts_with(&prefix))
+            }
+        }
+    }
+
+    /// Why granting the command is risky by this server's categories: the built-in sentence
+    /// when there is one, otherwise the categories named.
+    fn risk(&self, name: &str, sub: Option<&str>) -> Option<Cow<'static, str>> {
+        if !self.covers(name, sub) {
+            return None;
+        }
+        Some(match risk(name, sub) {
+            Some(why) => Cow::Borrowed(why),
+            None => Cow::Borrowed(
+                "the connected server files it under @admin or @dangerous (server \
+                 administration or commands that can wipe or stall it)",
+            ),
+        })
+    }
+}
 
 /// What granting `name` (or `name|sub`) lets the rotated users do, when it is risky.
 fn risk(name: &str, sub: Option<&str>) -> Option<&'static str> {
@@ -53,12 +105,18 @@ fn risk(name: &str, sub: Option<&str>) -> Option<&'static str> {
 
 /// Warnings for risky commands granted by name and still granted after the later rules, and for
 /// a scope that grants no command at all. `rules` are every accepted rule in order, selectors'
-/// rules included; `categories_warned` is true when `@admin` and `@dangerous` are already warned.
+/// rules included; `categories_warned` is true when `@admin` and `@dangerous` are already warned;
+/// `server` is the connected server's risky commands, `None` for the built-in table.
 pub(super) fn warnings<'a>(
     rules: impl IntoIterator<Item = &'a str>,
     categories_warned: bool,
+    server: Option<&RiskyCommands>,
 ) -> Vec<String> {
-    let mut granted: Vec<(String, &'static str)> = Vec::new();
+    let risk_of = |name: &str, sub: Option<&str>| match server {
+        Some(server) => server.risk(name, sub),
+        None => risk(name, sub).map(Cow::Borrowed),
+    };
+    let mut granted: Vec<(String, Cow<'static, str>)> = Vec::new();
     let mut any_command = false;
     for rule in rules {
         let lower = rule.to_ascii_lowercase();
@@ -85,7 +143,7 @@ pub(super) fn warnings<'a>(
             None => (body, None),
         };
         if grant {
-            if let Some(why) = risk(name, sub)
+            if let Some(why) = risk_of(name, sub)
                 && !granted.iter().any(|(r, _)| r == body)
             {
                 granted.push((body.to_string(), why));
@@ -115,10 +173,57 @@ pub(super) fn warnings<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::warnings;
+    use super::{RiskyCommands, warnings};
 
     fn warn(scope: &str) -> Vec<String> {
-        warnings(scope.split_whitespace(), false)
+        warnings(scope.split_whitespace(), false, None)
+    }
+
+    /// What Redis 7.0's `ACL CAT admin` / `ACL CAT dangerous` list, in part.
+    fn redis7() -> RiskyCommands {
+        RiskyCommands::new([
+            "module|load",
+            "module|list",
+            "config|set",
+            "config|get",
+            "flushall",
+            "keys",
+            "sort",
+            "info",
+        ])
+    }
+
+    fn warn_on(server: &RiskyCommands, scope: &str) -> Vec<String> {
+        warnings(scope.split_whitespace(), false, Some(server))
+    }
+
+    #[test]
+    fn the_servers_categories_decide_when_they_are_known() {
+        let server = redis7();
+        // The built-in table calls MODULE LIST harmless; this server files it under @admin.
+        assert!(warn("~* +get +module|list").is_empty());
+        let w = warn_on(&server, "~* +get +module|list");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("`+module|list`") && w[0].contains("@admin"),
+            "{w:?}"
+        );
+        // The built-in table warns about SHUTDOWN; a server that does not list it does not.
+        assert_eq!(warn("~* +get +shutdown").len(), 1);
+        assert!(warn_on(&server, "~* +get +shutdown").is_empty());
+        // A whole command is risky when any of its subcommands is; known ones keep their sentence.
+        let w = warn_on(&server, "~* +get +MODULE");
+        assert!(w[0].contains("load native code into Redis"), "{w:?}");
+        assert!(warn_on(&server, "~* +get +config|resetstat").is_empty());
+        assert!(warn_on(&server, "~* +get +set +flushall -flushall").is_empty());
+    }
+
+    #[test]
+    fn a_server_that_lists_whole_commands_covers_their_subcommands() {
+        // Redis 6.2 lists `config`, not `config|set`.
+        let server = RiskyCommands::new(["config", "debug"]);
+        assert_eq!(warn_on(&server, "~* +get +config|set").len(), 1);
+        assert_eq!(warn_on(&server, "~* +get +DEBUG").len(), 1);
     }
 
     #[test]
@@ -173,7 +278,7 @@ mod tests {
 
     #[test]
     fn named_warnings_are_dropped_when_the_categories_are_already_warned() {
-        assert!(warnings(["~*", "+@all", "+flushall"], true).is_empty());
+        assert!(warnings(["~*", "+@all", "+flushall"], true, None).is_empty());
     }
 
     #[test]

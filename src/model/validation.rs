@@ -100,3 +100,4 @@ pub use super::rules::{
     validate_connection, validate_environment, validate_host, validate_new_rotation,
     validate_rotation_patch, validate_secret_name, validate_secret_path, validate_slug,
 };
+pub use super::rules_parameters::scope_warnings;

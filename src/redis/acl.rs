@@ -76,6 +76,19 @@ pub async fn users(node: &Node) -> Result<Vec<String>, RedisError> {
     node.query("ACL USERS", &cmd).await
 }
 
+/// The commands the server files under `@admin` or `@dangerous` (`ACL CAT admin`, `ACL CAT
+/// dangerous`): `name`, or `name|sub` on servers with subcommands.
+pub async fn risky_commands(node: &Node) -> Result<Vec<String>, RedisError> {
+    let mut all = Vec::new();
+    for category in ["admin", "dangerous"] {
+        let mut cmd = redis::cmd("ACL");
+        cmd.arg("CAT").arg(category);
+        let listed: Vec<String> = node.query("ACL CAT", &cmd).await?;
+        all.extend(listed);
+    }
+    Ok(all)
+}
+
 /// The SHA-256 hex hashes of a user's passwords (`ACL GETUSER` `passwords`), `None` if the user
 /// does not exist.
 pub async fn password_hashes(

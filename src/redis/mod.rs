@@ -2,6 +2,7 @@
 //! discovery, ACL commands, probes (permissions, persistence mode, sessions).
 
 pub mod acl;
+pub mod acl_access;
 pub mod acl_state;
 pub mod error;
 pub mod fleet;

@@ -6,6 +6,7 @@ use redis::Value;
 use serde::Serialize;
 
 use super::acl::{pairs, text};
+use super::acl_access;
 use super::server::{ServerInfo, ServerKind, no_dryrun_note};
 use super::{Node, RedisError};
 
@@ -116,6 +117,15 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
     let can_set_user = match node.query::<()>("ACL SETUSER", &setuser).await {
         Ok(()) => true,
         Err(e) => {
+            // No ACL command at all: that one sentence, not a list of grants that cannot help.
+            if let Some(sentence) = acl_access::acl_unavailable(&address, &e) {
+                let mut report = NodeReport::failed(address, &sentence);
+                report.role = role;
+                report.server = server.as_ref().map(|s| s.kind);
+                report.version = server.map(|s| s.version);
+                report.rtt = Some(rtt);
+                return report;
+            }
             note(e);
             false
         }

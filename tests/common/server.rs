@@ -29,12 +29,21 @@ pub struct RedisServer {
     role: Role,
     /// CA file when the server speaks TLS only.
     tls_ca: Option<PathBuf>,
+    /// More command-line options, after the harness's own.
+    extra_args: Vec<String>,
 }
 
 impl RedisServer {
     /// A standalone server with `default` off and `admin` on, configured as `persist` says.
     pub fn start(persist: Persist) -> RedisServer {
         Self::launch_new(persist, Role::Standalone, false)
+    }
+
+    /// A standalone aclfile server started with more options, e.g. `--rename-command ACL ""`
+    /// (the harness itself needs no ACL command on an aclfile server).
+    pub fn start_with_args(args: &[&str]) -> RedisServer {
+        let extra = args.iter().map(|a| a.to_string()).collect();
+        Self::launch_with(Persist::Aclfile, Role::Standalone, false, extra)
     }
 
     /// A TLS-only standalone server (aclfile users); the certificate is valid for `localhost`
@@ -98,6 +107,15 @@ impl RedisServer {
     }
 
     pub(super) fn launch_new(persist: Persist, role: Role, tls: bool) -> RedisServer {
+        Self::launch_with(persist, role, tls, Vec::new())
+    }
+
+    fn launch_with(
+        persist: Persist,
+        role: Role,
+        tls: bool,
+        extra_args: Vec<String>,
+    ) -> RedisServer {
         let bin = redis_server_bin();
         let dir = tempfile::Builder::new()
             .prefix("redis-rotator-test-")
@@ -114,6 +132,7 @@ impl RedisServer {
             persist,
             role,
             tls_ca,
+            extra_args,
         };
         for attempt in 1..=PORT_ATTEMPTS {
             server.port = match server.role {
@@ -221,6 +240,7 @@ impl RedisServer {
                 args.extend(replication_auth);
             }
         }
+        args.extend(self.extra_args.iter().cloned());
         args
     }
 
