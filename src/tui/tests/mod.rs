@@ -6,6 +6,7 @@ mod history;
 mod leftovers;
 mod operator_bugs;
 mod scale;
+mod scope_catalog;
 mod snapshots;
 mod stragglers;
 mod stub_rules;
