@@ -52,6 +52,7 @@ fn rotation(name: &str, environment: &str, secret_path: &str) -> Rotation {
         slots: [None, None],
         pending: None,
         retry: None,
+        held: None,
     }
 }
 

@@ -65,6 +65,7 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
             slots: [Some(slot(0)), Some(slot(1))],
             pending: None,
             retry: None,
+            held: None,
         };
         for name in ["REDIS_USERNAME", "REDIS_PASSWORD"] {
             doc.secrets.push(SecretEntry {

@@ -104,6 +104,26 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
     line("last rotated", local(r.last_rotated_at));
     line("next rotation", local(r.next_rotation_at));
     line("permission scope", r.parameters.permission_scope.clone());
+    line(
+        "stragglers",
+        match r.parameters.straggler_policy.max_wait_hours {
+            Some(h) if !r.parameters.straggler_policy.is_rotate() => format!(
+                "wait: a scheduled re-key waits up to {h} h while sessions still use the slot"
+            ),
+            _ => "rotate: re-key on time (live sessions stay up, their reconnects fail)".into(),
+        },
+    );
+    if let Some(h) = &r.held {
+        line(
+            "held",
+            format!(
+                "{} session(s) still use {}; rotating at {} at the latest (rotate now overrides)",
+                h.sessions,
+                h.username,
+                local(Some(h.until))
+            ),
+        );
+    }
     let req = &r.parameters.password_requirements;
     line(
         "password",

@@ -98,6 +98,7 @@ impl Engine {
                     return Ok(None);
                 }
                 r.rotation_status = RotationStatus::Failed;
+                r.held = None;
                 r.last_rotation_message = Some(msg.clone());
                 r.last_rotation_attempted_at = Some(now);
                 r.last_rotation_job_id = Some(job_id);

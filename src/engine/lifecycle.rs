@@ -81,6 +81,7 @@ impl Engine {
             slots: [None, None],
             pending: None,
             retry: None,
+            held: None,
         };
         // The users must be new, unless an existing one is adopted with its proven password.
         let adoption_note = self

@@ -26,6 +26,7 @@ mod recover;
 mod rotate;
 pub mod scheduler;
 mod scope_review;
+pub mod stragglers;
 mod views;
 
 use std::collections::HashMap;

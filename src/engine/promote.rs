@@ -74,6 +74,7 @@ impl Engine {
                 );
                 r.pending = None;
                 r.retry = None;
+                r.held = None;
                 r.updated_at = now;
                 let r = r.clone();
                 let writer = Writer {

@@ -68,7 +68,12 @@ pub fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
     }
     match r.retry.as_ref().and_then(|x| x.next_attempt_at) {
         Some(retry) => Some(retry),
-        None => r.next_rotation_at,
+        // Held for stragglers: the sessions are counted again then.
+        None => r
+            .held
+            .as_ref()
+            .map(|h| h.next_check_at)
+            .or(r.next_rotation_at),
     }
 }
 
@@ -119,7 +124,10 @@ impl Engine {
                 Err(e) => Err(e),
             }
         } else {
-            self.rotate_locked(id, Trigger::Scheduled).await
+            match self.hold_for_stragglers(&r).await {
+                Ok(Some(held)) => Ok(held),
+                _ => self.rotate_locked(id, Trigger::Scheduled).await,
+            }
         };
         if let Err(e) = &result {
             self.back_off_if_still_due(id, e).await;

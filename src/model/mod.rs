@@ -32,8 +32,9 @@ pub use event::{Event, EventKind, Outcome};
 pub use identity::{NodeIds, ServerIdentity};
 pub use reference::{Resolution, RotationRef};
 pub use rotation::{
-    Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt, Rotation,
-    RotationStatus, SecretsMapping, Slot, SlotCredential, Strategy,
+    HeldState, Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt,
+    Rotation, RotationStatus, SecretsMapping, Slot, SlotCredential, StragglerMode, StragglerPolicy,
+    Strategy,
 };
 pub use secret::{SecretEntry, SecretVersion};
 pub use sensitive::{Password, Sealed};

@@ -39,6 +39,15 @@ pub struct ParametersRequest {
     pub strategy: Option<String>,
     /// One-user: the ACL user whose passwords rotate; two-users: an existing user to adopt.
     pub username: Option<String>,
+    pub straggler_policy: Option<StragglerPolicyRequest>,
+}
+
+/// `{"mode": "rotate"}` or `{"mode": "wait", "maxWaitHours": 24}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StragglerPolicyRequest {
+    pub mode: Option<String>,
+    pub max_wait_hours: Option<Number>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -127,6 +127,73 @@ impl Strategy {
     }
 }
 
+/// What a scheduled re-key does while clients still use the slot about to be re-keyed.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum StragglerMode {
+    /// Re-key anyway (their connections stay up; their reconnects fail).
+    #[default]
+    Rotate,
+    /// Hold the re-key while sessions remain, at most `maxWaitHours`.
+    Wait,
+}
+
+/// The longest a scheduled re-key may wait for stragglers: 30 days.
+pub const MAX_WAIT_HOURS: u32 = 720;
+
+/// `parameters.stragglerPolicy`: `{mode: rotate}` (default) or `{mode: wait, maxWaitHours}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StragglerPolicy {
+    pub mode: StragglerMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_hours: Option<u32>,
+}
+
+impl StragglerPolicy {
+    pub fn is_rotate(&self) -> bool {
+        self.mode == StragglerMode::Rotate
+    }
+
+    /// The longest hold, when the policy waits.
+    pub fn max_wait(&self) -> Option<chrono::Duration> {
+        match self.mode {
+            StragglerMode::Wait => Some(chrono::Duration::hours(i64::from(
+                self.max_wait_hours.unwrap_or(0),
+            ))),
+            StragglerMode::Rotate => None,
+        }
+    }
+}
+
+/// A scheduled re-key held back because the slot still has live sessions (internal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HeldState {
+    /// When the re-key was due (the hold counts from there).
+    pub since: DateTime<Utc>,
+    /// It rotates anyway from then on.
+    pub until: DateTime<Utc>,
+    /// When the sessions are counted again.
+    pub next_check_at: DateTime<Utc>,
+    /// Sessions on the slot at the last count.
+    pub sessions: usize,
+    /// The ACL user they are authenticated as.
+    pub username: String,
+}
+
 /// The built-in user behind `requirepass`: its passwords rotate, its permissions never change.
 pub const DEFAULT_USER: &str = "default";
 
@@ -145,6 +212,9 @@ pub struct Parameters {
     /// adopted (left untouched), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Hold a scheduled re-key while the slot still has live sessions (`wait`), or not.
+    #[serde(default, skip_serializing_if = "StragglerPolicy::is_rotate")]
+    pub straggler_policy: StragglerPolicy,
 }
 
 impl Default for Parameters {
@@ -155,6 +225,7 @@ impl Default for Parameters {
             username_prefix: None,
             strategy: Strategy::TwoUsers,
             username: None,
+            straggler_policy: StragglerPolicy::default(),
         }
     }
 }
@@ -277,6 +348,9 @@ pub struct Rotation {
     /// Backoff after failed due rotations (internal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryState>,
+    /// A scheduled re-key waiting for stragglers (internal; `stragglerPolicy` wait).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<HeldState>,
 }
 
 impl Rotation {

@@ -4,10 +4,12 @@
 
 use serde_json::Number;
 
-use super::request::{ParametersRequest, PasswordRequirementsRequest, SecretsMappingRequest};
+use super::request::{
+    ParametersRequest, PasswordRequirementsRequest, SecretsMappingRequest, StragglerPolicyRequest,
+};
 use super::rotation::{
-    DEFAULT_LENGTH, DEFAULT_SCOPE, DEFAULT_SYMBOLS, DEFAULT_USER, Parameters, PasswordRequirements,
-    RequiredChars, Strategy,
+    DEFAULT_LENGTH, DEFAULT_SCOPE, DEFAULT_SYMBOLS, DEFAULT_USER, MAX_WAIT_HOURS, Parameters,
+    PasswordRequirements, RequiredChars, StragglerMode, StragglerPolicy, Strategy,
 };
 use super::rules::{
     Collect, USERNAME_PREFIX_MAX, required, validate_secret_name, validate_slug_up_to, whole_number,
@@ -22,6 +24,9 @@ const SCOPE: &str = "parameters.permissionScope";
 pub(super) const PREFIX: &str = "parameters.usernamePrefix";
 pub(super) const STRATEGY: &str = "parameters.strategy";
 pub(super) const USERNAME: &str = "parameters.username";
+const STRAGGLER_MODE: &str = "parameters.stragglerPolicy.mode";
+const MAX_WAIT: &str = "parameters.stragglerPolicy.maxWaitHours";
+
 /// Longest `parameters.username`.
 pub const USERNAME_MAX: usize = 128;
 pub(super) const MAPPED_USERNAME: &str = "secretsMapping.username";
@@ -64,11 +69,18 @@ pub(super) fn parameters(
     let username_prefix = errors.take(username_prefix(req.username_prefix.as_deref()));
     let strategy = errors.take(strategy(req.strategy.as_deref()));
     let username = errors.take(username(req.username.as_deref()));
+    let straggler_policy = straggler_policy(req.straggler_policy.as_ref(), errors);
     if strategy == Strategy::OneUser {
         if username.is_none() && !errors.failed(USERNAME) {
             errors.push(FieldError::new(
                 USERNAME,
                 "is required with strategy `one-user`: name the ACL user whose passwords rotate (e.g. `default` or `orders-app`)",
+            ));
+        }
+        if !straggler_policy.is_rotate() {
+            errors.push(FieldError::new(
+                STRAGGLER_MODE,
+                "`wait` needs strategy `two-users`: with one user, sessions on the old password cannot be told apart from the new",
             ));
         }
         if username_prefix.is_some() {
@@ -99,8 +111,56 @@ pub(super) fn parameters(
         username_prefix,
         strategy,
         username,
+        straggler_policy,
     };
     (parameters, warnings)
+}
+
+/// `rotate` (default) or `wait` with a whole `maxWaitHours` of 1–720.
+fn straggler_policy(req: Option<&StragglerPolicyRequest>, errors: &mut Collect) -> StragglerPolicy {
+    let Some(req) = req else {
+        return StragglerPolicy::default();
+    };
+    let mode = match req.mode.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => StragglerMode::Rotate,
+        Some(m) => match m.parse() {
+            Ok(mode) => mode,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    STRAGGLER_MODE,
+                    format!(
+                        "`{}` is not a straggler mode: use `rotate` (re-key on time; clients still on the old slot fail to reconnect) or `wait` (hold the re-key while sessions remain, up to maxWaitHours)",
+                        super::rules::shown(m)
+                    ),
+                ));
+                return StragglerPolicy::default();
+            }
+        },
+    };
+    let max_wait_hours = match (mode, req.max_wait_hours.as_ref()) {
+        (StragglerMode::Wait, None) => {
+            errors.push(FieldError::new(
+                MAX_WAIT,
+                format!("is required with mode `wait`: the most hours to hold a re-key (1–{MAX_WAIT_HOURS}), e.g. 24"),
+            ));
+            None
+        }
+        (StragglerMode::Wait, Some(n)) => {
+            errors.check(whole_number(MAX_WAIT, n, 1, MAX_WAIT_HOURS))
+        }
+        (StragglerMode::Rotate, Some(_)) => {
+            errors.push(FieldError::new(
+                MAX_WAIT,
+                "applies only with mode `wait`: remove it, or set mode to `wait`",
+            ));
+            None
+        }
+        (StragglerMode::Rotate, None) => None,
+    };
+    StragglerPolicy {
+        mode,
+        max_wait_hours,
+    }
 }
 
 /// `two-users` (the default) or `one-user`.

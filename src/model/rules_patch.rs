@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::request::{
     ParametersRequest, PasswordRequirementsRequest, RequiredRequest, RotateAtRequest,
-    RotationRequest, SecretsMappingRequest,
+    RotationRequest, SecretsMappingRequest, StragglerPolicyRequest,
 };
 use super::rotation::Rotation;
 use super::rules::{Collect, validate_secret_path};
@@ -105,6 +105,10 @@ fn request_from(r: &Rotation) -> RotationRequest {
             username_prefix: p.username_prefix.clone(),
             strategy: Some(p.strategy.to_string()),
             username: p.username.clone(),
+            straggler_policy: Some(StragglerPolicyRequest {
+                mode: Some(p.straggler_policy.mode.to_string()),
+                max_wait_hours: p.straggler_policy.max_wait_hours.map(Number::from),
+            }),
         }),
         secrets_mapping: Some(SecretsMappingRequest {
             username: Some(r.secrets_mapping.username.clone()),
@@ -159,6 +163,8 @@ fn overlay_parameters(b: ParametersRequest, p: ParametersRequest) -> ParametersR
         username_prefix: p.username_prefix.or(b.username_prefix),
         strategy: p.strategy.or(b.strategy),
         username: p.username.or(b.username),
+        // A policy is replaced whole: `wait` → `rotate` must not keep the old maxWaitHours.
+        straggler_policy: p.straggler_policy.or(b.straggler_policy),
     }
 }
 

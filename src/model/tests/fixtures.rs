@@ -61,6 +61,7 @@ pub fn rotation(name: &str, connection: &Connection) -> Rotation {
         slots: [None, None],
         pending: None,
         retry: None,
+        held: None,
     }
 }
 

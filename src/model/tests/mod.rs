@@ -9,5 +9,6 @@ mod rules_connection;
 mod rules_fields;
 mod rules_patch;
 mod rules_rotation;
+mod rules_stragglers;
 mod rules_strategy;
 mod scope;

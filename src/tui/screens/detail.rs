@@ -130,6 +130,19 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
             ),
         ));
     }
+    // A hold is shown with the credentials (right column, wrapped); the policy alone here.
+    if let Some(hours) = r
+        .parameters
+        .straggler_policy
+        .max_wait_hours
+        .filter(|_| r.held.is_none() && !r.parameters.straggler_policy.is_rotate())
+    {
+        out.push(field(
+            app,
+            "Stragglers",
+            format!("a due re-key waits up to {hours} h while sessions remain"),
+        ));
+    }
     out.push(field(
         app,
         "Last",
@@ -229,6 +242,19 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
 
 fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if let Some(h) = &r.held {
+        out.push(Line::styled(
+            format!(
+                "⏸ Held: {} session{} still use{} {}; the re-key waits until they leave, {} at the latest · r rotates now",
+                h.sessions,
+                if h.sessions == 1 { "" } else { "s" },
+                if h.sessions == 1 { "s" } else { "" },
+                h.username,
+                app.zone.datetime(h.until)
+            ),
+            app.theme.tone(Tone::Warn),
+        ));
+    }
     if let Some(p) = app.progress.get(&r.id) {
         let head = if p.running() {
             format!("{} Rotating", super::spinner(app.now))

@@ -105,6 +105,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
         slots: [slot(name, Slot::Zero, at(1, 11, 2, 30)), None],
         pending: None,
         retry: None,
+        held: None,
     }
 }
 

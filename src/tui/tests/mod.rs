@@ -7,6 +7,7 @@ mod leftovers;
 mod operator_bugs;
 mod scale;
 mod snapshots;
+mod stragglers;
 mod stub_rules;
 mod text_escaping;
 mod updates;

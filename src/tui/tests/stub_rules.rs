@@ -107,6 +107,7 @@ fn stub_rotation(
             username_prefix: None,
             strategy: Default::default(),
             username: None,
+            straggler_policy: Default::default(),
         },
         secrets_mapping: SecretsMapping {
             username: map.username.unwrap_or_default(),

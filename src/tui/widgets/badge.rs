@@ -1,5 +1,5 @@
 //! The status badge of a rotation: "Rotates in N days" (amber under 7 days), "Rotating…",
-//! "Auto-rotation disabled", "Rotation failed". Always a symbol and words, never colour alone.
+//! "Auto-rotation disabled", "Rotation failed", "Held: N sessions" (waiting for stragglers). Always a symbol and words, never colour alone.
 
 use chrono::{DateTime, Utc};
 use ratatui::text::Span;
@@ -21,6 +21,14 @@ pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, 
     }
     if !r.is_auto_rotation_enabled {
         return ("‖", "Auto-rotation disabled".into(), Tone::Muted);
+    }
+    if let Some(h) = &r.held {
+        let n = h.sessions;
+        return (
+            "⏸",
+            format!("Held: {n} session{}", if n == 1 { "" } else { "s" }),
+            Tone::Warn,
+        );
     }
     let Some(next) = r.next_rotation_at else {
         return ("·", "Not scheduled".into(), Tone::Muted);

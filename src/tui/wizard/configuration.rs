@@ -1,5 +1,6 @@
 //! Step 2, Configuration: rotation interval in days, the local time of day to rotate at (shown
-//! with its UTC value, which is what is stored), and whether auto-rotation is enabled.
+//! with its UTC value, which is what is stored), whether auto-rotation is enabled, and the
+//! straggler policy (re-key on time, or wait up to some hours while sessions remain).
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -7,7 +8,9 @@ use ratatui::layout::Rect;
 
 use super::{Wizard, num};
 use crate::model::Rotation;
-use crate::model::request::{RotateAtRequest, RotationRequest};
+use crate::model::StragglerPolicy;
+use crate::model::request::{RotateAtRequest, RotationRequest, StragglerPolicyRequest};
+use crate::model::rotation::MAX_WAIT_HOURS;
 use crate::tui::app::App;
 use crate::tui::time::Zone;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField};
@@ -18,7 +21,14 @@ pub enum Field {
     Hours,
     Minutes,
     Auto,
+    Stragglers,
+    MaxWait,
 }
+
+const ROTATE: &str = "rotate";
+const WAIT: &str = "wait";
+/// The wait offered when `wait` is first chosen.
+pub const DEFAULT_MAX_WAIT: u32 = 24;
 
 impl FieldId for Field {
     fn label(self) -> &'static str {
@@ -27,6 +37,8 @@ impl FieldId for Field {
             Field::Hours => "Rotate At, hour (local)",
             Field::Minutes => "Rotate At, minute",
             Field::Auto => "Auto-Rotation Enabled",
+            Field::Stragglers => "Stragglers",
+            Field::MaxWait => "Max wait (hours)",
         }
     }
 }
@@ -37,6 +49,8 @@ pub fn field_for(path: &str) -> Option<Field> {
         "rotateAtUtc.hours" | "rotateAtUtc" => Some(Field::Hours),
         "rotateAtUtc.minutes" => Some(Field::Minutes),
         "isAutoRotationEnabled" => Some(Field::Auto),
+        "parameters.stragglerPolicy" | "parameters.stragglerPolicy.mode" => Some(Field::Stragglers),
+        "parameters.stragglerPolicy.maxWaitHours" => Some(Field::MaxWait),
         _ => None,
     }
 }
@@ -50,7 +64,14 @@ pub struct ConfigurationStep {
 }
 
 impl ConfigurationStep {
-    fn with(interval: u32, hours: u32, minutes: u32, auto: bool) -> ConfigurationStep {
+    fn with(
+        interval: u32,
+        hours: u32,
+        minutes: u32,
+        auto: bool,
+        policy: StragglerPolicy,
+    ) -> ConfigurationStep {
+        let mode = if policy.is_rotate() { ROTATE } else { WAIT };
         ConfigurationStep {
             form: Form::new(vec![
                 (
@@ -63,6 +84,18 @@ impl ConfigurationStep {
                     Input::Number(NumberField::new(minutes, 0, 59)),
                 ),
                 (Field::Auto, Input::Choice(Choice::toggle(auto))),
+                (
+                    Field::Stragglers,
+                    Input::Choice(Choice::select(&[ROTATE, WAIT], mode)),
+                ),
+                (
+                    Field::MaxWait,
+                    Input::Number(NumberField::new(
+                        policy.max_wait_hours.unwrap_or(DEFAULT_MAX_WAIT),
+                        1,
+                        MAX_WAIT_HOURS,
+                    )),
+                ),
             ]),
             other: Vec::new(),
         }
@@ -70,13 +103,19 @@ impl ConfigurationStep {
 
     /// 30 days at local midnight, auto-rotation on.
     pub fn new(_zone: Zone, _now: DateTime<Utc>) -> ConfigurationStep {
-        ConfigurationStep::with(DEFAULT_INTERVAL, 0, 0, true)
+        ConfigurationStep::with(DEFAULT_INTERVAL, 0, 0, true, StragglerPolicy::default())
     }
 
     pub fn from_rotation(r: &Rotation, zone: Zone, now: DateTime<Utc>) -> ConfigurationStep {
         let at = r.rotate_at_utc;
         let (h, m) = zone.utc_to_local(u32::from(at.hours), u32::from(at.minutes), now);
-        ConfigurationStep::with(r.rotation_interval, h, m, r.is_auto_rotation_enabled)
+        ConfigurationStep::with(
+            r.rotation_interval,
+            h,
+            m,
+            r.is_auto_rotation_enabled,
+            r.parameters.straggler_policy,
+        )
     }
 
     /// The UTC hours and minutes the local time stands for, when both are in range.
@@ -86,7 +125,23 @@ impl ConfigurationStep {
         Some(zone.local_to_utc(h, m, now))
     }
 
+    /// Whether a scheduled re-key waits for stragglers.
+    pub fn waits(&self) -> bool {
+        matches!(self.form.input(Field::Stragglers), Some(Input::Choice(c)) if c.selected() == WAIT)
+    }
+
     pub fn apply(&self, req: &mut RotationRequest, zone: Zone, now: DateTime<Utc>) {
+        let waits = self.waits();
+        req.parameters
+            .get_or_insert_with(Default::default)
+            .straggler_policy = Some(StragglerPolicyRequest {
+            mode: Some(if waits { WAIT } else { ROTATE }.to_string()),
+            max_wait_hours: if waits {
+                self.form.raw_number(Field::MaxWait).map(num)
+            } else {
+                None
+            },
+        });
         req.rotation_interval = self.form.raw_number(Field::Interval).map(num);
         req.is_auto_rotation_enabled = Some(self.form.on(Field::Auto));
         req.rotate_at_utc = Some(match self.rotate_at_utc(zone, now) {
@@ -128,6 +183,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             "rotates once the interval has elapsed"
         } else {
             "rotate manually only (r on the dashboard)"
+        },
+    );
+    let waits = step.waits();
+    form.set_note(
+        Field::Stragglers,
+        if waits {
+            "wait while sessions use the old slot"
+        } else {
+            "re-key on time, sessions or not"
+        },
+    );
+    form.set_note(
+        Field::MaxWait,
+        if waits {
+            "then rotate anyway; r (rotate now) never waits"
+        } else {
+            "used only with wait"
         },
     );
     let body = super::frame::intro(

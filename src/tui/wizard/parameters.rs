@@ -207,6 +207,11 @@ impl ParametersStep {
                 .filter(|p| !p.is_empty()),
             strategy: Some(self.strategy().to_string()),
             username: self.username(),
+            // Chosen on the Configuration step (it is about the schedule); kept as set there.
+            straggler_policy: req
+                .parameters
+                .as_ref()
+                .and_then(|p| p.straggler_policy.clone()),
         });
     }
 

@@ -190,7 +190,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     lines.extend(row(
         "Configuration",
         format!(
-            "every {} at {local}{:0>2}:{:0>2} UTC · auto-rotation {}",
+            "every {} at {local}{:0>2}:{:0>2} UTC · auto-rotation {}{}",
             match req.rotation_interval.as_ref().and_then(|v| v.as_u64()) {
                 Some(d) => crate::tui::wording::counted(d, "day", "days"),
                 None => format!("{} days", n(&req.rotation_interval)),
@@ -201,6 +201,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
                 "on"
             } else {
                 "off"
+            },
+            match req
+                .parameters
+                .as_ref()
+                .and_then(|p| p.straggler_policy.as_ref())
+                .filter(|s| s.mode.as_deref() == Some("wait"))
+            {
+                Some(s) => format!(" · waits up to {} h for stragglers", n(&s.max_wait_hours)),
+                None => String::new(),
             }
         ),
         app,
