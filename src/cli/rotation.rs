@@ -170,6 +170,7 @@ fn status_words(r: &Rotation) -> String {
     use crate::model::RotationStatus::*;
     match r.rotation_status {
         Rotating => "rotating…".into(),
+        Interrupted => "interrupted: a crash stopped it midway; a running console or daemon, or the next command that changes anything, finishes it".into(),
         Failed => "rotation failed".into(),
         Success if !r.is_auto_rotation_enabled => "auto-rotation disabled".into(),
         Success => "success".into(),
@@ -241,7 +242,8 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             }
         }
         RotationCmd::List { env, json: as_json } => {
-            let doc = engine.snapshot()?;
+            // Read only: a crashed change shows as `interrupted`, nothing is recovered here.
+            let doc = engine.shown_snapshot()?;
             let list: Vec<&Rotation> = doc
                 .rotations
                 .iter()
@@ -260,7 +262,11 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
                         vec![
                             r.name.clone(),
                             format!("{} {}", r.environment, r.secret_path),
-                            status_words(r),
+                            if r.rotation_status == crate::model::RotationStatus::Interrupted {
+                                "interrupted".into()
+                            } else {
+                                status_words(r)
+                            },
                             r.username_for(r.active_index),
                             local(r.last_rotated_at),
                             local(r.next_rotation_at),
@@ -288,7 +294,7 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             target,
             json: as_json,
         } => {
-            let r = engine.find_rotation(target.reference())?;
+            let r = engine.shown(engine.find_rotation(target.reference())?);
             // Whether every node holds both stored credentials (read only; nothing is healed).
             let sync = runtime()?.block_on(engine.node_sync(r.id));
             if *as_json {
@@ -330,19 +336,31 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             json: as_json,
         } => {
             let creds = engine.credentials(target.reference())?;
-            let view = |v: &crate::engine::SlotView| json!({ "slot": v.slot, "username": v.username, "password": v.password.expose(), "createdAt": v.created_at });
+            let view = |v: &crate::engine::SlotView| json!({ "slot": v.slot, "username": v.username, "password": v.password.expose(), "createdAt": v.created_at, "verified": v.unverified.is_none(), "unverified": v.unverified });
+            let note = |v: &crate::engine::SlotView| {
+                v.unverified
+                    .as_ref()
+                    .map(|why| format!("  ({why})"))
+                    .unwrap_or_default()
+            };
             if *as_json {
                 print_json(
                     &json!({ "current": view(&creds.active), "previous": creds.previous.as_ref().map(view) }),
                 );
             } else {
                 outln!(
-                    "current   {}  {}",
+                    "current   {}  {}{}",
                     creds.active.username,
-                    creds.active.password.expose()
+                    creds.active.password.expose(),
+                    note(&creds.active)
                 );
                 match &creds.previous {
-                    Some(p) => outln!("previous  {}  {}", p.username, p.password.expose()),
+                    Some(p) => outln!(
+                        "previous  {}  {}{}",
+                        p.username,
+                        p.password.expose(),
+                        note(p)
+                    ),
                     None => outln!("previous  (none yet)"),
                 }
             }

@@ -15,7 +15,7 @@ use crate::model::validation::{
 use crate::model::{EventKind, JournalKind, Outcome, Rotation, RotationStatus, Slot, password};
 
 use super::rotate::{Job, event_for, parse_scope};
-use super::{Credentials, DeleteOutcome, Engine, EngineError, SessionCounts, SlotView};
+use super::{DeleteOutcome, Engine, EngineError, SessionCounts};
 
 fn context(doc: &crate::store::Document) -> Context<'_> {
     Context {
@@ -272,36 +272,6 @@ impl Engine {
         );
         self.commit_delete(r, delete_secrets, msg).await?;
         Ok(outcome)
-    }
-
-    /// The active and previous credentials, opened.
-    pub fn credentials(
-        &self,
-        id_or_name: impl Into<crate::model::RotationRef>,
-    ) -> Result<Credentials, EngineError> {
-        let r = self.find_rotation(id_or_name)?;
-        let cipher = self.inner.store.cipher()?;
-        let view = |slot: Slot| -> Result<Option<SlotView>, EngineError> {
-            match r.slot(slot) {
-                None => Ok(None),
-                Some(c) => Ok(Some(SlotView {
-                    slot,
-                    username: c.username.clone(),
-                    password: cipher.open(&c.password, &Binding::slot_password(r.id, slot))?,
-                    created_at: c.created_at,
-                })),
-            }
-        };
-        let active = view(r.active_index)?.ok_or_else(|| {
-            EngineError::Refused(format!(
-                "rotation `{}` has no active credential yet",
-                r.name
-            ))
-        })?;
-        Ok(Credentials {
-            active,
-            previous: view(r.active_index.other())?,
-        })
     }
 
     /// Live sessions and failed AUTHs per slot (index 0 and 1), over every node.

@@ -52,6 +52,16 @@ pub fn try_lock_rotation(dir: &Path, rotation_id: Uuid) -> io::Result<Option<Loc
     try_lock(dir, &format!("rotation-{rotation_id}.lock"))
 }
 
+/// Whether some process holds the rotation's lock right now. Read-only: a missing lock file
+/// (never locked) is not created; a lock that is free is taken and released at once.
+pub fn is_rotation_locked(dir: &Path, rotation_id: Uuid) -> bool {
+    let path = dir.join(format!("rotation-{rotation_id}.lock"));
+    let Ok(file) = OpenOptions::new().write(true).open(&path) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(TryLockError::WouldBlock))
+}
+
 /// The scheduler lease.
 pub fn try_lock_scheduler(dir: &Path) -> io::Result<Option<LockGuard>> {
     try_lock(dir, "scheduler.lock")
@@ -62,6 +72,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn asking_about_a_lock_never_locked_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!is_rotation_locked(dir.path(), Uuid::new_v4()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
     fn a_held_lock_refuses_a_second_holder_until_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let id = Uuid::new_v4();
@@ -69,7 +86,9 @@ mod tests {
             .unwrap()
             .expect("first holder");
         assert!(try_lock_rotation(dir.path(), id).unwrap().is_none());
+        assert!(is_rotation_locked(dir.path(), id));
         drop(first);
+        assert!(!is_rotation_locked(dir.path(), id));
         assert!(try_lock_rotation(dir.path(), id).unwrap().is_some());
     }
 }

@@ -55,13 +55,15 @@ pub enum SchedulerState {
 /// When `r` should next be attempted automatically, if ever.
 pub fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
     if r.pending.is_some() {
-        // An interrupted rotation is finished as soon as possible (its retry time, if failed).
-        return Some(
-            r.retry
-                .as_ref()
-                .and_then(|x| x.next_attempt_at)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        );
+        // A journal nobody has recorded a failure for since it was written (a crash, or a change
+        // still running elsewhere) is finished as soon as its lock is free, whatever backoff an
+        // earlier failure left; a recovery that failed waits for its own retry time.
+        let retry = r
+            .retry
+            .as_ref()
+            .and_then(|x| x.next_attempt_at)
+            .filter(|_| r.rotation_status == RotationStatus::Failed);
+        return Some(retry.unwrap_or(DateTime::<Utc>::MIN_UTC));
     }
     if !r.is_auto_rotation_enabled {
         return None;

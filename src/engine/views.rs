@@ -13,6 +13,9 @@ pub struct SlotView {
     pub username: String,
     pub password: Password,
     pub created_at: DateTime<Utc>,
+    /// Why this credential may not authenticate right now (a change in flight or interrupted
+    /// is re-keying or revoking it); `None` when the store's word holds.
+    pub unverified: Option<String>,
 }
 
 /// The active credential and the previous one (still valid until the next rotation).

@@ -246,6 +246,10 @@ pub enum RotationStatus {
     Success,
     Failed,
     Rotating,
+    /// Shown, never stored: the rotation is `rotating` with a journal but no process holds its
+    /// lock, so a crash stopped it midway. A running console or daemon, or the next command
+    /// that changes anything, finishes it (SPEC 2.3 recovery).
+    Interrupted,
 }
 
 /// One slot's credential as the store knows it.

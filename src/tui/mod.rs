@@ -53,7 +53,7 @@ pub struct TuiOptions {
 pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> {
     let doc = {
         let e = engine.clone();
-        tokio::task::spawn_blocking(move || e.snapshot()).await??
+        tokio::task::spawn_blocking(move || e.shown_snapshot()).await??
     };
     let app = App::new(
         doc,

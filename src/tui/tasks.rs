@@ -74,7 +74,7 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
     let action = match task {
         Task::Reload => {
             let e = engine.clone();
-            Action::Reloaded(blocking(move || e.snapshot().map_err(TaskError::from)).await)
+            Action::Reloaded(blocking(move || e.shown_snapshot().map_err(TaskError::from)).await)
         }
         Task::Rotate(id) => Action::Rotated(
             id,

@@ -276,12 +276,14 @@ pub fn credentials() -> Credentials {
             username: "orders-cache-1".into(),
             password: Password::new("fixture-CURRENT-pass-1-0123456789abcdefghijklmno"),
             created_at: at(2, 10, 2, 30),
+            unverified: None,
         },
         previous: Some(SlotView {
             slot: Slot::Zero,
             username: "orders-cache-0".into(),
             password: Password::new("fixture-PREVIOUS-pass-0"),
             created_at: at(1, 11, 2, 30),
+            unverified: None,
         }),
     }
 }

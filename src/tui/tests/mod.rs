@@ -3,6 +3,7 @@
 
 mod fixture;
 mod history;
+mod interrupted;
 mod leftovers;
 mod operator_bugs;
 mod scale;

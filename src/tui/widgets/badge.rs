@@ -1,5 +1,6 @@
 //! The status badge of a rotation: "Rotates in N days" (amber under 7 days), "Rotating…",
-//! "Auto-rotation disabled", "Rotation failed", "Held: N sessions" (waiting for stragglers). Always a symbol and words, never colour alone.
+//! "Auto-rotation disabled", "Rotation failed", "Held: N sessions" (waiting for stragglers),
+//! "Interrupted" (a crash stopped it midway). Always a symbol and words, never colour alone.
 
 use chrono::{DateTime, Utc};
 use ratatui::text::Span;
@@ -13,6 +14,10 @@ pub const SOON_DAYS: i64 = 7;
 
 /// The symbol, the words and the tone of a rotation's state.
 pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, String, Tone) {
+    if r.rotation_status == RotationStatus::Interrupted && !running {
+        // A crash stopped it; the scheduler (here or in another process) finishes it.
+        return ("!", "Interrupted".into(), Tone::Warn);
+    }
     if running || r.rotation_status == RotationStatus::Rotating {
         return ("↻", "Rotating…".into(), Tone::Busy);
     }
