@@ -1,7 +1,9 @@
 //! Crash safety: the real binary is killed (abort) at each step of a rotation, for both
 //! strategies; the next start recovers, both stored credentials authenticate on every node, no
 //! ACL user exists that the store does not know, and the rotation's users hold no password the
-//! store does not know.
+//! store does not know. The crash points exist only in test builds (the `crash-points` feature,
+//! on through the crate's dev-dependency on itself); apply stays parallel with them, so
+//! `after-apply:1` aborts once one node has applied while the other may be done or in flight.
 
 mod common;
 mod support;

@@ -213,18 +213,17 @@ impl Engine {
                 Ok::<(), String>(())
             }
         };
-        let results = if let Some(n) = crash::after_apply_nodes() {
-            let mut out = Vec::new();
-            for (i, node) in nodes.iter().enumerate() {
-                if i == n {
-                    crash::point(&format!("after-apply:{n}"));
-                }
-                out.push(one(node).await);
+        let applied = crash::Applied::default();
+        let results = futures::future::join_all(nodes.iter().map(|node| {
+            let done = one(node);
+            let applied = &applied;
+            async move {
+                let r = done.await;
+                applied.node_done();
+                r
             }
-            out
-        } else {
-            futures::future::join_all(nodes.iter().map(one)).await
-        };
+        }))
+        .await;
         let mut errors = Vec::new();
         for (node, r) in nodes.iter().zip(results) {
             self.progress(id, Step::Apply, Some(node.addr.to_string()), r.is_ok());

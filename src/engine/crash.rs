@@ -1,8 +1,13 @@
-//! Crash injection for tests: `REDIS_ROTATOR_TEST_CRASH_AT` names a point in a rotation where
-//! the process aborts on the spot, as if killed (`after-record`, `after-apply:N` (after N nodes),
-//! `after-persist`, `after-verify`, `before-promote`).
+//! Crash points for the crash-recovery tests, compiled only with the `crash-points` feature
+//! (the test build enables it): `REDIS_ROTATOR_TEST_CRASH_AT` names a point of a rotation where
+//! the process aborts on the spot, as if killed (`after-record`, `after-apply:N` (once N nodes
+//! have applied), `after-persist`, `after-verify`, `before-promote`). Without the feature every
+//! point is empty and nothing reads the variable; the code around them is the same either way.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Aborts the process when the variable names `point`.
+#[cfg(feature = "crash-points")]
 pub(crate) fn point(point: &str) {
     if std::env::var("REDIS_ROTATOR_TEST_CRASH_AT").is_ok_and(|v| v == point) {
         eprintln!("redis-rotator: crash injected at {point}");
@@ -10,11 +15,21 @@ pub(crate) fn point(point: &str) {
     }
 }
 
-/// The N of `after-apply:N`, when set: apply then runs node by node.
-pub(crate) fn after_apply_nodes() -> Option<usize> {
-    std::env::var("REDIS_ROTATOR_TEST_CRASH_AT")
-        .ok()?
-        .strip_prefix("after-apply:")?
-        .parse()
-        .ok()
+#[cfg(not(feature = "crash-points"))]
+#[inline(always)]
+pub(crate) fn point(_point: &str) {}
+
+/// Nodes that finished the apply step so far; the parallel apply counts each one here, and
+/// `after-apply:N` aborts when the Nth finishes (the others may be done or still in flight, as
+/// in a real crash).
+#[derive(Default)]
+pub(crate) struct Applied(AtomicUsize);
+
+impl Applied {
+    pub(crate) fn node_done(&self) {
+        let done = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        if cfg!(feature = "crash-points") {
+            point(&format!("after-apply:{done}"));
+        }
+    }
 }

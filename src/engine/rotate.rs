@@ -341,19 +341,14 @@ impl Engine {
     async fn apply(&self, job: &Job, nodes: &[Node]) -> (Option<String>, Vec<NodeAddr>) {
         let id = job.rotation.id;
         self.progress(id, Step::Apply, None, true);
+        let applied = crash::Applied::default();
         let results: Vec<Result<(), crate::redis::RedisError>> =
-            if let Some(n) = crash::after_apply_nodes() {
-                let mut out = Vec::new();
-                for (i, node) in nodes.iter().enumerate() {
-                    if i == n {
-                        crash::point(&format!("after-apply:{n}"));
-                    }
-                    out.push(self.apply_node(job, node).await);
-                }
-                out
-            } else {
-                futures::future::join_all(nodes.iter().map(|node| self.apply_node(job, node))).await
-            };
+            futures::future::join_all(nodes.iter().map(|node| async {
+                let r = self.apply_node(job, node).await;
+                applied.node_done();
+                r
+            }))
+            .await;
         let mut errors = Vec::new();
         let mut refused = Vec::new();
         for (node, r) in nodes.iter().zip(results) {
