@@ -68,6 +68,7 @@ impl Engine {
             rotate_at_utc: spec.rotate_at_utc,
             parameters: spec.parameters.clone(),
             secrets_mapping: spec.secrets_mapping.clone(),
+            sinks: spec.sinks.clone(),
             active_index: Slot::Zero,
             rotation_status: RotationStatus::Rotating,
             last_rotation_attempted_at: None,
@@ -126,6 +127,9 @@ impl Engine {
         }
         drop(_guard);
         self.send_notifications().await;
+        if let Ok(r) = &result {
+            self.deliver_sinks(r).await;
+        }
         result
     }
 
@@ -358,6 +362,7 @@ pub(crate) fn commit_patch(
     r.rotate_at_utc = spec.rotate_at_utc;
     r.parameters = spec.parameters.clone();
     r.secrets_mapping = spec.secrets_mapping.clone();
+    r.sinks = spec.sinks.clone();
     r.updated_at = now;
     if let Some(job) = scope_job
         && r.pending.as_ref().is_some_and(|j| j.job_id == job)

@@ -79,6 +79,7 @@ pub struct RotationSpec {
     /// `permissionScope` normalised (default `~* +@all` when empty).
     pub parameters: Parameters,
     pub secrets_mapping: SecretsMapping,
+    pub sinks: Vec<super::sink::Sink>,
     /// Allowed but worth a look on the review step (e.g. the scope grants `@admin`).
     pub warnings: Vec<String>,
 }
