@@ -390,6 +390,15 @@ fn cli_create_adopts_with_the_current_password_on_stdin() {
         creds.contains("legacy-pw"),
         "previous is the adopted password"
     );
+    let shown = ok(&bin(dir.path(), &["rotation", "get", "orders"], None));
+    assert!(
+        shown.contains("one-user: legacy holds two passwords"),
+        "{shown}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning: parameters.permissionScope"),
+        "no scope warning for an adopted user whose permissions are not touched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

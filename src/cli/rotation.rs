@@ -103,7 +103,23 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
     );
     line("last rotated", local(r.last_rotated_at));
     line("next rotation", local(r.next_rotation_at));
-    line("permission scope", r.parameters.permission_scope.clone());
+    if r.is_one_user() {
+        line(
+            "strategy",
+            format!(
+                "one-user: {} holds two passwords",
+                r.username_for(r.active_index)
+            ),
+        );
+    }
+    if r.manages_permissions() {
+        line("permission scope", r.parameters.permission_scope.clone());
+    } else {
+        line(
+            "permission scope",
+            "the default user's own (never changed)".to_string(),
+        );
+    }
     line(
         "stragglers",
         match r.parameters.straggler_policy.max_wait_hours {
@@ -199,10 +215,21 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let rt = runtime()?;
             rt.block_on(recover(&engine));
             let spec = engine.validate_create(&req)?;
+            // No scope is sent for the `default` user nor for an adopted one-user user (they keep
+            // their permissions): nothing to warn about then.
+            let one_user = spec.parameters.strategy == crate::model::Strategy::OneUser;
+            let scope_sent = !(one_user
+                && (current.is_some()
+                    || spec.parameters.username.as_deref()
+                        == Some(crate::model::rotation::DEFAULT_USER)));
             // The connected server's own categories decide which single commands are risky.
-            let warnings = rt.block_on(
-                engine.scope_warnings(spec.connection_id, &spec.parameters.permission_scope),
-            );
+            let warnings = if scope_sent {
+                rt.block_on(
+                    engine.scope_warnings(spec.connection_id, &spec.parameters.permission_scope),
+                )
+            } else {
+                Vec::new()
+            };
             for w in &warnings {
                 errln!("warning: {w}");
             }

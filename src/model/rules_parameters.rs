@@ -51,7 +51,7 @@ pub(super) fn parameters(
 ) -> (Parameters, Vec<String>) {
     let req = req.cloned().unwrap_or_default();
     let password_requirements = password_requirements(req.password_requirements.as_ref(), errors);
-    let (permission_scope, warnings) =
+    let (permission_scope, mut warnings) =
         match scope::parse(req.permission_scope.as_deref().unwrap_or_default()) {
             Ok(scope) => (
                 scope.normalized(),
@@ -103,6 +103,10 @@ pub(super) fn parameters(
                 SCOPE,
                 "the `default` user keeps its own permissions (only its passwords rotate): leave permissionScope out",
             ));
+        }
+        if username.as_deref() == Some(DEFAULT_USER) {
+            // No scope is ever sent for it: a warning about the scope would be about nothing.
+            warnings.clear();
         }
     }
     let parameters = Parameters {

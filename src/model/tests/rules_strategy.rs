@@ -84,6 +84,11 @@ fn one_user_refuses_a_username_prefix() {
 fn the_default_user_keeps_its_permissions() {
     let mut world = World::new();
     let spec = validate_new_rotation(&one_user(json!("default")), world.ctx()).expect("valid");
+    assert!(
+        spec.warnings.is_empty(),
+        "no scope is sent for default: {:?}",
+        spec.warnings
+    );
     let mut r = world.add_rotation("orders");
     r.parameters = spec.parameters;
     assert!(!r.manages_permissions());
@@ -134,4 +139,16 @@ fn strategy_and_username_cannot_change_after_creation() {
     let same = body(json!({ "description": "x", "parameters": { "strategy": "one-user" } }));
     let spec = validate_rotation_patch(&stored, &same, world.ctx()).expect("valid");
     assert_eq!(spec.parameters.username.as_deref(), Some("app"));
+}
+
+#[test]
+fn a_misspelt_strategy_field_is_refused_naming_the_known_one() {
+    let e = crate::model::strict::from_str::<crate::model::request::RotationRequest>(
+        r#"{"parameters":{"strategie":"one-user"}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.unknown,
+        Some(("strategie".into(), Some("strategy".into())))
+    );
 }
