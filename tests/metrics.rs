@@ -49,7 +49,7 @@ impl Daemon {
     }
 
     fn wait_for(&self, text: &str) -> bool {
-        let end = Instant::now() + Duration::from_secs(20);
+        let end = Instant::now() + Duration::from_secs(60);
         while let Some(left) = end.checked_duration_since(Instant::now()) {
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.contains(text) => return true,
