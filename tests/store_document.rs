@@ -39,6 +39,7 @@ fn rotation(name: &str, environment: &str, secret_path: &str) -> Rotation {
             username: "REDIS_USERNAME".into(),
             password: "REDIS_PASSWORD".into(),
         },
+        sinks: Vec::new(),
         active_index: Slot::Zero,
         rotation_status: RotationStatus::Success,
         last_rotation_attempted_at: None,

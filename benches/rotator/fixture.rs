@@ -48,6 +48,7 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
                 username: "REDIS_USERNAME".into(),
                 password: "REDIS_PASSWORD".into(),
             },
+            sinks: Vec::new(),
             active_index: Slot::One,
             rotation_status: if i % 13 == 0 {
                 RotationStatus::Failed

@@ -302,9 +302,34 @@ pub enum SecretsCmd {
 pub struct RunArgs {
     #[command(flatten)]
     pub place: Place,
+    /// When the secrets change, restart CMD with the new values (or signal it, with --signal)
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: send this signal instead of restarting (CMD re-reads its credentials,
+    /// e.g. from a file sink)
+    #[arg(long, requires = "watch", conflicts_with = "restart", value_enum)]
+    pub signal: Option<WatchSignal>,
+    /// With --watch: restart CMD (the default)
+    #[arg(long, requires = "watch")]
+    pub restart: bool,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+/// A signal `run --watch --signal` may send.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WatchSignal {
+    #[value(name = "HUP")]
+    Hup,
+    #[value(name = "USR1")]
+    Usr1,
+    #[value(name = "USR2")]
+    Usr2,
+    #[value(name = "TERM")]
+    Term,
+    #[value(name = "INT")]
+    Int,
 }
 
 #[derive(Debug, Subcommand)]

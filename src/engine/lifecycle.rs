@@ -85,6 +85,9 @@ impl Engine {
         }
         drop(_guard);
         self.send_notifications().await;
+        if let Ok(r) = &result {
+            self.deliver_sinks(r).await;
+        }
         result
     }
 

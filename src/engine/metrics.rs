@@ -183,6 +183,16 @@ impl Metrics {
             }
             EngineEvent::Progress { .. } => {}
             EngineEvent::Logged(e) => {
+                if e.kind == EventKind::SinkFailed {
+                    self.sink_failures
+                        .get_or_create(&RotationLabels {
+                            rotation: e.rotation_name.clone().unwrap_or_default(),
+                            environment: e.environment.clone().unwrap_or_default(),
+                            path: e.secret_path.clone().unwrap_or_default(),
+                        })
+                        .inc();
+                    return;
+                }
                 let outcome = match e.kind {
                     EventKind::Rotated => "success",
                     EventKind::RotationFailed => "failure",
@@ -216,13 +226,6 @@ impl Metrics {
 
     pub fn set_lease_held(&self, held: bool) {
         self.lease_held.set(i64::from(held));
-    }
-
-    /// A sink could not be written or its reload failed.
-    pub fn sink_failed(&self, r: &Rotation) {
-        self.sink_failures
-            .get_or_create(&RotationLabels::of(r))
-            .inc();
     }
 
     /// The schedule, retries and pending journals as the database has them now (deleted

@@ -28,6 +28,7 @@ mod recover;
 mod rotate;
 pub mod scheduler;
 mod scope_review;
+pub mod sinks;
 pub mod stragglers;
 mod views;
 

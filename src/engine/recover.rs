@@ -33,6 +33,9 @@ impl Engine {
             let result = self.recover_locked(r.id).await.map(|_| ());
             drop(guard);
             self.send_notifications().await;
+            if let (Ok(()), Ok(r)) = (&result, self.rotation_by_id(r.id)) {
+                self.deliver_sinks(&r).await;
+            }
             out.push((r.name.clone(), result));
         }
         out

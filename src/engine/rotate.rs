@@ -163,6 +163,9 @@ impl Engine {
         // A slow hook must not hold the rotation's lock.
         drop(guard);
         self.send_notifications().await;
+        if let Ok(r) = &result {
+            self.deliver_sinks(r).await;
+        }
         result
     }
 

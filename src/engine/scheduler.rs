@@ -136,6 +136,9 @@ impl Engine {
         }
         drop(guard);
         self.send_notifications().await;
+        if let Ok(r) = &result {
+            self.deliver_sinks(r).await;
+        }
         Some(result)
     }
 

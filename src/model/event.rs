@@ -30,6 +30,8 @@ pub enum EventKind {
     Paused,
     Resumed,
     NotifyFailed,
+    /// Credentials could not be delivered to a sink (written or reloaded); retried, never undone.
+    SinkFailed,
     /// A node's copy of a rotation's users was brought back to what the store holds.
     Healed,
     /// A secret deleted by hand (`secrets delete`), outside any rotation.

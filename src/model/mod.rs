@@ -19,6 +19,7 @@ mod scope_commands;
 mod scope_rule;
 pub mod secret;
 pub mod sensitive;
+pub mod sink;
 pub mod strict;
 pub mod suggest;
 pub mod text;

@@ -74,6 +74,8 @@ pub struct RotationRequest {
     pub rotate_at_utc: Option<RotateAtRequest>,
     pub parameters: Option<ParametersRequest>,
     pub secrets_mapping: Option<SecretsMappingRequest>,
+    /// Where the credentials are delivered after every promotion; a patch replaces the list.
+    pub sinks: Option<Vec<super::sink::SinkRequest>>,
 }
 
 /// A connection as typed in `connection add` or the wizard.

@@ -332,6 +332,9 @@ pub struct Rotation {
     pub rotate_at_utc: RotateAt,
     pub parameters: Parameters,
     pub secrets_mapping: SecretsMapping,
+    /// Where the credentials are delivered after every promotion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sinks: Vec<super::sink::Sink>,
     pub active_index: Slot,
     pub rotation_status: RotationStatus,
     pub last_rotation_attempted_at: Option<DateTime<Utc>>,

@@ -114,6 +114,7 @@ fn request_from(r: &Rotation) -> RotationRequest {
             username: Some(r.secrets_mapping.username.clone()),
             password: Some(r.secrets_mapping.password.clone()),
         }),
+        sinks: Some(r.sinks.iter().map(|s| s.to_request()).collect()),
     }
 }
 
@@ -142,6 +143,7 @@ fn overlay(base: RotationRequest, patch: &RotationRequest) -> RotationRequest {
                 password: p.password.or(b.password),
             }
         }),
+        sinks: p.sinks.or(base.sinks),
     }
 }
 

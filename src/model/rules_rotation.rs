@@ -67,6 +67,11 @@ pub(super) fn check_rotation(
     let (parameters, warnings) = parameters(req.parameters.as_ref(), &mut errors);
     let (mapped_username, mapped_password) =
         secrets_mapping(req.secrets_mapping.as_ref(), &mut errors);
+    let sinks = errors
+        .check(super::sink::validate_sinks(
+            req.sinks.as_deref().unwrap_or_default(),
+        ))
+        .unwrap_or_default();
 
     let others = || {
         ctx.rotations
@@ -140,6 +145,7 @@ pub(super) fn check_rotation(
             username: mapped_username.unwrap_or_default(),
             password: mapped_password.unwrap_or_default(),
         },
+        sinks,
         warnings,
     })
 }

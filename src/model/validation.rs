@@ -82,6 +82,7 @@ pub struct RotationSpec {
     /// `permissionScope` normalised (default `~* +@all` when empty).
     pub parameters: Parameters,
     pub secrets_mapping: SecretsMapping,
+    pub sinks: Vec<super::sink::Sink>,
     /// Allowed but worth a look on the review step (e.g. the scope grants `@admin`).
     pub warnings: Vec<String>,
 }
@@ -102,6 +103,7 @@ impl Rotation {
             rotate_at_utc: spec.rotate_at_utc,
             parameters: spec.parameters.clone(),
             secrets_mapping: spec.secrets_mapping.clone(),
+            sinks: spec.sinks.clone(),
             active_index: Slot::Zero,
             rotation_status: RotationStatus::Rotating,
             last_rotation_attempted_at: None,
@@ -131,6 +133,7 @@ impl Rotation {
         self.rotate_at_utc = spec.rotate_at_utc;
         self.parameters = spec.parameters.clone();
         self.secrets_mapping = spec.secrets_mapping.clone();
+        self.sinks = spec.sinks.clone();
     }
 }
 

@@ -48,6 +48,7 @@ pub fn rotation(name: &str, connection: &Connection) -> Rotation {
             username: format!("{upper}_USERNAME"),
             password: format!("{upper}_PASSWORD"),
         },
+        sinks: Vec::new(),
         active_index: Slot::Zero,
         rotation_status: RotationStatus::Success,
         last_rotation_attempted_at: None,

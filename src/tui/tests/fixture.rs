@@ -92,6 +92,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
             username: "REDIS_USERNAME".into(),
             password: "REDIS_PASSWORD".into(),
         },
+        sinks: Vec::new(),
         active_index: Slot::Zero,
         rotation_status: RotationStatus::Success,
         last_rotation_attempted_at: Some(at(2, 10, 2, 30)),

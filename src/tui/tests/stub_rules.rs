@@ -113,6 +113,7 @@ fn stub_rotation(
             username: map.username.unwrap_or_default(),
             password: map.password.unwrap_or_default(),
         },
+        sinks: Vec::new(),
         warnings: stub_scope(&scope).map(|s| s.warnings).unwrap_or_default(),
     })
 }
