@@ -15,6 +15,7 @@ mod rules_patch;
 mod rules_rotation;
 pub mod schedule;
 pub mod scope;
+pub mod scope_categories;
 mod scope_commands;
 mod scope_rule;
 pub mod secret;

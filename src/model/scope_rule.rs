@@ -172,7 +172,9 @@ fn check_pattern_or_command(rule: &str, lower: &str) -> Result<Effect, ScopeErro
             "a channel rule needs a pattern after `&`, e.g. `&news.*`",
         ),
         Some('%') => key_permission(rest),
-        Some(sign @ ('+' | '-')) => command(sign == '+', &lower[1..]),
+        Some(sign @ ('+' | '-')) => {
+            return command(sign == '+', &lower[1..]).map_err(|reason| refuse(rule, &reason));
+        }
         _ => Err(UNKNOWN),
     };
     result.map_err(|reason| refuse(rule, reason))
@@ -196,7 +198,7 @@ fn key_permission(rest: &str) -> Result<Effect, &'static str> {
 }
 
 /// `+cmd`, `-cmd`, `+cmd|sub`, `+@cat`, `-@cat` (the sign already removed, lower-cased).
-fn command(grant: bool, body: &str) -> Result<Effect, &'static str> {
+fn command(grant: bool, body: &str) -> Result<Effect, std::borrow::Cow<'static, str>> {
     const CATEGORY: &str = "a category is `+@name` with letters only, e.g. `+@read`";
     const COMMAND: &str = "a command rule is `+name`, `+name|subcommand` or `+@category`, e.g. \
                            `+get` or `-config|set`";
@@ -209,8 +211,9 @@ fn command(grant: bool, body: &str) -> Result<Effect, &'static str> {
     };
     if let Some(category) = body.strip_prefix('@') {
         if category.is_empty() || !category.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(CATEGORY);
+            return Err(CATEGORY.into());
         }
+        super::scope_categories::check(if grant { '+' } else { '-' }, category)?;
         return Ok(match category {
             "all" => sign(ALL),
             "admin" => sign(ADMIN),
@@ -228,7 +231,7 @@ fn command(grant: bool, body: &str) -> Result<Effect, &'static str> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     };
     if !is_name(name) || !sub.is_none_or(is_name) {
-        return Err(COMMAND);
+        return Err(COMMAND.into());
     }
     if name != "acl" {
         return Ok(Effect::Neutral);

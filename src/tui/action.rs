@@ -59,11 +59,33 @@ impl From<EngineError> for TaskError {
 
 pub type Outcome<T> = Result<T, TaskError>;
 
+/// Pasted text. It may be a password, so `Debug` (an action in a log line or a test failure)
+/// shows only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pasted(pub zeroize::Zeroizing<String>);
+
+impl Pasted {
+    pub fn new(text: impl Into<String>) -> Pasted {
+        Pasted(zeroize::Zeroizing::new(text.into()))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Pasted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pasted({} chars ••••••)", self.0.chars().count())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Action {
     // Terminal and clock.
     Key(KeyEvent),
-    Paste(String),
+    /// Bracketed paste: may be a password on its way into a masked field.
+    Paste(Pasted),
     /// The terminal's new size (columns, rows); also sent once at start.
     Resize(u16, u16),
     /// The wall clock moved (countdowns, spinners).
@@ -161,4 +183,16 @@ pub enum Action {
     ConnectionRemoved(Uuid, Outcome<Connection>),
     LeftoversLoaded(Uuid, Outcome<Vec<crate::engine::LeftoverUser>>),
     UserRevoked(Uuid, String, Outcome<()>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, Pasted};
+
+    #[test]
+    fn a_pasted_text_never_shows_in_debug() {
+        let shown = format!("{:?}", Action::Paste(Pasted::new("hunter2-secret")));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("14 chars"), "{shown}");
+    }
 }

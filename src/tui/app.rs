@@ -330,8 +330,8 @@ impl App {
     pub fn update(&mut self, action: Action) -> Option<Action> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(text) => {
-                self.on_paste(&text);
+            Action::Paste(pasted) => {
+                self.on_paste(pasted.text());
                 None
             }
             Action::Resize(w, h) => {

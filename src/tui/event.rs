@@ -28,7 +28,7 @@ const POLL: Duration = Duration::from_millis(500);
 pub fn from_terminal(ev: TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Action::Key(k)),
-        TermEvent::Paste(s) => Some(Action::Paste(s)),
+        TermEvent::Paste(s) => Some(Action::Paste(super::action::Pasted::new(s))),
         TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
     }

@@ -217,7 +217,20 @@ fn rule() -> impl Strategy<Value = String> {
         "&[a-z0-9.*:]{1,10}",
         "[+-][a-zA-Z0-9_.-]{1,12}",
         "[+-][a-zA-Z]{1,8}\\|[a-zA-Z0-9_-]{1,8}",
-        "[+-]@[a-zA-Z]{1,12}",
+        // A category from the catalog, in any case.
+        (
+            "[+-]",
+            prop::sample::select(crate::model::scope_categories::CATEGORIES),
+            any::<bool>()
+        )
+            .prop_map(|(sign, cat, upper)| {
+                let cat = if upper {
+                    cat.to_uppercase()
+                } else {
+                    cat.to_string()
+                };
+                format!("{sign}@{cat}")
+            }),
         "(allkeys|resetkeys|allchannels|resetchannels|allcommands|nocommands|AllKeys|NOCOMMANDS)",
     ]
 }
@@ -287,5 +300,29 @@ proptest! {
     #[test]
     fn parsing_any_text_never_panics(text in "\\PC{0,80}") {
         let _ = parse(&text);
+    }
+}
+
+#[test]
+fn a_mistyped_category_is_refused_with_the_closest_one() {
+    let e = parse("~* +@al").expect_err("+@al is no category");
+    assert_eq!(e.token, "+@al");
+    assert!(e.reason.contains("did you mean `+@all`?"), "{}", e.reason);
+    let e = parse("~* +@read -@dangerus").expect_err("typo");
+    assert!(
+        e.reason.contains("did you mean `-@dangerous`?"),
+        "{}",
+        e.reason
+    );
+    let e = parse("+@qwertyuiop").expect_err("far from any");
+    assert!(e.reason.contains("@keyspace"), "lists them: {}", e.reason);
+    for ok in [
+        "+@all",
+        "+@READ",
+        "-@sortedset",
+        "+@hyperloglog",
+        "(~k +@stream)",
+    ] {
+        parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }

@@ -7,6 +7,7 @@ mod interrupted;
 mod leftovers;
 mod operator_bugs;
 mod scale;
+mod scope_catalog;
 mod snapshots;
 mod stragglers;
 mod stub_rules;

@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fixture::*;
 use crate::tui::action::Action;
+use crate::tui::action::Pasted;
 use crate::tui::app::Screen;
 use crate::tui::popup::Popup;
 use crate::tui::tasks::Task;
@@ -216,7 +217,7 @@ fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
     for _ in 0..4 {
         send(&mut app, key(KeyCode::Enter));
     }
-    send(&mut app, Action::Paste("cart-cache\n".into()));
+    send(&mut app, Action::Paste(Pasted::new("cart-cache\n")));
     let w = app.wizard.as_ref().unwrap();
     assert_eq!(w.details.name(), "cart-cache");
     assert!(w.step_ok(Step::Details), "revalidated after the paste");

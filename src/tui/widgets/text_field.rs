@@ -3,15 +3,17 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::Span;
+use zeroize::Zeroizing;
 
 use super::Handled;
 use crate::model::sensitive::MASK;
 use crate::tui::theme::Theme;
 
-/// `Debug` never shows a masked field's value.
+/// `Debug` never shows a masked field's value, and the value is wiped from memory when the
+/// field is dropped or replaced (a masked field holds an admin or current password).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextField {
-    value: String,
+    value: Zeroizing<String>,
     /// Cursor position in characters.
     cursor: usize,
     masked: bool,
@@ -37,7 +39,7 @@ impl std::fmt::Debug for TextField {
 
 impl TextField {
     pub fn new(value: impl Into<String>) -> TextField {
-        let value = value.into();
+        let value = Zeroizing::new(value.into());
         let cursor = value.chars().count();
         TextField {
             value,
@@ -194,7 +196,7 @@ impl TextField {
         if self.masked && !self.value.is_empty() {
             MASK.to_string()
         } else {
-            self.value.clone()
+            self.value.to_string()
         }
     }
 }
@@ -202,6 +204,15 @@ impl TextField {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_fields_value_never_shows_in_debug() {
+        let mut field = TextField::masked();
+        field.insert_str("hunter2-secret");
+        let shown = format!("{field:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(format!("{:?}", TextField::new("orders")).contains("orders"));
+    }
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
