@@ -60,6 +60,7 @@ pub fn rotation(r: &Rotation, conn: Option<&Connection>) -> Value {
         "type": r.kind,
         "parameters": r.parameters,
         "secretsMapping": r.secrets_mapping,
+        "sinks": r.sinks,
     })
 }
 

@@ -160,6 +160,12 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
             r.secrets_mapping.username, r.secrets_mapping.password
         ),
     );
+    if r.sinks.is_empty() {
+        line("sinks", "none".into());
+    }
+    for (i, s) in r.sinks.iter().enumerate() {
+        line(&format!("sink {}", i + 1), s.summary());
+    }
     for slot in [crate::model::Slot::Zero, crate::model::Slot::One] {
         let role = if slot == r.active_index {
             "active"

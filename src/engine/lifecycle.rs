@@ -1,20 +1,16 @@
 //! Create, update, pause/resume, delete, credentials and live sessions of a rotation.
 
-use crate::store::Binding;
-use std::time::Instant;
-
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::model::request::RotationRequest;
-use crate::model::rotation::ROTATION_TYPE;
 use crate::model::schedule::{self, Trigger};
 use crate::model::validation::{
     Context, FieldError, RotationSpec, validate_new_rotation, validate_rotation_patch,
 };
-use crate::model::{EventKind, JournalKind, Outcome, Rotation, RotationStatus, Slot, password};
+use crate::model::{EventKind, JournalKind, Outcome, Rotation, Slot};
 
-use super::rotate::{Job, event_for, parse_scope};
+use super::rotate::{Job, event_for};
 use super::{DeleteOutcome, Engine, EngineError, SessionCounts};
 
 fn context(doc: &crate::store::Document) -> Context<'_> {
@@ -56,63 +52,25 @@ impl Engine {
             .map_err(|e| EngineError::Invalid(e.into()))?;
         let nodes = self.fleet(&conn).await?;
         let now = self.now();
-        let mut rotation = Rotation {
-            id: Uuid::new_v4(),
-            name: spec.name.clone(),
-            description: spec.description.clone(),
-            connection_id: conn.id,
-            environment: spec.environment.clone(),
-            secret_path: spec.secret_path.clone(),
-            is_auto_rotation_enabled: spec.is_auto_rotation_enabled,
-            rotation_interval: spec.rotation_interval,
-            rotate_at_utc: spec.rotate_at_utc,
-            parameters: spec.parameters.clone(),
-            secrets_mapping: spec.secrets_mapping.clone(),
-            sinks: spec.sinks.clone(),
-            active_index: Slot::Zero,
-            rotation_status: RotationStatus::Rotating,
-            last_rotation_attempted_at: None,
-            last_rotated_at: None,
-            last_rotation_job_id: None,
-            next_rotation_at: None,
-            last_rotation_message: None,
-            created_at: now,
-            updated_at: now,
-            kind: ROTATION_TYPE.to_string(),
-            slots: [None, None],
-            pending: None,
-            retry: None,
-            held: None,
-        };
+        let mut rotation = Rotation::from_spec(&spec, Uuid::new_v4(), now);
         // The users must be new, unless an existing one is adopted with its proven password.
         let adoption_note = self
             .check_users_for_create(&rotation, &conn, &nodes, current.as_ref())
             .await?;
         let keep = current.filter(|_| rotation.is_one_user());
-        let scope = parse_scope(&rotation)?;
-        let password = password::generate(&rotation.parameters.password_requirements);
-        let job_id = Uuid::new_v4();
-        let sealed = self
-            .inner
-            .store
-            .cipher()?
-            .seal(&password, &Binding::journal_password(rotation.id, job_id));
+        let credential = self.new_credential(&rotation)?;
         rotation.updated_at = now;
         let _guard = self.lock_rotation(&rotation).await?;
-        let job = Job {
-            username: rotation.username_for(Slot::Zero),
-            kind: JournalKind::Create,
-            job_id,
-            slot: Slot::Zero,
-            password,
-            sealed,
-            scope,
-            conn,
+        let username = rotation.username_for(Slot::Zero);
+        let job = Job::new(
             rotation,
-            started: Instant::now(),
-            sessions: None,
+            conn,
+            JournalKind::Create,
+            Slot::Zero,
+            username,
+            credential,
             keep,
-        };
+        )?;
         let span = job.span();
         let result = async {
             tracing::info!(username = %job.username, "creating rotation");
@@ -355,14 +313,7 @@ pub(crate) fn commit_patch(
     let schedule_changed = r.is_auto_rotation_enabled != spec.is_auto_rotation_enabled
         || r.rotation_interval != spec.rotation_interval
         || r.rotate_at_utc != spec.rotate_at_utc;
-    r.name = spec.name.clone();
-    r.description = spec.description.clone();
-    r.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
-    r.rotation_interval = spec.rotation_interval;
-    r.rotate_at_utc = spec.rotate_at_utc;
-    r.parameters = spec.parameters.clone();
-    r.secrets_mapping = spec.secrets_mapping.clone();
-    r.sinks = spec.sinks.clone();
+    r.take_spec(&spec);
     r.updated_at = now;
     if let Some(job) = scope_job
         && r.pending.as_ref().is_some_and(|j| j.job_id == job)

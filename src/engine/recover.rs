@@ -2,7 +2,6 @@
 //! (revoke and scope changes: with what their journal records, see `changes`).
 
 use crate::store::Binding;
-use std::time::Instant;
 
 use uuid::Uuid;
 
@@ -10,7 +9,7 @@ use crate::model::schedule::Trigger;
 use crate::model::{EventKind, JournalKind};
 use crate::redis::{NodeAddr, acl};
 
-use super::rotate::{Job, parse_scope};
+use super::rotate::{Job, JobCredential};
 use super::{Engine, EngineError, Step};
 
 impl Engine {
@@ -73,20 +72,19 @@ impl Engine {
             )?),
             None => self.kept_password(&rotation)?,
         };
-        let job = Job {
-            keep,
-            scope: parse_scope(&rotation)?,
-            conn,
-            kind: journal.kind,
-            job_id: journal.job_id,
-            slot: journal.slot,
-            username: journal.username.clone(),
-            password,
-            sealed,
+        let job = Job::new(
             rotation,
-            started: Instant::now(),
-            sessions: None,
-        };
+            conn,
+            journal.kind,
+            journal.slot,
+            journal.username.clone(),
+            JobCredential {
+                job_id: journal.job_id,
+                password,
+                sealed,
+            },
+            keep,
+        )?;
         let addrs: Vec<NodeAddr> = journal
             .nodes
             .iter()

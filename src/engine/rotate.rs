@@ -36,7 +36,42 @@ pub(crate) struct Job {
     pub keep: Option<Password>,
 }
 
+/// A job's new password, the job's id, and the password sealed for the journal under that id.
+pub(crate) struct JobCredential {
+    pub job_id: Uuid,
+    pub password: Password,
+    pub sealed: Sealed,
+}
+
 impl Job {
+    /// The one way a job is made: `kind` on `rotation`'s `slot`, whose user is `username`, with
+    /// `credential`; the scope is the rotation's, its clock starts now, and the slot's sessions
+    /// are counted later (before the re-key).
+    pub fn new(
+        rotation: Rotation,
+        conn: Connection,
+        kind: JournalKind,
+        slot: Slot,
+        username: String,
+        credential: JobCredential,
+        keep: Option<Password>,
+    ) -> Result<Job, EngineError> {
+        Ok(Job {
+            scope: parse_scope(&rotation)?,
+            username,
+            kind,
+            job_id: credential.job_id,
+            slot,
+            password: credential.password,
+            sealed: credential.sealed,
+            conn,
+            rotation,
+            started: Instant::now(),
+            sessions: None,
+            keep,
+        })
+    }
+
     /// The span every log line of this job runs in: job id, rotation name and environment (no
     /// secret: the password is never a field).
     pub fn span(&self) -> tracing::Span {
@@ -134,6 +169,22 @@ impl Engine {
         result
     }
 
+    /// A fresh password for `rotation`'s next job, sealed for the journal under a new job id.
+    pub(crate) fn new_credential(&self, rotation: &Rotation) -> Result<JobCredential, EngineError> {
+        let password = password::generate(&rotation.parameters.password_requirements);
+        let job_id = Uuid::new_v4();
+        let sealed = self
+            .inner
+            .store
+            .cipher()?
+            .seal(&password, &Binding::journal_password(rotation.id, job_id));
+        Ok(JobCredential {
+            job_id,
+            password,
+            sealed,
+        })
+    }
+
     /// The rotation with its lock held by the caller.
     pub(crate) async fn rotate_locked(
         &self,
@@ -150,30 +201,19 @@ impl Engine {
         if let Some(w) = conn.insecure_warning() {
             tracing::warn!(rotation = %rotation.name, "{w}");
         }
-        let scope = parse_scope(&rotation)?;
         let slot = rotation.inactive_slot();
-        let password = password::generate(&rotation.parameters.password_requirements);
-        let job_id = Uuid::new_v4();
-        let sealed = self
-            .inner
-            .store
-            .cipher()?
-            .seal(&password, &Binding::journal_password(rotation.id, job_id));
+        let credential = self.new_credential(&rotation)?;
         let keep = self.kept_password(&rotation)?;
-        let job = Job {
-            keep,
-            username: rotation.username_for(slot),
-            kind: JournalKind::Rotate,
-            job_id,
-            slot,
-            password,
-            sealed,
-            scope,
-            conn,
+        let username = rotation.username_for(slot);
+        let job = Job::new(
             rotation,
-            started: Instant::now(),
-            sessions: None,
-        };
+            conn,
+            JournalKind::Rotate,
+            slot,
+            username,
+            credential,
+            keep,
+        )?;
         let span = job.span();
         self.rotate_job(job, trigger).instrument(span).await
     }

@@ -68,6 +68,21 @@ impl Sink {
             reload: self.reload.clone(),
         }
     }
+
+    /// One line for people: type, path, format, mode, owner and reload
+    /// (`file /etc/app/redis.env · dotenv · 0600 · owner (own) · reload systemctl reload app`).
+    /// Stored text, so callers escape it for a terminal.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {} · {} · {:04o} · owner {} · reload {}",
+            self.kind,
+            self.path,
+            self.format,
+            self.mode,
+            self.owner.as_deref().unwrap_or("(own)"),
+            self.reload.as_deref().unwrap_or("(none)")
+        )
+    }
 }
 
 /// Validates every sink; `sinks[i].field` names the first problem.

@@ -3,10 +3,13 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::connection::{Connection, TlsSettings, TopologyKind};
-use super::rotation::{Parameters, RotateAt, Rotation, SecretsMapping};
+use super::rotation::{
+    Parameters, ROTATION_TYPE, RotateAt, Rotation, RotationStatus, SecretsMapping, Slot,
+};
 use super::secret::SecretEntry;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +85,56 @@ pub struct RotationSpec {
     pub sinks: Vec<super::sink::Sink>,
     /// Allowed but worth a look on the review step (e.g. the scope grants `@admin`).
     pub warnings: Vec<String>,
+}
+
+impl Rotation {
+    /// The one way a rotation is made: from a validated spec, with no credential yet (slot 0
+    /// becomes active when the create job promotes), status `rotating` until then.
+    pub fn from_spec(spec: &RotationSpec, id: Uuid, now: DateTime<Utc>) -> Rotation {
+        let mut r = Rotation {
+            id,
+            name: String::new(),
+            description: None,
+            connection_id: spec.connection_id,
+            environment: spec.environment.clone(),
+            secret_path: spec.secret_path.clone(),
+            is_auto_rotation_enabled: false,
+            rotation_interval: 0,
+            rotate_at_utc: spec.rotate_at_utc,
+            parameters: spec.parameters.clone(),
+            secrets_mapping: spec.secrets_mapping.clone(),
+            sinks: spec.sinks.clone(),
+            active_index: Slot::Zero,
+            rotation_status: RotationStatus::Rotating,
+            last_rotation_attempted_at: None,
+            last_rotated_at: None,
+            last_rotation_job_id: None,
+            next_rotation_at: None,
+            last_rotation_message: None,
+            created_at: now,
+            updated_at: now,
+            kind: ROTATION_TYPE.to_string(),
+            slots: [None, None],
+            pending: None,
+            retry: None,
+            held: None,
+        };
+        r.take_spec(spec);
+        r
+    }
+
+    /// Lays the fields an update may change over this rotation (connection, environment and
+    /// path are fixed at creation, so the spec's are ignored here).
+    pub fn take_spec(&mut self, spec: &RotationSpec) {
+        self.name = spec.name.clone();
+        self.description = spec.description.clone();
+        self.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
+        self.rotation_interval = spec.rotation_interval;
+        self.rotate_at_utc = spec.rotate_at_utc;
+        self.parameters = spec.parameters.clone();
+        self.secrets_mapping = spec.secrets_mapping.clone();
+        self.sinks = spec.sinks.clone();
+    }
 }
 
 /// A connection request that passed every rule (the password is handled separately).

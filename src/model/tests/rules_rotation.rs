@@ -373,3 +373,48 @@ fn every_failing_field_is_reported_at_once() {
         ]
     );
 }
+
+#[test]
+fn a_rotation_is_made_from_its_spec_and_an_update_changes_only_what_may_change() {
+    use crate::model::{Rotation, RotationStatus, Slot};
+    let world = World::new();
+    let spec =
+        validate_new_rotation(&seed_request(json!(11), json!(29)), world.ctx()).expect("valid");
+    let now = chrono::Utc::now();
+    let id = uuid::Uuid::new_v4();
+    let mut r = Rotation::from_spec(&spec, id, now);
+    assert_eq!(
+        (
+            r.id,
+            &r.name,
+            &r.environment,
+            &r.secret_path,
+            r.connection_id
+        ),
+        (
+            id,
+            &spec.name,
+            &spec.environment,
+            &spec.secret_path,
+            spec.connection_id
+        )
+    );
+    assert_eq!(r.parameters, spec.parameters);
+    assert_eq!(r.secrets_mapping, spec.secrets_mapping);
+    assert_eq!(r.rotation_interval, spec.rotation_interval);
+    assert_eq!(r.is_auto_rotation_enabled, spec.is_auto_rotation_enabled);
+    assert_eq!(
+        (r.active_index, r.rotation_status),
+        (Slot::Zero, RotationStatus::Rotating)
+    );
+    assert!(r.slots.iter().all(Option::is_none) && r.pending.is_none());
+
+    let mut changed = spec.clone();
+    changed.name = "renamed".into();
+    changed.rotation_interval = 9;
+    changed.environment = "elsewhere".into();
+    r.take_spec(&changed);
+    assert_eq!((r.name.as_str(), r.rotation_interval), ("renamed", 9));
+    assert_eq!(r.environment, spec.environment, "fixed at creation");
+    assert_eq!(r.id, id);
+}

@@ -237,6 +237,13 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
             r.secrets_mapping.username, r.secrets_mapping.password
         ),
     ));
+    for (i, s) in r.sinks.iter().enumerate() {
+        out.push(field(
+            app,
+            if i == 0 { "Sinks" } else { "" },
+            printable(&s.summary()).into_owned(),
+        ));
+    }
     out
 }
 

@@ -115,6 +115,27 @@ fn detail_zoomed() {
 }
 
 #[test]
+fn detail_lists_the_sinks() {
+    let mut app = loaded();
+    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Tab)]);
+    let selected = app.selected_rotation().unwrap().id;
+    let mut doc = (*app.doc).clone();
+    let r = doc.rotations.iter_mut().find(|r| r.id == selected).unwrap();
+    r.sinks = crate::model::sink::validate_sinks(
+        &serde_json::from_value::<Vec<crate::model::sink::SinkRequest>>(serde_json::json!([
+            { "type": "file", "path": "/etc/app/redis.env", "mode": "0640",
+              "reload": "systemctl reload app" },
+            { "type": "file", "path": "/etc/app/redis.url", "format": "template",
+              "template": "redis://{{ username }}:{{ password }}@host:6379/0", "owner": "app:app" },
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    app.doc = std::sync::Arc::new(doc);
+    snap("detail_sinks", &app);
+}
+
+#[test]
 fn connections_screen() {
     let mut app = loaded();
     send(&mut app, ch('C'));
