@@ -7,9 +7,7 @@ mod common;
 mod support;
 mod tmux;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use common::{Persist, RedisServer, wait_until};
@@ -19,6 +17,7 @@ use redis_rotator::model::schedule::Trigger;
 use redis_rotator::model::{EventKind, RotationStatus};
 use redis_rotator::store::StoreError;
 use serde_json::Value;
+use support::daemon::Daemon;
 use support::{TEST_KEY, TestDb, add_connection, bin, create_request, ok};
 
 const WITHIN: Duration = Duration::from_secs(20);
@@ -158,52 +157,6 @@ async fn read_only_commands_say_interrupted_and_mark_the_previous_credential_unv
     assert_eq!(creds["previous"]["verified"], true);
 }
 
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Daemon {
-    fn start(db: &TestDb) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-            .args(["daemon"])
-            .env("REDIS_ROTATOR_DB", db.path())
-            .env("REDIS_ROTATOR_KEY", TEST_KEY)
-            .env("HOME", db.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start daemon");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Daemon { child, lines }
-    }
-
-    fn wait_for(&self, text: &str) {
-        loop {
-            match self.lines.recv_timeout(WITHIN) {
-                Ok(line) if line.contains(text) => return,
-                Ok(_) => {}
-                Err(e) => panic!("the daemon never said `{text}`: {e}"),
-            }
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_daemon_finishes_an_interrupted_rotation_without_a_restart() {
     let server = RedisServer::start(Persist::Aclfile);
@@ -223,8 +176,11 @@ async fn a_running_daemon_finishes_an_interrupted_rotation_without_a_restart() {
             Ok::<_, StoreError>(())
         })
         .unwrap();
-    let daemon = Daemon::start(&db);
-    daemon.wait_for("scheduler active");
+    let daemon = Daemon::start(&db, &[]);
+    assert!(
+        daemon.wait_for("scheduler active", WITHIN),
+        "daemon started"
+    );
 
     crash_a_rotation(&db);
     let pid = wait_for_recovery_by_another_process(&db);

@@ -6,66 +6,22 @@
 mod common;
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{Persist, RedisServer, free_port};
-use support::{TEST_KEY, TestDb, add_connection, create_request, engine_at};
+use support::daemon::Daemon;
+use support::{TestDb, add_connection, create_request, engine_at};
 
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    addr: String,
-}
-
-impl Daemon {
-    fn start(db: &TestDb) -> Daemon {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-            .args(["daemon", "--metrics-addr", &addr, "--health-every", "1"])
-            .env("REDIS_ROTATOR_DB", db.path())
-            .env("REDIS_ROTATOR_KEY", TEST_KEY)
-            .env("HOME", db.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start daemon");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let d = Daemon { child, lines, addr };
-        assert!(d.wait_for("scheduler active"), "daemon started");
-        d
-    }
-
-    fn wait_for(&self, text: &str) -> bool {
-        let end = Instant::now() + Duration::from_secs(60);
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return true,
-                Ok(_) => {}
-                Err(_) => return false,
-            }
-        }
-        false
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A daemon serving metrics on a free loopback port, sampling sessions every second.
+fn start_daemon(db: &TestDb) -> (Daemon, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let d = Daemon::start(db, &["--metrics-addr", &addr, "--health-every", "1"]);
+    assert!(d.wait_for("scheduler active", WAIT), "daemon started");
+    (d, addr)
 }
 
 /// A plain HTTP/1.0 GET: status and body.
@@ -113,13 +69,16 @@ async fn setup() -> (RedisServer, TestDb) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_metrics_page_passes_promtool_and_counts_a_scheduled_rotation() {
     let (_server, db) = setup().await;
-    let d = Daemon::start(&db);
-    let (status, health) = get(&d.addr, "/healthz");
+    let (d, addr) = start_daemon(&db);
+    let (status, health) = get(&addr, "/healthz");
     assert_eq!(status, 200, "{health}");
     assert!(health.contains("scheduler active"), "{health}");
     make_due(&db);
-    assert!(d.wait_for("rotated"), "the daemon rotated the due rotation");
-    let (status, page) = get(&d.addr, "/metrics");
+    assert!(
+        d.wait_for("rotated", WAIT),
+        "the daemon rotated the due rotation"
+    );
+    let (status, page) = get(&addr, "/metrics");
     assert_eq!(status, 200);
     for name in [
         r#"redis_rotator_rotations_total{rotation="orders",environment="dev",path="/",outcome="success"} 1"#,
@@ -158,6 +117,9 @@ async fn the_metrics_page_passes_promtool_and_counts_a_scheduled_rotation() {
 }
 
 /// A real Prometheus server on loopback, scraping `target` every second; killed on drop.
+/// How long a test waits for the daemon to say something (a loaded machine is slow).
+const WAIT: Duration = Duration::from_secs(60);
+
 struct Prometheus {
     child: Child,
     addr: String,
@@ -237,13 +199,13 @@ impl Drop for Prometheus {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_prometheus_scraping_the_daemon_sees_rotations_total_increase() {
     let (_server, db) = setup().await;
-    let d = Daemon::start(&db);
-    let prom = Prometheus::start(&d.addr);
+    let (d, addr) = start_daemon(&db);
+    let prom = Prometheus::start(&addr);
     make_due(&db);
-    assert!(d.wait_for("rotated"), "first scheduled rotation");
+    assert!(d.wait_for("rotated", WAIT), "first scheduled rotation");
     let first = prom.wait_until("redis_rotator_rotations_total", |v| v >= 1.0);
     make_due(&db);
-    assert!(d.wait_for("rotated"), "second scheduled rotation");
+    assert!(d.wait_for("rotated", WAIT), "second scheduled rotation");
     let second = prom.wait_until("redis_rotator_rotations_total", |v| v > first);
     assert!(second > first, "{second} > {first}");
     let held = prom.wait_until("redis_rotator_scheduler_lease_held", |v| v == 1.0);

@@ -6,64 +6,13 @@ mod common;
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{Persist, RedisServer};
 use redis_rotator::model::EventKind;
-use support::{TEST_KEY, TestDb, add_connection, create_request, engine_at};
-
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Daemon {
-    fn start(db: &TestDb) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-            .args(["daemon"])
-            .env("REDIS_ROTATOR_DB", db.path())
-            .env("REDIS_ROTATOR_KEY", TEST_KEY)
-            .env("HOME", db.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start daemon");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Daemon { child, lines }
-    }
-
-    /// Waits for a line containing `text`.
-    fn wait_for(&self, text: &str, timeout: Duration) -> bool {
-        let end = Instant::now() + timeout;
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return true,
-                Ok(_) => {}
-                Err(_) => return false,
-            }
-        }
-        false
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::daemon::Daemon;
+use support::{TestDb, add_connection, create_request, engine_at};
 
 // A one-minute soak: CI runs it (`.ci/run` passes `--include-ignored`); a developer's loop does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,8 +27,8 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
             .await
             .expect("created");
     }
-    let a = Daemon::start(&db);
-    let b = Daemon::start(&db);
+    let a = Daemon::start(&db, &[]);
+    let b = Daemon::start(&db, &[]);
     // A third process makes rotations due through the store, as an operator's edit would.
     let writer = engine_at(db.path());
     let mut issued: HashMap<String, usize> = HashMap::new();
@@ -157,12 +106,12 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
-    let mut first = Daemon::start(&db);
+    let mut first = Daemon::start(&db, &[]);
     assert!(
         first.wait_for("scheduler active", Duration::from_secs(10)),
         "first daemon takes the lease"
     );
-    let second = Daemon::start(&db);
+    let second = Daemon::start(&db, &[]);
     assert!(
         second.wait_for("standby", Duration::from_secs(10)),
         "second daemon waits"
@@ -201,7 +150,7 @@ async fn sigterm_stops_the_daemon_cleanly() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
-    let mut d = Daemon::start(&db);
+    let mut d = Daemon::start(&db, &[]);
     assert!(d.wait_for("scheduler active", Duration::from_secs(10)));
     // SAFETY: kill(2) on our own child's pid.
     let rc = unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
