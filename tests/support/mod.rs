@@ -181,3 +181,23 @@ pub fn create_rotation(dir: &Path, request: &RotationRequest) -> Output {
         None,
     )
 }
+
+/// A client authenticated as `user` on `port` that stays connected, as a slow app holds its
+/// session: a straggler on that user until it is dropped.
+pub fn live_client(port: u16, user: &str, password: &str) -> std::net::TcpStream {
+    use std::io::{BufRead, BufReader};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "*3\r\n$4\r\nAUTH\r\n${}\r\n{user}\r\n${}\r\n{password}\r\n",
+        user.len(),
+        password.len()
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(s.try_clone().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "+OK", "the live client logged in as {user}");
+    s
+}
