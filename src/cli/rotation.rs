@@ -5,9 +5,9 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::engine::Engine;
-use crate::model::Rotation;
 use crate::model::request::RotationRequest;
 use crate::model::schedule::Trigger;
+use crate::model::{Rotation, Slot};
 
 use super::args::{Cli, RotationCmd};
 use super::output::{local, print_json, table};
@@ -42,6 +42,50 @@ pub(super) fn print_sync(
         }
         Err(e) => outln!("{label:<22}not checked: {e}"),
     }
+}
+
+type Sessions = Result<[crate::engine::SessionCounts; 2], crate::engine::EngineError>;
+
+/// "slot 0 live  1 session still uses orders-0; 0 failed AUTHs in ACL LOG", one line per slot.
+fn print_sessions(r: &Rotation, sessions: &Sessions) {
+    match sessions {
+        Ok(counts) => {
+            for (slot, c) in [Slot::Zero, Slot::One].into_iter().zip(counts) {
+                outln!(
+                    "{:<22}{}",
+                    format!("slot {} live", slot.index()),
+                    crate::engine::sessions_sentence_for(&r.username_for(slot), *c)
+                );
+            }
+        }
+        Err(e) => outln!("{:<22}unavailable: {e}", "live sessions"),
+    }
+}
+
+/// `{"policy": {mode, maxWaitHours}, "held": {since, until, sessions, username, …} | null,
+/// "liveSessions": [{slot, username, sessions, failedAuths, unreachable}] | {"error"}}`.
+fn stragglers_json(r: &Rotation, sessions: &Sessions) -> serde_json::Value {
+    let live = match sessions {
+        Ok(counts) => json!(
+            [Slot::Zero, Slot::One]
+                .into_iter()
+                .zip(counts)
+                .map(|(slot, c)| json!({
+                    "slot": slot.index(),
+                    "username": r.username_for(slot),
+                    "sessions": c.sessions,
+                    "failedAuths": c.failed_auths,
+                    "unreachable": c.unreachable,
+                }))
+                .collect::<Vec<_>>()
+        ),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    json!({
+        "policy": r.parameters.straggler_policy,
+        "held": r.held,
+        "liveSessions": live,
+    })
 }
 
 /// Reads a JSON request body from a file or `-` (stdin), bounded (see `input`); a parse error
@@ -133,8 +177,10 @@ fn print_rotation(engine: &Engine, r: &Rotation, as_json: bool) -> CliResult {
         line(
             "held",
             format!(
-                "{} session(s) still use {}; rotating at {} at the latest (rotate now overrides)",
+                "{} session{} still use{} {}; rotating at {} at the latest (rotate now overrides)",
                 h.sessions,
+                if h.sessions == 1 { "" } else { "s" },
+                if h.sessions == 1 { "s" } else { "" },
                 h.username,
                 local(Some(h.until))
             ),
@@ -330,38 +376,21 @@ pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
             let r = engine.shown(engine.find_rotation(target.reference())?);
             // Whether every node holds both stored credentials (read only; nothing is healed).
             let sync = runtime()?.block_on(engine.node_sync(r.id));
+            // Stragglers: who is still logged in as each slot's user, on every node.
+            let sessions = runtime()?.block_on(engine.sessions(r.id));
             if *as_json {
                 let doc = engine.snapshot()?;
                 let conn = doc.connection(&r.connection_id.to_string());
                 print_json(&json!({
                     "secretRotation": json::rotation(&r, conn),
                     "sync": sync_json(&sync),
+                    "stragglers": stragglers_json(&r, &sessions),
                 }));
                 return Ok(());
             }
             print_rotation(&engine, &r, false)?;
             print_sync("node sync", &sync);
-            {
-                match runtime()?.block_on(engine.sessions(r.id)) {
-                    Ok(counts) => {
-                        for (i, c) in counts.iter().enumerate() {
-                            outln!(
-                                "{:<22}{}",
-                                format!("slot {i} live"),
-                                crate::engine::sessions_sentence_for(
-                                    &r.username_for(if i == 0 {
-                                        crate::model::Slot::Zero
-                                    } else {
-                                        crate::model::Slot::One
-                                    }),
-                                    *c
-                                )
-                            );
-                        }
-                    }
-                    Err(e) => outln!("{:<22}unavailable: {e}", "live sessions"),
-                }
-            }
+            print_sessions(&r, &sessions);
             Ok(())
         }
         RotationCmd::Credentials {
