@@ -184,6 +184,14 @@ async fn an_operator_walks_wizard_rotation_history_and_credentials_at_80x24() {
     wait_for_flat(&t, "ACL SETUSER web-cache-0 reset on >••••••");
     t.keys(&["Enter"]);
     t.wait_for("created web-cache", WAIT);
+    // The detail pane's node line, in a 40-column half at 80×24, names the server whole (it
+    // continues on the next row rather than stopping at `master red`).
+    let (kind, (major, minor, patch)) = common::server_under_test();
+    let node = t.wait_for(&format!("{kind} {major}.{minor}.{patch} · aclfile"), WAIT);
+    assert!(
+        node.contains(&format!("✓ {} master", server.addr())),
+        "{node}"
+    );
 
     // A first rotate-now: slot 1 becomes active, slot 0 the previous credential.
     t.keys(&["r"]);
