@@ -36,12 +36,15 @@ struct Idle {
     since: Instant,
 }
 
+/// A node's idle kept connections and the stamp of the stored connection they were made under.
+type Kept = (i64, Vec<Idle>);
+
 /// Kept verification connections, by (group, node). A group is one stored connection; its
 /// `stamp` changes whenever the stored connection does (another admin, TLS settings…), which
 /// retires every connection kept under the old stamp.
 #[derive(Default)]
 pub struct Verifiers {
-    idle: Mutex<HashMap<(Uuid, NodeAddr), (i64, Vec<Idle>)>>,
+    idle: Mutex<HashMap<(Uuid, NodeAddr), Kept>>,
     opened: AtomicU64,
 }
 
