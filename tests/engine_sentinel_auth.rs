@@ -291,3 +291,55 @@ fn the_command_line_reads_the_sentinel_password_from_stdin_after_the_admin_passw
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinels_over_tls_are_verified_with_the_connection_ca_and_a_failover_is_followed() {
+    let set = SentinelSet::start_with(SentinelOptions {
+        auth: true,
+        tls: true,
+    });
+    let ca = set.ca_file().expect("a TLS set").display().to_string();
+    let db = TestDb::new();
+    let e = &db.engine;
+    let mut req = sentinel_request(&set);
+    req.tls_enabled = Some(true);
+
+    // Without the set's CA the Sentinels' certificates are not trusted: said so, per Sentinel.
+    let err = e
+        .add_connection_with(&req, with_sentinel_password(Some(SENTINEL_PASSWORD)))
+        .await
+        .expect_err("unknown CA")
+        .to_string();
+    assert!(err.contains("TLS verification failed"), "{err}");
+    assert!(err.contains(&set.sentinels[0].addr()), "{err}");
+
+    req.ca_certificate = Some(ca);
+    let (_, report) = e
+        .add_connection_with(&req, with_sentinel_password(Some(SENTINEL_PASSWORD)))
+        .await
+        .expect("saved over TLS");
+    let master = set.master().addr();
+    for s in &report.sentinels {
+        assert_eq!(s.master.as_deref(), Some(master.as_str()), "{s:?}");
+    }
+    assert_eq!(report.nodes.len(), 3, "{:?}", report.nodes);
+    assert!(report.ok(), "{:?}", report.problems);
+
+    e.create_rotation(&create_request("orders", "watched"))
+        .await
+        .unwrap();
+    e.rotate("orders", Trigger::Manual).await.expect("first");
+    assert_both_credentials_everywhere(e, &set, "orders");
+    let new_port = set.failover();
+    e.rotate("orders", Trigger::Manual)
+        .await
+        .expect("rotates after the failover");
+    assert_both_credentials_everywhere(e, &set, "orders");
+    let report = e.test_connection("watched").await.unwrap();
+    let master = report
+        .nodes
+        .iter()
+        .find(|n| n.role.as_deref() == Some("master"))
+        .expect("a master");
+    assert_eq!(master.address, format!("127.0.0.1:{new_port}"));
+}
