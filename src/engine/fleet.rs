@@ -186,8 +186,6 @@ impl Engine {
 }
 
 impl Engine {
-    /// Drops the cached admin connections of a connection: after a lost reply or a reset they
-    /// may be out of step with the server.
     /// The server identity learned when the cached fleet of a connection was discovered.
     pub(crate) fn fleet_identity(
         &self,
@@ -197,10 +195,13 @@ impl Engine {
         fleets.get(&connection_id)?.identity.clone()
     }
 
+    /// Drops the cached admin connections of a connection (and its kept verification ones):
+    /// after a lost reply or a reset they may be out of step with the server.
     pub(crate) fn forget_fleet(&self, connection_id: uuid::Uuid) {
         if let Ok(mut m) = self.inner.fleets.lock() {
             m.remove(&connection_id);
         }
+        self.inner.verifiers.forget(connection_id);
     }
 }
 

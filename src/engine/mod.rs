@@ -112,6 +112,8 @@ struct Inner {
     seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
     /// Notifications waiting for their rotation's lock to be released (see `notify`).
     outbox: Mutex<Vec<notify::Queued>>,
+    /// Connections kept per node for proving new credentials by `AUTH` (see `node_ops`).
+    verifiers: crate::redis::verify::Verifiers,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -139,6 +141,7 @@ impl Engine {
                 fleets: Mutex::default(),
                 seen: Mutex::default(),
                 outbox: Mutex::default(),
+                verifiers: Default::default(),
             }),
         }
     }
