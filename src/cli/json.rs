@@ -215,7 +215,8 @@ impl<'a> CredentialView<'a> {
     }
 }
 
-/// A connection without its password (`hasPassword` says whether one is stored).
+/// A connection without its passwords (`hasPassword`, `hasSentinelPassword` say whether one
+/// is stored).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionView<'a> {
@@ -231,6 +232,8 @@ pub struct ConnectionView<'a> {
     topology: TopologyKind,
     nodes: &'a [String],
     master_name: Option<&'a str>,
+    sentinel_username: Option<&'a str>,
+    has_sentinel_password: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -250,6 +253,8 @@ impl<'a> ConnectionView<'a> {
             topology: c.topology,
             nodes: &c.nodes,
             master_name: c.master_name.as_deref(),
+            sentinel_username: c.sentinel_username.as_deref(),
+            has_sentinel_password: c.sentinel_password.is_some(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
