@@ -60,10 +60,12 @@ impl Engine {
 
     /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
     pub(crate) async fn count_sessions(&self, nodes: &[Node], username: &str) -> SessionCounts {
+        // Both questions travel together on the node's multiplexed connection: one round trip.
         let counts = futures::future::join_all(nodes.iter().map(|n| async move {
-            let s = probe::sessions(n, username).await;
-            let f = probe::failed_auths(n, username).await;
-            (s, f)
+            tokio::join!(
+                probe::sessions(n, username),
+                probe::failed_auths(n, username)
+            )
         }))
         .await;
         let mut total = SessionCounts::default();
