@@ -1,12 +1,16 @@
 //! `connection add|list|test|edit|remove`.
 
-use crate::engine::ConnectionReport;
+use crate::engine::{ConnectionReport, ConnectionSecrets};
 use crate::model::Password;
 use crate::model::request::ConnectionRequest;
 
 use super::args::{Cli, ConnectionCmd, ConnectionFields, TopologyArg};
+use super::json::{
+    ConnectionListAnswer, ConnectionSavedAnswer, ConnectionTestAnswer, ConnectionView,
+    RotationSyncView, SyncView,
+};
 use super::output::{print_json, printable, table};
-use super::{CliError, CliResult, engine, json, prompt, recover, runtime};
+use super::{CliError, CliResult, engine, prompt, recover, runtime};
 
 fn topology_name(t: TopologyArg) -> &'static str {
     match t {
@@ -72,6 +76,7 @@ fn request(name: Option<String>, f: &ConnectionFields, editing: bool) -> Connect
             Some(listed.clone())
         },
         master_name: f.master_name.clone(),
+        sentinel_username: f.sentinel_username.clone(),
     }
 }
 
@@ -89,6 +94,26 @@ fn password(f: &ConnectionFields, prompt_when_tty: bool) -> Result<Option<Passwo
         );
     }
     Ok(None)
+}
+
+/// Both passwords, read in a fixed order (admin, then Sentinel) so one stdin can carry both.
+/// `editing`: no prompts, and `--no-…-password` means "remove the stored one" (empty).
+fn secrets(f: &ConnectionFields, editing: bool) -> Result<ConnectionSecrets, CliError> {
+    let admin = if editing && f.no_password {
+        Some(Password::new(""))
+    } else {
+        password(f, !editing)?
+    };
+    let sentinel = if f.no_sentinel_password {
+        editing.then(|| Password::new(""))
+    } else if f.sentinel_password_stdin {
+        Some(prompt::password_from_stdin()?)
+    } else if !editing && matches!(f.topology, Some(TopologyArg::Sentinel)) {
+        prompt::password_prompt("Sentinel password (empty for none): ")?.filter(|p| !p.is_empty())
+    } else {
+        None
+    };
+    Ok(ConnectionSecrets { admin, sentinel })
 }
 
 pub fn print_report(report: &ConnectionReport) {
@@ -171,12 +196,13 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             json: as_json,
         } => {
             let req = request(Some(name.clone()), fields, false);
-            let password = password(fields, true)?;
-            let (conn, report) = runtime()?.block_on(engine.add_connection(&req, password))?;
+            let secrets = secrets(fields, false)?;
+            let (conn, report) = runtime()?.block_on(engine.add_connection_with(&req, secrets))?;
             if *as_json {
-                print_json(
-                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
-                );
+                print_json(&ConnectionSavedAnswer {
+                    connection: ConnectionView::new(&conn),
+                    report: &report,
+                });
             } else {
                 print_report(&report);
                 outln!("saved connection {} ({})", conn.name, conn.id);
@@ -186,8 +212,9 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
         ConnectionCmd::List { json: as_json } => {
             let doc = engine.snapshot()?;
             if *as_json {
-                let list: Vec<_> = doc.connections.iter().map(json::connection).collect();
-                print_json(&serde_json::json!({ "connections": list }));
+                print_json(&ConnectionListAnswer {
+                    connections: doc.connections.iter().map(ConnectionView::new).collect(),
+                });
             } else {
                 let rows: Vec<Vec<String>> = doc
                     .connections
@@ -228,19 +255,16 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                 Vec::new()
             };
             if *as_json {
-                let mut value = serde_json::to_value(&report).unwrap_or_default();
-                if let Some(obj) = value.as_object_mut() {
-                    let rotations: Vec<serde_json::Value> = sync
+                print_json(&ConnectionTestAnswer {
+                    report: &report,
+                    sync: sync
                         .iter()
-                        .map(|(rotation, lines)| {
-                            let mut v = super::rotation::sync_json(lines);
-                            v["rotation"] = rotation.clone().into();
-                            v
+                        .map(|(rotation, lines)| RotationSyncView {
+                            rotation,
+                            sync: SyncView::new(lines),
                         })
-                        .collect();
-                    obj.insert("sync".into(), rotations.into());
-                }
-                print_json(&value);
+                        .collect(),
+                });
             } else {
                 print_report(&report);
                 for (rotation, lines) in &sync {
@@ -260,19 +284,16 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             json: as_json,
         } => {
             let req = request(new_name.clone(), fields, true);
-            let password = if fields.no_password {
-                // Empty means "remove the stored password" to the engine.
-                Some(Password::new(""))
-            } else {
-                password(fields, false)?
-            };
+            // Empty means "remove the stored password" to the engine.
+            let secrets = secrets(fields, true)?;
             let rt = runtime()?;
             rt.block_on(recover(&engine));
-            let (conn, report) = rt.block_on(engine.edit_connection(name, &req, password))?;
+            let (conn, report) = rt.block_on(engine.edit_connection_with(name, &req, secrets))?;
             if *as_json {
-                print_json(
-                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
-                );
+                print_json(&ConnectionSavedAnswer {
+                    connection: ConnectionView::new(&conn),
+                    report: &report,
+                });
             } else {
                 print_report(&report);
                 outln!("saved connection {}", conn.name);

@@ -88,7 +88,8 @@ impl Engine {
         conn: &Connection,
     ) -> Result<(NodeAddr, Vec<NodeAddr>), EngineError> {
         if conn.topology == TopologyKind::Sentinel {
-            let view = self.ask_sentinels(conn).await.0?;
+            let password = self.sentinel_password(conn)?;
+            let view = self.ask_sentinels(conn, password).await.0?;
             return Ok((view.master, view.replicas));
         }
         let explicit = conn

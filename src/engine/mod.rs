@@ -46,7 +46,7 @@ use crate::redis::Persistence;
 use crate::store::{Document, NewEvent, Store};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use connections::ConnectionReport;
+pub use connections::{ConnectionReport, ConnectionSecrets};
 pub use error::EngineError;
 pub use leftovers::LeftoverUser;
 pub use node_sync::{NodeSync, SyncStatus};

@@ -10,7 +10,6 @@ mod scale;
 mod scope_catalog;
 mod snapshots;
 mod stragglers;
-mod stub_rules;
 mod text_escaping;
 mod updates;
 mod wizard_updates;
