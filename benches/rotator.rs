@@ -1,6 +1,6 @@
 //! The benchmark suite: starts its own redis-server processes on loopback and prints markdown
 //! tables for BENCHMARKS.md. Run `cargo bench --bench rotator` (all sections) or
-//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls`.
+//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -61,5 +61,8 @@ fn main() {
     }
     if wants("tls") {
         rt.block_on(engine_bench::tls());
+    }
+    if wants("mass-steps") {
+        rt.block_on(engine_bench::mass_steps());
     }
 }

@@ -90,3 +90,158 @@ pub async fn tls() {
         t.median.as_secs_f64() / p.median.as_secs_f64()
     );
 }
+
+/// 1,000 rotations due at once on one node, run by the scheduler's pass at several
+/// parallelisms, with where each rotation's time goes (section `mass-steps`). Prints
+/// `setup done` before the timed passes, so a profiler can be attached then.
+pub async fn mass_steps() {
+    use futures::StreamExt;
+    use redis_rotator::engine::{EngineEvent, Step};
+    use redis_rotator::model::EventKind;
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    use uuid::Uuid;
+
+    let server = RedisServer::start(Persist::Aclfile);
+    let dir = tempfile::tempdir().expect("dir");
+    let e = engine(dir.path());
+    e.add_connection(
+        &ConnectionRequest {
+            name: Some("bench".into()),
+            host: Some(server.host().into()),
+            port: Some(server.port.into()),
+            username: Some(ADMIN_USER.into()),
+            ..Default::default()
+        },
+        Some(Password::new(ADMIN_PASSWORD)),
+    )
+    .await
+    .expect("connection");
+    futures::stream::iter(0..1000)
+        .map(|i| {
+            let e = e.clone();
+            async move {
+                e.create_rotation(&request(&format!("mass-{i}")))
+                    .await
+                    .expect("create");
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+    println!("setup done");
+    let _ = std::io::stdout().flush();
+    println!(
+        "\n9. 1,000 rotations due at once, by scheduler parallelism, and where a rotation's time goes"
+    );
+    println!(
+        "| parallelism | total | rotations/s | database writes | failures | time in flight per rotation | record | apply | persist + verify | promote | the rest (lock, fleet check, node check, sessions) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for parallelism in [16, 32, 64] {
+        let now = e.now();
+        e.store()
+            .update_doc(move |doc| {
+                for r in doc.rotations.iter_mut() {
+                    r.next_rotation_at = Some(now);
+                }
+            })
+            .expect("make due");
+        let mut rx = e.subscribe();
+        type Marks = HashMap<Uuid, Vec<(&'static str, Instant)>>;
+        let shared: std::sync::Arc<std::sync::Mutex<Marks>> = Default::default();
+        let sink = shared.clone();
+        let collector = tokio::spawn(async move {
+            loop {
+                let mark = match rx.recv().await {
+                    Ok(EngineEvent::Progress {
+                        rotation_id,
+                        step,
+                        node: None,
+                        at,
+                        ..
+                    }) => match step {
+                        Step::Record => (rotation_id, "record", at),
+                        Step::Apply => (rotation_id, "apply", at),
+                        Step::Persist => (rotation_id, "persist", at),
+                        Step::Promote => (rotation_id, "promote", at),
+                        _ => continue,
+                    },
+                    Ok(EngineEvent::Logged(ev)) if ev.kind == EventKind::Rotated => {
+                        match ev.rotation_id {
+                            Some(id) => (id, "end", Instant::now()),
+                            None => continue,
+                        }
+                    }
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        eprintln!("(lagged: {n} events lost)");
+                        continue;
+                    }
+                    Err(_) => return,
+                };
+                let (id, name, at) = mark;
+                sink.lock()
+                    .expect("marks")
+                    .entry(id)
+                    .or_default()
+                    .push((name, at));
+            }
+        });
+        let writes_before = e.store().write_count();
+        let start = Instant::now();
+        let done = e.run_due(parallelism).await;
+        let took = start.elapsed();
+        let writes = e.store().write_count() - writes_before;
+        let failures = done.iter().filter(|(_, r)| r.is_err()).count();
+        // The engine keeps its sender: let the last events arrive, then stop listening.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        collector.abort();
+        let marks = std::mem::take(&mut *shared.lock().expect("marks"));
+        let mut spans: HashMap<&str, Vec<Duration>> = HashMap::new();
+        for list in marks.values() {
+            let at = |n: &str| list.iter().find(|(k, _)| *k == n).map(|(_, t)| *t);
+            let pairs = [
+                ("record", "record", "apply"),
+                ("apply", "apply", "persist"),
+                ("persist+verify", "persist", "promote"),
+                ("promote", "promote", "end"),
+            ];
+            for (label, from, to) in pairs {
+                if let (Some(a), Some(b)) = (at(from), at(to)) {
+                    spans
+                        .entry(label)
+                        .or_default()
+                        .push(b.saturating_duration_since(a));
+                }
+            }
+        }
+        let med = |k: &str| {
+            spans
+                .get(k)
+                .map(|v| ms(summarize(v.clone()).median))
+                .unwrap_or_else(|| "–".into())
+        };
+        let in_flight = took.as_secs_f64() * parallelism as f64 / done.len().max(1) as f64;
+        let known: f64 = ["record", "apply", "persist+verify", "promote"]
+            .iter()
+            .filter_map(|k| {
+                spans
+                    .get(k)
+                    .map(|v| summarize(v.clone()).median.as_secs_f64())
+            })
+            .sum();
+        println!(
+            "| {parallelism} | {} | {:.0} | {writes} | {failures} | {:.2} ms | {} | {} | {} | {} | {:.2} ms |",
+            ms(took),
+            done.len() as f64 / took.as_secs_f64(),
+            in_flight * 1000.0,
+            med("record"),
+            med("apply"),
+            med("persist+verify"),
+            med("promote"),
+            (in_flight - known).max(0.0) * 1000.0,
+        );
+    }
+}
