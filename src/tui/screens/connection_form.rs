@@ -208,11 +208,31 @@ impl ConnectionForm {
     }
 
     pub fn new() -> ConnectionForm {
-        ConnectionForm::with(None, None)
+        ConnectionForm::with(None, None).shown_for_topology()
     }
 
     pub fn edit(c: &Connection) -> ConnectionForm {
-        ConnectionForm::with(Some(c.id), Some(c))
+        ConnectionForm::with(Some(c.id), Some(c)).shown_for_topology()
+    }
+
+    fn shown_for_topology(mut self) -> ConnectionForm {
+        self.show_for_topology();
+        self
+    }
+
+    /// Only the fields the chosen topology uses are shown: the node list with `nodes`, the
+    /// master name, Sentinels and Sentinel auth with `sentinel`.
+    fn show_for_topology(&mut self) {
+        let topology = self.form.choice(Field::Topology).to_string();
+        self.form.set_hidden(Field::Nodes, topology != "nodes");
+        for f in [
+            Field::MasterName,
+            Field::Sentinels,
+            Field::SentinelUsername,
+            Field::SentinelPassword,
+        ] {
+            self.form.set_hidden(f, topology != "sentinel");
+        }
     }
 
     fn is_sentinel(&self) -> bool {
@@ -297,6 +317,7 @@ impl ConnectionForm {
 
     /// The model's connection rules, run after every change.
     pub fn revalidate(&mut self, rules: &Rules, existing: &[Connection]) {
+        self.show_for_topology();
         match (rules.connection)(&self.request(), existing, self.editing) {
             Ok(spec) => {
                 self.spec = Some(spec);
@@ -395,9 +416,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
     if cf.editing.is_some() {
         form.set_note(Field::Password, "empty keeps the stored password");
     }
-    if form.choice(Field::Topology) != "nodes" {
-        form.set_note(Field::Nodes, "nodes topology only");
-    }
     if cf.is_sentinel() {
         form.set_note(Field::Host, "empty: the first Sentinel");
         form.set_note(Field::SentinelUsername, "empty: default");
@@ -409,15 +427,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
                 "the Sentinels' own; empty if none"
             },
         );
-    } else {
-        for f in [
-            Field::MasterName,
-            Field::Sentinels,
-            Field::SentinelUsername,
-            Field::SentinelPassword,
-        ] {
-            form.set_note(f, "sentinel topology only");
-        }
     }
     let mut below: Vec<Line> = cf
         .other
