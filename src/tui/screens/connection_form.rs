@@ -15,7 +15,6 @@ use crate::model::validation::ConnectionSpec;
 use crate::model::{Connection, Password, TopologyKind};
 use crate::tui::action::FormOrigin;
 use crate::tui::app::App;
-use crate::tui::rules::Rules;
 use crate::tui::tasks::Task;
 use crate::tui::theme::Tone;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField, TextField};
@@ -316,9 +315,10 @@ impl ConnectionForm {
     }
 
     /// The model's connection rules, run after every change.
-    pub fn revalidate(&mut self, rules: &Rules, existing: &[Connection]) {
+    pub fn revalidate(&mut self, existing: &[Connection]) {
         self.show_for_topology();
-        match (rules.connection)(&self.request(), existing, self.editing) {
+        match crate::model::validation::validate_connection(&self.request(), existing, self.editing)
+        {
             Ok(spec) => {
                 self.spec = Some(spec);
                 self.other.clear();

@@ -11,7 +11,6 @@ mod scope_catalog;
 mod sentinel_form;
 mod snapshots;
 mod stragglers;
-mod stub_rules;
 mod text_escaping;
 mod updates;
 mod wizard_updates;

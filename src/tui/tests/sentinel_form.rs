@@ -11,7 +11,6 @@ use super::fixture::*;
 use crate::model::{Connection, Sealed, TopologyKind};
 use crate::tui::App;
 use crate::tui::action::{Action, FormOrigin, TaskError, TestTarget};
-use crate::tui::rules::Rules;
 use crate::tui::screens::connection_form::Field;
 use crate::tui::tasks::Task;
 use crate::tui::theme::Theme;
@@ -27,7 +26,7 @@ fn snap(name: &str, app: &App) {
 
 /// The wizard's inline connection form, open, with the model's real rules.
 fn wizard_form() -> App {
-    let mut app = app().with_rules(Rules::model());
+    let mut app = app();
     keys(
         &mut app,
         [
@@ -226,9 +225,7 @@ fn app_with_sentinel_connection() -> App {
     c.master_name = Some("mymaster".into());
     c.sentinel_password = Some(Sealed("enc:v2:fixture".into()));
     doc.connections.insert(0, c);
-    App::new(Arc::new(doc), now(), Zone::Utc, Theme::new(false))
-        .with_title(Some("fixture".into()))
-        .with_rules(super::stub_rules::rules())
+    App::new(Arc::new(doc), now(), Zone::Utc, Theme::new(false)).with_title(Some("fixture".into()))
 }
 
 #[test]

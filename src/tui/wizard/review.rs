@@ -294,6 +294,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         lines.push(Line::default());
     }
     for warn in warnings {
+        // The model names the field as the request does; the console names it as its step does.
+        let warn = match warn.strip_prefix("parameters.permissionScope: ") {
+            Some(rest) => format!("Permission scope {rest}"),
+            None => warn,
+        };
         lines.push(Line::styled(
             format!("⚠ {warn}"),
             app.theme.tone(Tone::Warn),
