@@ -51,6 +51,7 @@ pub use error::EngineError;
 pub use leftovers::LeftoverUser;
 pub use node_sync::{NodeSync, SyncStatus};
 pub use promote::sessions_sentence as sessions_sentence_for;
+pub use sentinel::SentinelReport;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.
