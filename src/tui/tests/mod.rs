@@ -9,6 +9,7 @@ mod narrow;
 mod operator_bugs;
 mod scale;
 mod scope_catalog;
+mod sentinel_form;
 mod snapshots;
 mod stragglers;
 mod text_escaping;
