@@ -170,7 +170,8 @@ async fn an_operator_walks_wizard_rotation_history_and_credentials_at_80x24() {
     t.type_text(common::ADMIN_USER);
     t.keys(&["Tab"]);
     t.type_text(common::ADMIN_PASSWORD);
-    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
+    // TLS, verify, CA, topology, [Test], then [Save].
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
     wait_for_flat(&t, "usable: 1 node answered");
     t.keys(&["Enter"]);
     t.wait_for("Rotation Interval", WAIT);
