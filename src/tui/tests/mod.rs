@@ -8,6 +8,7 @@ mod leftovers;
 mod operator_bugs;
 mod scale;
 mod scope_catalog;
+mod sentinel_form;
 mod snapshots;
 mod stragglers;
 mod text_escaping;
