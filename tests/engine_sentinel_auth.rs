@@ -264,6 +264,24 @@ fn the_command_line_reads_the_sentinel_password_from_stdin_after_the_admin_passw
     );
     let test = support::bin(d, &["connection", "test", "watched"], None);
     assert!(test.status.success(), "the stored password was kept");
+    // A replacement is read from stdin and tested before it is saved.
+    let wrong = support::bin(
+        d,
+        &["connection", "edit", "watched", "--sentinel-password-stdin"],
+        Some("not-it\n"),
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains("refused the Sentinel password (sentinelPassword)")
+            && !stderr.contains("not-it"),
+        "{stderr}"
+    );
+    support::ok(&support::bin(
+        d,
+        &["connection", "edit", "watched", "--sentinel-password-stdin"],
+        Some(&format!("{SENTINEL_PASSWORD}\n")),
+    ));
 
     // Moving the connection off Sentinel drops what only Sentinel used (master name, the
     // Sentinel list, the Sentinel password).
