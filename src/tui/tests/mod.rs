@@ -14,4 +14,5 @@ mod snapshots;
 mod stragglers;
 mod text_escaping;
 mod updates;
+mod wizard_sinks;
 mod wizard_updates;
