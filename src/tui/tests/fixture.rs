@@ -232,7 +232,7 @@ pub fn document() -> Document {
                 TopologyKind::Standalone,
             ),
         ],
-        rotations: vec![orders, sessions, billing, search, auth],
+        rotations: vec![orders, sessions, billing, search, auth].into(),
         events: events.into(),
         next_event_seq: 7,
         ..Document::default()
