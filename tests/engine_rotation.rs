@@ -83,6 +83,16 @@ async fn fifty_rotations_keep_exactly_two_valid_credentials() {
     let creds = e.credentials("orders-cache").unwrap();
     assert!(!log.contains(creds.active.password.expose()));
     assert!(log.contains("rotated orders-cache"));
+    // Verification proves each new password by AUTH on a kept connection, which rests as the
+    // admin: no connection of the engine counts as a session of the rotation's users.
+    let clients = server.cli(&["CLIENT", "LIST"]);
+    for user in ["orders-cache-0", "orders-cache-1"] {
+        let field = format!("user={user}");
+        assert!(
+            !clients.split_whitespace().any(|f| f == field),
+            "no session as {user}:\n{clients}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -286,6 +286,8 @@ fn connection_is_found_by_id_or_name() {
         topology: Default::default(),
         nodes: vec![],
         master_name: None,
+        sentinel_username: None,
+        sentinel_password: None,
         identity: None,
         created_at: at(0),
         updated_at: at(0),

@@ -122,6 +122,16 @@ pub struct ConnectionFields {
     /// The master name the Sentinels monitor (with --topology sentinel)
     #[arg(long, value_name = "NAME")]
     pub master_name: Option<String>,
+    /// The user the Sentinels are authenticated as [default: default] (with --topology sentinel)
+    #[arg(long, value_name = "USER")]
+    pub sentinel_username: Option<String>,
+    /// Read the Sentinels' own password from stdin (the line after the admin password when
+    /// --password-stdin is given too, else the first); without it a terminal prompts (add)
+    #[arg(long)]
+    pub sentinel_password_stdin: bool,
+    /// Sentinels without a password (edit: remove the stored one; without either flag edit keeps it)
+    #[arg(long, conflicts_with = "sentinel_password_stdin")]
+    pub no_sentinel_password: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! `connection add|list|test|edit|remove`.
 
-use crate::engine::ConnectionReport;
+use crate::engine::{ConnectionReport, ConnectionSecrets};
 use crate::model::Password;
 use crate::model::request::ConnectionRequest;
 
@@ -72,6 +72,7 @@ fn request(name: Option<String>, f: &ConnectionFields, editing: bool) -> Connect
             Some(listed.clone())
         },
         master_name: f.master_name.clone(),
+        sentinel_username: f.sentinel_username.clone(),
     }
 }
 
@@ -89,6 +90,26 @@ fn password(f: &ConnectionFields, prompt_when_tty: bool) -> Result<Option<Passwo
         );
     }
     Ok(None)
+}
+
+/// Both passwords, read in a fixed order (admin, then Sentinel) so one stdin can carry both.
+/// `editing`: no prompts, and `--no-…-password` means "remove the stored one" (empty).
+fn secrets(f: &ConnectionFields, editing: bool) -> Result<ConnectionSecrets, CliError> {
+    let admin = if editing && f.no_password {
+        Some(Password::new(""))
+    } else {
+        password(f, !editing)?
+    };
+    let sentinel = if f.no_sentinel_password {
+        editing.then(|| Password::new(""))
+    } else if f.sentinel_password_stdin {
+        Some(prompt::password_from_stdin()?)
+    } else if !editing && matches!(f.topology, Some(TopologyArg::Sentinel)) {
+        prompt::password_prompt("Sentinel password (empty for none): ")?.filter(|p| !p.is_empty())
+    } else {
+        None
+    };
+    Ok(ConnectionSecrets { admin, sentinel })
 }
 
 pub fn print_report(report: &ConnectionReport) {
@@ -171,8 +192,8 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             json: as_json,
         } => {
             let req = request(Some(name.clone()), fields, false);
-            let password = password(fields, true)?;
-            let (conn, report) = runtime()?.block_on(engine.add_connection(&req, password))?;
+            let secrets = secrets(fields, false)?;
+            let (conn, report) = runtime()?.block_on(engine.add_connection_with(&req, secrets))?;
             if *as_json {
                 print_json(
                     &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
@@ -260,15 +281,11 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             json: as_json,
         } => {
             let req = request(new_name.clone(), fields, true);
-            let password = if fields.no_password {
-                // Empty means "remove the stored password" to the engine.
-                Some(Password::new(""))
-            } else {
-                password(fields, false)?
-            };
+            // Empty means "remove the stored password" to the engine.
+            let secrets = secrets(fields, true)?;
             let rt = runtime()?;
             rt.block_on(recover(&engine));
-            let (conn, report) = rt.block_on(engine.edit_connection(name, &req, password))?;
+            let (conn, report) = rt.block_on(engine.edit_connection_with(name, &req, secrets))?;
             if *as_json {
                 print_json(
                     &serde_json::json!({ "connection": json::connection(&conn), "report": report }),

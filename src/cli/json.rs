@@ -79,6 +79,8 @@ pub fn connection(c: &Connection) -> Value {
         "topology": c.topology,
         "nodes": c.nodes,
         "masterName": c.master_name,
+        "sentinelUsername": c.sentinel_username,
+        "hasSentinelPassword": c.sentinel_password.is_some(),
         "createdAt": c.created_at,
         "updatedAt": c.updated_at,
     })

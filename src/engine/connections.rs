@@ -37,6 +37,34 @@ impl ConnectionReport {
     }
 }
 
+/// The passwords that come with a connection form, in plaintext until sealed: the admin
+/// password of the data nodes and the Sentinels' own password (`sentinel` topology).
+#[derive(Clone, Default)]
+pub struct ConnectionSecrets {
+    pub admin: Option<Password>,
+    pub sentinel: Option<Password>,
+}
+
+impl ConnectionSecrets {
+    /// Only an admin password (every topology but `sentinel` with auth).
+    pub fn admin(password: Option<Password>) -> ConnectionSecrets {
+        ConnectionSecrets {
+            admin: password,
+            sentinel: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectionSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |p: &Option<Password>| p.as_ref().map(|_| crate::model::sensitive::MASK);
+        f.debug_struct("ConnectionSecrets")
+            .field("admin", &shown(&self.admin))
+            .field("sentinel", &shown(&self.sentinel))
+            .finish()
+    }
+}
+
 fn draft(
     spec: &ConnectionSpec,
     id: Uuid,
@@ -55,6 +83,8 @@ fn draft(
         topology: spec.topology,
         nodes: spec.nodes.clone(),
         master_name: spec.master_name.clone(),
+        sentinel_username: spec.sentinel_username.clone(),
+        sentinel_password: None,
         identity: None,
         created_at: now,
         updated_at: now,
@@ -65,8 +95,11 @@ impl Engine {
     /// Tests a stored connection.
     pub async fn test_connection(&self, id_or_name: &str) -> Result<ConnectionReport, EngineError> {
         let conn = self.find_connection(id_or_name)?;
-        let password = self.admin_password(&conn)?;
-        let report = self.test_with(&conn, password).await;
+        let secrets = ConnectionSecrets {
+            admin: self.admin_password(&conn)?,
+            sentinel: self.sentinel_password(&conn)?,
+        };
+        let report = self.test_with(&conn, &secrets).await;
         if let Some(identity) = report.identity.clone() {
             self.learn_identity(conn.id, identity).await;
         }
@@ -79,7 +112,17 @@ impl Engine {
         spec: &ConnectionSpec,
         password: Option<Password>,
     ) -> ConnectionReport {
-        self.test_draft_as(spec, Uuid::nil(), password).await
+        self.test_draft_with(spec, &ConnectionSecrets::admin(password))
+            .await
+    }
+
+    /// Tests a connection that is not saved yet, with its admin and Sentinel passwords.
+    pub async fn test_draft_with(
+        &self,
+        spec: &ConnectionSpec,
+        secrets: &ConnectionSecrets,
+    ) -> ConnectionReport {
+        self.test_draft_as(spec, Uuid::nil(), secrets).await
     }
 
     /// Tests a draft that will replace the stored connection `id` (not "the same server" as
@@ -88,13 +131,14 @@ impl Engine {
         &self,
         spec: &ConnectionSpec,
         id: Uuid,
-        password: Option<Password>,
+        secrets: &ConnectionSecrets,
     ) -> ConnectionReport {
         let conn = draft(spec, id, None, self.now());
-        self.test_with(&conn, password).await
+        self.test_with(&conn, secrets).await
     }
 
-    async fn test_with(&self, conn: &Connection, password: Option<Password>) -> ConnectionReport {
+    async fn test_with(&self, conn: &Connection, secrets: &ConnectionSecrets) -> ConnectionReport {
+        let password = secrets.admin.clone();
         let mut report = ConnectionReport {
             connection: conn.name.clone(),
             nodes: Vec::new(),
@@ -104,7 +148,7 @@ impl Engine {
             sentinels: Vec::new(),
         };
         let (seed_addr, explicit, sentinel_noted) = if conn.topology == TopologyKind::Sentinel {
-            let (view, sentinels) = self.ask_sentinels(conn).await;
+            let (view, sentinels) = self.ask_sentinels(conn, secrets.sentinel.clone()).await;
             let answered: Vec<&str> = sentinels
                 .iter()
                 .filter_map(|s| s.master.as_deref())
@@ -250,9 +294,20 @@ impl Engine {
         req: &ConnectionRequest,
         password: Option<Password>,
     ) -> Result<(Connection, ConnectionReport), EngineError> {
+        self.add_connection_with(req, ConnectionSecrets::admin(password))
+            .await
+    }
+
+    /// `add_connection` with the Sentinels' password too (sealed like the admin password).
+    pub async fn add_connection_with(
+        &self,
+        req: &ConnectionRequest,
+        secrets: ConnectionSecrets,
+    ) -> Result<(Connection, ConnectionReport), EngineError> {
         let doc = self.snapshot()?;
         let spec = validate_connection(req, &doc.connections, None)?;
-        let report = self.test_draft(&spec, password.clone()).await;
+        let secrets = keep_sentinel_password_for(&spec, secrets)?;
+        let report = self.test_draft_with(&spec, &secrets).await;
         if !report.ok() {
             return Err(EngineError::Failed(format!(
                 "connection `{}` was not saved:\n{}",
@@ -261,16 +316,8 @@ impl Engine {
             )));
         }
         let id = Uuid::new_v4();
-        let sealed = match &password {
-            Some(p) => Some(
-                self.inner
-                    .store
-                    .cipher()?
-                    .seal(p, &Binding::connection_password(id)),
-            ),
-            None => None,
-        };
-        let mut conn = draft(&spec, id, sealed, self.now());
+        let mut conn = draft(&spec, id, None, self.now());
+        self.seal_secrets(&mut conn, &secrets)?;
         conn.identity = report.identity.clone();
         let saved = conn.clone();
         let now = self.now();
@@ -301,19 +348,36 @@ impl Engine {
         patch: &ConnectionRequest,
         password: Option<Password>,
     ) -> Result<(Connection, ConnectionReport), EngineError> {
+        self.edit_connection_with(id_or_name, patch, ConnectionSecrets::admin(password))
+            .await
+    }
+
+    /// `edit_connection` with the Sentinels' password too. For each password: `None` keeps the
+    /// stored one, an empty one removes it, any other replaces it.
+    pub async fn edit_connection_with(
+        &self,
+        id_or_name: &str,
+        patch: &ConnectionRequest,
+        secrets: ConnectionSecrets,
+    ) -> Result<(Connection, ConnectionReport), EngineError> {
         let existing = self.find_connection(id_or_name)?;
         let doc = self.snapshot()?;
         let merged = merge(&existing, patch);
         let spec = validate_connection(&merged, &doc.connections, Some(existing.id))?;
-        let password = match password {
-            // An empty password given on purpose clears the stored one.
+        // An empty password given on purpose clears the stored one.
+        let admin = match secrets.admin {
             Some(p) if p.is_empty() => None,
             Some(p) => Some(p),
             None => self.admin_password(&existing)?,
         };
-        let report = self
-            .test_draft_as(&spec, existing.id, password.clone())
-            .await;
+        let sentinel = match secrets.sentinel {
+            Some(p) if p.is_empty() => None,
+            Some(p) => Some(p),
+            None if spec.topology == TopologyKind::Sentinel => self.sentinel_password(&existing)?,
+            None => None,
+        };
+        let secrets = keep_sentinel_password_for(&spec, ConnectionSecrets { admin, sentinel })?;
+        let report = self.test_draft_as(&spec, existing.id, &secrets).await;
         if !report.ok() {
             return Err(EngineError::Failed(format!(
                 "connection `{}` was not changed:\n{}",
@@ -321,16 +385,8 @@ impl Engine {
                 report.problems.join("\n")
             )));
         }
-        let sealed = match &password {
-            Some(p) => Some(
-                self.inner
-                    .store
-                    .cipher()?
-                    .seal(p, &Binding::connection_password(existing.id)),
-            ),
-            None => None,
-        };
-        let mut conn = draft(&spec, existing.id, sealed, existing.created_at);
+        let mut conn = draft(&spec, existing.id, None, existing.created_at);
+        self.seal_secrets(&mut conn, &secrets)?;
         conn.updated_at = self.now();
         conn.identity = report.identity.clone();
         let saved = conn.clone();
@@ -395,6 +451,27 @@ impl Engine {
         .await
     }
 
+    /// Seals the passwords into `conn`, each bound to this connection and its field.
+    fn seal_secrets(
+        &self,
+        conn: &mut Connection,
+        secrets: &ConnectionSecrets,
+    ) -> Result<(), EngineError> {
+        if secrets.admin.is_none() && secrets.sentinel.is_none() {
+            return Ok(());
+        }
+        let cipher = self.inner.store.cipher()?;
+        conn.password = secrets
+            .admin
+            .as_ref()
+            .map(|p| cipher.seal(p, &Binding::connection_password(conn.id)));
+        conn.sentinel_password = secrets
+            .sentinel
+            .as_ref()
+            .map(|p| cipher.seal(p, &Binding::sentinel_password(conn.id)));
+        Ok(())
+    }
+
     pub fn find_connection(&self, id_or_name: &str) -> Result<Connection, EngineError> {
         let doc = self.snapshot()?;
         doc.connection(id_or_name).cloned().ok_or_else(|| {
@@ -422,12 +499,38 @@ fn req_for_name(conn: &Connection) -> ConnectionRequest {
         topology: Some(conn.topology.to_string()),
         nodes: Some(conn.nodes.clone()),
         master_name: conn.master_name.clone(),
+        sentinel_username: conn.sentinel_username.clone(),
     }
 }
 
-/// `patch` fields over `existing`.
+/// A Sentinel password is refused on any other topology (it would be stored and never used).
+fn keep_sentinel_password_for(
+    spec: &ConnectionSpec,
+    secrets: ConnectionSecrets,
+) -> Result<ConnectionSecrets, EngineError> {
+    if secrets.sentinel.is_some() && spec.topology != TopologyKind::Sentinel {
+        return Err(EngineError::Refused(format!(
+            "sentinelPassword: is only used when topology is `sentinel`, and topology is `{}`: drop --sentinel-password-stdin or set --topology sentinel",
+            spec.topology
+        )));
+    }
+    Ok(secrets)
+}
+
+/// `patch` fields over `existing`. Moving away from `sentinel` drops what only Sentinel uses.
 fn merge(existing: &Connection, patch: &ConnectionRequest) -> ConnectionRequest {
-    let base = req_for_name(existing);
+    let mut base = req_for_name(existing);
+    if patch
+        .topology
+        .as_deref()
+        .is_some_and(|t| !t.trim().eq_ignore_ascii_case("sentinel"))
+    {
+        base.master_name = None;
+        base.sentinel_username = None;
+        if existing.topology == TopologyKind::Sentinel {
+            base.nodes = None;
+        }
+    }
     ConnectionRequest {
         name: patch.name.clone().or(base.name),
         description: patch.description.clone().or(base.description),
@@ -440,5 +543,6 @@ fn merge(existing: &Connection, patch: &ConnectionRequest) -> ConnectionRequest 
         topology: patch.topology.clone().or(base.topology),
         nodes: patch.nodes.clone().or(base.nodes),
         master_name: patch.master_name.clone().or(base.master_name),
+        sentinel_username: patch.sentinel_username.clone().or(base.sentinel_username),
     }
 }

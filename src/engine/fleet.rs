@@ -88,7 +88,8 @@ impl Engine {
         conn: &Connection,
     ) -> Result<(NodeAddr, Vec<NodeAddr>), EngineError> {
         if conn.topology == TopologyKind::Sentinel {
-            let view = self.ask_sentinels(conn).await.0?;
+            let password = self.sentinel_password(conn)?;
+            let view = self.ask_sentinels(conn, password).await.0?;
             return Ok((view.master, view.replicas));
         }
         let explicit = conn
@@ -186,8 +187,6 @@ impl Engine {
 }
 
 impl Engine {
-    /// Drops the cached admin connections of a connection: after a lost reply or a reset they
-    /// may be out of step with the server.
     /// The server identity learned when the cached fleet of a connection was discovered.
     pub(crate) fn fleet_identity(
         &self,
@@ -197,10 +196,13 @@ impl Engine {
         fleets.get(&connection_id)?.identity.clone()
     }
 
+    /// Drops the cached admin connections of a connection (and its kept verification ones):
+    /// after a lost reply or a reset they may be out of step with the server.
     pub(crate) fn forget_fleet(&self, connection_id: uuid::Uuid) {
         if let Ok(mut m) = self.inner.fleets.lock() {
             m.remove(&connection_id);
         }
+        self.inner.verifiers.forget(connection_id);
     }
 }
 

@@ -46,7 +46,7 @@ use crate::redis::Persistence;
 use crate::store::{Document, NewEvent, Store};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use connections::ConnectionReport;
+pub use connections::{ConnectionReport, ConnectionSecrets};
 pub use error::EngineError;
 pub use leftovers::LeftoverUser;
 pub use node_sync::{NodeSync, SyncStatus};
@@ -112,6 +112,8 @@ struct Inner {
     seen: Mutex<HashMap<Uuid, HashMap<crate::redis::NodeAddr, Instant>>>,
     /// Notifications waiting for their rotation's lock to be released (see `notify`).
     outbox: Mutex<Vec<notify::Queued>>,
+    /// Connections kept per node for proving new credentials by `AUTH` (see `node_ops`).
+    verifiers: crate::redis::verify::Verifiers,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -139,6 +141,7 @@ impl Engine {
                 fleets: Mutex::default(),
                 seen: Mutex::default(),
                 outbox: Mutex::default(),
+                verifiers: Default::default(),
             }),
         }
     }

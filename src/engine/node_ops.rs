@@ -1,7 +1,9 @@
 //! What a rotation asks of a node besides the ACL change itself: persisting it the way the
-//! node can, and counting the sessions that still use a user.
+//! node can, proving the new credential, and counting the sessions that still use a user.
 
-use crate::redis::{Node, acl, probe};
+use crate::model::{Connection, Password};
+use crate::redis::verify::RestAs;
+use crate::redis::{Node, NodeAddr, acl, probe};
 
 use super::{Engine, SessionCounts};
 
@@ -47,5 +49,31 @@ impl Engine {
             }
         }
         total
+    }
+}
+
+impl Engine {
+    /// Step 4 on one node: a real authentication as `username` with `password` (`AUTH` on a
+    /// connection kept for verification, or a fresh login), then `ACL WHOAMI`.
+    pub(crate) async fn verify_node(
+        &self,
+        conn: &Connection,
+        addr: &NodeAddr,
+        username: &str,
+        password: &Password,
+    ) -> Result<(), String> {
+        let params = self
+            .params(conn, addr, username, Some(password.clone()))
+            .map_err(|e| e.to_string())?;
+        let rest = RestAs {
+            username: conn.username.clone(),
+            password: self.admin_password(conn).map_err(|e| e.to_string())?,
+        };
+        let stamp = conn.updated_at.timestamp_micros();
+        self.inner
+            .verifiers
+            .verify(conn.id, stamp, &params, &rest)
+            .await
+            .map_err(|e| e.to_string())
     }
 }

@@ -11,7 +11,7 @@ use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
     Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, NodeAddr, acl};
+use crate::redis::{Node, NodeAddr};
 use crate::store::{Binding, NewEvent};
 
 use super::locks::{self, LockGuard};
@@ -407,27 +407,16 @@ impl Engine {
         (failure, refused)
     }
 
-    /// Steps 3 and 4: persist where the node can, then a fresh login as the user on every node.
+    /// Steps 3 and 4: persist where the node can, and a real login as the user on every node.
     pub(crate) async fn persist_and_verify(&self, job: &Job, nodes: &[Node]) -> Result<(), String> {
         let id = job.rotation.id;
         // Persisting and the fresh login as the new user are independent; both must succeed
         // before promote, so they run together.
         self.progress(id, Step::Persist, None, true);
         let persist = futures::future::join_all(nodes.iter().map(|node| self.persist_node(node)));
-        let checks = nodes.iter().map(|node| {
-            let params = self.params(
-                &job.conn,
-                &node.addr,
-                &job.username,
-                Some(job.password.clone()),
-            );
-            async move {
-                match params {
-                    Ok(p) => acl::verify(&p).await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-        });
+        let checks = nodes
+            .iter()
+            .map(|node| self.verify_node(&job.conn, &node.addr, &job.username, &job.password));
         let verify = async {
             self.progress(id, Step::Verify, None, true);
             futures::future::join_all(checks).await

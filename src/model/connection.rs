@@ -91,6 +91,14 @@ pub struct Connection {
     /// The master name the Sentinels monitor (`sentinel` topology only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_name: Option<String>,
+    /// The user the Sentinels are authenticated as (`sentinel` topology only; `default` when a
+    /// Sentinel password is given without a user, as for a Sentinel's own `requirepass`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel_username: Option<String>,
+    /// The Sentinels' own password, encrypted at rest like the admin password (never the data
+    /// nodes' password: a Sentinel's `requirepass` is its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel_password: Option<Sealed>,
     /// The servers this connection reaches, as they identified themselves when it was last
     /// tested, created on or rotated (`None` until then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +121,13 @@ impl Connection {
                 self.name
             )
         })
+    }
+
+    /// The user the Sentinels are authenticated as.
+    pub fn sentinel_user(&self) -> &str {
+        self.sentinel_username
+            .as_deref()
+            .unwrap_or(DEFAULT_USERNAME)
     }
 
     /// `host:port`, with IPv6 literals bracketed.

@@ -96,4 +96,7 @@ pub struct ConnectionRequest {
     pub nodes: Option<Vec<String>>,
     /// The master name the Sentinels monitor (`sentinel` only).
     pub master_name: Option<String>,
+    /// The user the Sentinels are authenticated as (`sentinel` only; default `default`). The
+    /// Sentinel password itself never travels in a request: it is read like the admin password.
+    pub sentinel_username: Option<String>,
 }

@@ -52,6 +52,10 @@ pub fn validate_connection(
         Some(kind) => errors.take(master_name(kind, req.master_name.as_deref())),
         None => None,
     };
+    let sentinel_username = match topology {
+        Some(kind) => errors.take(sentinel_username(kind, req.sentinel_username.as_deref())),
+        None => None,
+    };
     errors.finish(ConnectionSpec {
         name,
         description,
@@ -62,7 +66,38 @@ pub fn validate_connection(
         topology: topology.unwrap_or_default(),
         nodes,
         master_name,
+        sentinel_username,
     })
+}
+
+/// The user the Sentinels are authenticated as: one word, and only with `sentinel`.
+fn sentinel_username(
+    kind: TopologyKind,
+    value: Option<&str>,
+) -> Result<Option<String>, FieldError> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    match (kind, value) {
+        (_, None) => Ok(None),
+        (TopologyKind::Sentinel, Some(user)) => {
+            if user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err(FieldError::new(
+                    "sentinelUsername",
+                    format!(
+                        "must be a Sentinel user name without spaces (e.g. `default`), got `{}`",
+                        shown(user)
+                    ),
+                ))
+            } else {
+                Ok(Some(user.to_string()))
+            }
+        }
+        (other, Some(_)) => Err(FieldError::new(
+            "sentinelUsername",
+            format!(
+                "is only used when topology is `sentinel`, and topology is `{other}`: remove it or set topology to `sentinel`"
+            ),
+        )),
+    }
 }
 
 /// Required with `sentinel` (the name in `sentinel monitor <name> …`), refused otherwise.

@@ -149,6 +149,7 @@ pub struct ConnectionSpec {
     pub topology: TopologyKind,
     pub nodes: Vec<String>,
     pub master_name: Option<String>,
+    pub sentinel_username: Option<String>,
 }
 
 pub use super::rules::{

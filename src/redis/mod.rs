@@ -12,6 +12,7 @@ pub mod probe;
 pub mod sentinel;
 pub mod server;
 pub mod topology;
+pub mod verify;
 
 pub use error::RedisError;
 pub use node::{ConnectParams, Node, NodeAddr, TlsParams, install_crypto_provider};

@@ -95,6 +95,14 @@ impl Binding {
         )
     }
 
+    /// The password a connection's Sentinels require (their own, not the data nodes').
+    pub fn sentinel_password(connection_id: Uuid) -> Binding {
+        Binding::new(
+            format!("redis-rotator/v2/connection/{connection_id}/sentinel-password"),
+            format!("the Sentinel password of connection {connection_id}"),
+        )
+    }
+
     /// The password of one credential slot of a rotation.
     pub fn slot_password(rotation_id: Uuid, slot: Slot) -> Binding {
         let n = slot.index();

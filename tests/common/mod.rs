@@ -53,7 +53,10 @@ use std::time::{Duration, Instant};
 
 pub use cluster::Cluster;
 pub use proxy::{Fault, FaultProxy};
-pub use sentinel::{MASTER_NAME, SentinelProcess, SentinelSet};
+pub use sentinel::{
+    MASTER_NAME, SENTINEL_PASSWORD, SENTINEL_USER, SENTINEL_USER_PASSWORD, SentinelOptions,
+    SentinelProcess, SentinelSet,
+};
 pub use server::RedisServer;
 pub use tls::TlsMaterial;
 

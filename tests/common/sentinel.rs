@@ -1,6 +1,11 @@
 //! A Sentinel deployment on loopback: a master, two replicas (aclfile users, the harness admin
 //! as replication user, so a demoted master can sync too) and three Sentinels
 //! (`<server> <conf> --sentinel`, the same binary), with a forced failover.
+//!
+//! [`SentinelOptions`]: Sentinels that require a password (`requirepass SENTINEL_PASSWORD`,
+//! which they also use with each other, plus an ACL user `SENTINEL_USER`), and a deployment
+//! that speaks TLS only (Sentinels and data nodes, one test CA, replication and Sentinel links
+//! over TLS too).
 
 use std::fs;
 use std::path::Path;
@@ -12,17 +17,34 @@ use super::{
 };
 
 pub const MASTER_NAME: &str = "mymaster";
+/// The Sentinels' own `requirepass` (user `default`) with [`SentinelOptions::auth`].
+pub const SENTINEL_PASSWORD: &str = "sentinel-pw-for-tests-only";
+/// An ACL user the Sentinels also accept with [`SentinelOptions::auth`].
+pub const SENTINEL_USER: &str = "watcher";
+pub const SENTINEL_USER_PASSWORD: &str = "watcher-pw-for-tests-only";
 const SETTLE: Duration = Duration::from_secs(40);
+
+/// How the Sentinel deployment is set up.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SentinelOptions {
+    /// Sentinels require a password (see the module doc).
+    pub auth: bool,
+    /// Everything speaks TLS only, with one test CA (`SentinelSet::ca_file`).
+    pub tls: bool,
+}
 
 /// One `--sentinel` process, killed on drop.
 pub struct SentinelProcess {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Child,
+    options: SentinelOptions,
+    /// The CA file when TLS is on.
+    ca: Option<std::path::PathBuf>,
 }
 
 impl SentinelProcess {
-    fn start(master_port: u16) -> SentinelProcess {
+    fn start(master_port: u16, options: SentinelOptions, certs: Option<&Path>) -> SentinelProcess {
         for _ in 0..20 {
             let dir = tempfile::Builder::new()
                 .prefix("redis-rotator-sentinel-")
@@ -30,8 +52,27 @@ impl SentinelProcess {
                 .expect("temp dir");
             let port = free_port();
             let d = dir.path().display().to_string();
+            let listen = match certs {
+                None => format!("port {port}\n"),
+                Some(from) => {
+                    super::tls::copy_tls_files(from, dir.path());
+                    format!(
+                        "port 0\ntls-port {port}\ntls-cert-file {d}/server.crt\n\
+                         tls-key-file {d}/server.key\ntls-ca-cert-file {d}/ca.crt\n\
+                         tls-auth-clients no\ntls-replication yes\n"
+                    )
+                }
+            };
+            let auth = if options.auth {
+                format!(
+                    "requirepass {SENTINEL_PASSWORD}\n\
+                     user {SENTINEL_USER} on >{SENTINEL_USER_PASSWORD} allcommands\n"
+                )
+            } else {
+                String::new()
+            };
             let conf = format!(
-                "port {port}\nbind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\n\
+                "{listen}bind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\n{auth}\
                  sentinel monitor {MASTER_NAME} 127.0.0.1 {master_port} 2\n\
                  sentinel auth-user {MASTER_NAME} {ADMIN_USER}\n\
                  sentinel auth-pass {MASTER_NAME} {ADMIN_PASSWORD}\n\
@@ -49,7 +90,14 @@ impl SentinelProcess {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawn sentinel");
-            let mut s = SentinelProcess { port, dir, child };
+            let ca = certs.map(|_| dir.path().join("ca.crt"));
+            let mut s = SentinelProcess {
+                port,
+                dir,
+                child,
+                options,
+                ca,
+            };
             match s.wait_ready() {
                 Ok(()) => return s,
                 Err(log) if log.contains("Address already in use") => continue,
@@ -83,8 +131,15 @@ impl SentinelProcess {
 
     /// `redis-cli -p <sentinel> <args>`, stdout trimmed.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(redis_cli_bin())
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+        let mut cmd = Command::new(redis_cli_bin());
+        cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        if let Some(ca) = &self.ca {
+            cmd.arg("--tls").arg("--cacert").arg(ca);
+        }
+        if self.options.auth {
+            cmd.args(["--pass", SENTINEL_PASSWORD, "--no-auth-warning"]);
+        }
+        let out = cmd
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -119,26 +174,54 @@ pub struct SentinelSet {
     /// The data nodes, the first started as master (which one is master now: [`Self::master`]).
     pub nodes: Vec<RedisServer>,
     pub sentinels: Vec<SentinelProcess>,
+    /// The certificates of a TLS set (`ca.crt` signed every server's certificate).
+    certs: Option<tempfile::TempDir>,
 }
 
 impl SentinelSet {
     pub fn start() -> SentinelSet {
-        let master = RedisServer::start_with_args(&[
-            "--masteruser",
-            ADMIN_USER,
-            "--masterauth",
-            ADMIN_PASSWORD,
-        ]);
-        let replicas = [
-            RedisServer::replica_of(&master),
-            RedisServer::replica_of(&master),
-        ];
+        Self::start_with(SentinelOptions::default())
+    }
+
+    pub fn start_with(options: SentinelOptions) -> SentinelSet {
+        let certs = options.tls.then(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("redis-rotator-sentinel-certs-")
+                .tempdir()
+                .expect("temp dir");
+            super::tls::write_tls_files(dir.path());
+            dir
+        });
+        let (master, replicas) = match &certs {
+            None => {
+                let master = RedisServer::start_with_args(&[
+                    "--masteruser",
+                    ADMIN_USER,
+                    "--masterauth",
+                    ADMIN_PASSWORD,
+                ]);
+                let replicas = [
+                    RedisServer::replica_of(&master),
+                    RedisServer::replica_of(&master),
+                ];
+                (master, replicas)
+            }
+            Some(dir) => {
+                let master = RedisServer::start_tls_master(dir.path());
+                let replicas = [
+                    RedisServer::tls_replica_of(&master),
+                    RedisServer::tls_replica_of(&master),
+                ];
+                (master, replicas)
+            }
+        };
         let sentinels: Vec<SentinelProcess> = (0..3)
-            .map(|_| SentinelProcess::start(master.port))
+            .map(|_| SentinelProcess::start(master.port, options, certs.as_ref().map(|d| d.path())))
             .collect();
         let set = SentinelSet {
             nodes: std::iter::once(master).chain(replicas).collect(),
             sentinels,
+            certs,
         };
         wait_until(
             SETTLE,
@@ -193,6 +276,11 @@ impl SentinelSet {
                 && info.matches("state=online").count() == self.nodes.len() - 1
         });
         new
+    }
+
+    /// The CA that signed every certificate of a TLS set.
+    pub fn ca_file(&self) -> Option<std::path::PathBuf> {
+        self.certs.as_ref().map(|d| d.path().join("ca.crt"))
     }
 
     pub fn dir_of_sentinel(&self, i: usize) -> &Path {

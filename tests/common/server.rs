@@ -110,10 +110,76 @@ impl RedisServer {
         Self::launch_with(persist, role, tls, Vec::new())
     }
 
+    /// The TLS-only master of a Sentinel set: its certificates are the set's, and it replicates
+    /// over TLS (it becomes a replica after a failover).
+    pub(super) fn start_tls_master(certs: &Path) -> RedisServer {
+        Self::launch_in(
+            Persist::Aclfile,
+            Role::Standalone,
+            Some(certs),
+            [
+                "--tls-replication",
+                "yes",
+                "--masteruser",
+                ADMIN_USER,
+                "--masterauth",
+                ADMIN_PASSWORD,
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+    }
+
+    /// A TLS-only replica of a TLS `primary` with the same certificates, returned once linked.
+    pub fn tls_replica_of(primary: &RedisServer) -> RedisServer {
+        let replica = Self::launch_in(
+            Persist::Aclfile,
+            Role::Replica {
+                primary_port: primary.port,
+            },
+            Some(primary.dir.path()),
+            vec!["--tls-replication".into(), "yes".into()],
+        );
+        replica.wait_linked(primary);
+        replica
+    }
+
+    fn wait_linked(&self, primary: &RedisServer) {
+        let port = self.port;
+        wait_until(Duration::from_secs(20), "replica link up", || {
+            self.cli(&["INFO", "replication"])
+                .contains("master_link_status:up")
+                && primary
+                    .cli(&["INFO", "replication"])
+                    .contains(&format!("port={port},state=online"))
+        });
+    }
+
     fn launch_with(
         persist: Persist,
         role: Role,
         tls: bool,
+        extra_args: Vec<String>,
+    ) -> RedisServer {
+        let certs = tls.then_some(None);
+        Self::launch_tls_with(persist, role, certs, extra_args)
+    }
+
+    fn launch_in(
+        persist: Persist,
+        role: Role,
+        certs: Option<&Path>,
+        extra_args: Vec<String>,
+    ) -> RedisServer {
+        Self::launch_tls_with(persist, role, Some(certs), extra_args)
+    }
+
+    /// `tls`: `None` plain; `Some(None)` TLS with fresh certificates; `Some(Some(dir))` TLS with
+    /// the certificates in `dir` (so servers of one deployment trust each other).
+    fn launch_tls_with(
+        persist: Persist,
+        role: Role,
+        tls: Option<Option<&Path>>,
         extra_args: Vec<String>,
     ) -> RedisServer {
         let bin = redis_server_bin();
@@ -121,9 +187,12 @@ impl RedisServer {
             .prefix("redis-rotator-test-")
             .tempdir()
             .expect("create temp dir");
-        if tls {
-            super::tls::write_tls_files(dir.path());
+        match tls {
+            None => {}
+            Some(None) => super::tls::write_tls_files(dir.path()),
+            Some(Some(from)) => super::tls::copy_tls_files(from, dir.path()),
         }
+        let tls = tls.is_some();
         let tls_ca = tls.then(|| dir.path().join("ca.crt"));
         let mut server = RedisServer {
             port: 0,

@@ -41,3 +41,11 @@ pub(super) fn write_tls_files(dir: &Path) {
     fs::write(dir.join("server.crt"), cert.pem()).expect("write server.crt");
     fs::write(dir.join("server.key"), key.serialize_pem()).expect("write server.key");
 }
+
+/// The files `write_tls_files` wrote in `from`, copied into `to`.
+pub(super) fn copy_tls_files(from: &Path, to: &Path) {
+    for name in ["ca.crt", "other-ca.crt", "server.crt", "server.key"] {
+        fs::copy(from.join(name), to.join(name))
+            .unwrap_or_else(|e| panic!("copy {name} from {}: {e}", from.display()));
+    }
+}

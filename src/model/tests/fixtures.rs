@@ -25,6 +25,8 @@ pub fn connection(name: &str) -> Connection {
         topology: TopologyKind::Standalone,
         nodes: Vec::new(),
         master_name: None,
+        sentinel_username: None,
+        sentinel_password: None,
         identity: None,
         created_at: DateTime::<Utc>::UNIX_EPOCH,
         updated_at: DateTime::<Utc>::UNIX_EPOCH,

@@ -207,6 +207,27 @@ fn sentinel_takes_the_sentinels_as_nodes_and_requires_a_master_name() {
 }
 
 #[test]
+fn a_sentinel_username_is_one_word_and_only_for_sentinel() {
+    let base = json!({
+        "topology": "sentinel",
+        "nodes": ["10.0.0.5:26379"],
+        "masterName": "mymaster",
+        "sentinelUsername": "watcher"
+    });
+    let spec = check(base.clone()).expect("valid");
+    assert_eq!(spec.sentinel_username.as_deref(), Some("watcher"));
+    let mut spaced = base.clone();
+    spaced["sentinelUsername"] = json!("watch er");
+    error_for(&check(spaced), "sentinelUsername");
+    let stray = check(json!({ "sentinelUsername": "watcher" }));
+    assert!(
+        error_for(&stray, "sentinelUsername")
+            .message
+            .contains("only used when topology is `sentinel`")
+    );
+}
+
+#[test]
 fn each_node_is_checked_and_named_by_its_index() {
     let result = check(json!({
         "topology": "nodes",

@@ -190,6 +190,7 @@ impl ConnectionForm {
             topology: Some(f.choice(Field::Topology).to_string()),
             nodes: Some(nodes),
             master_name: None,
+            sentinel_username: None,
         }
     }
 

@@ -60,6 +60,8 @@ fn connection(n: u128, name: &str, host: &str, port: u16, topology: TopologyKind
         topology,
         nodes: Vec::new(),
         master_name: None,
+        sentinel_username: None,
+        sentinel_password: None,
         identity: None,
         created_at: at(1, 2, 9, 0),
         updated_at: at(1, 2, 9, 0),

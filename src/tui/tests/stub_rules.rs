@@ -165,6 +165,7 @@ fn stub_connection(
         topology: TopologyKind::Standalone,
         nodes: Vec::new(),
         master_name: None,
+        sentinel_username: None,
     })
 }
 

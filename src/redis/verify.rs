@@ -1,0 +1,225 @@
+//! Proving a credential on a node: a real authentication as the user, then `ACL WHOAMI`.
+//! `Verifiers` keeps, per node, connections used for nothing but this, so a rotation proves its
+//! new password with one `AUTH` instead of a new TCP (and TLS) connection. A kept connection
+//! rests authenticated as the admin user between verifications, so it never counts as a live
+//! session of a rotation's user (`CLIENT LIST user=`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::Value;
+use uuid::Uuid;
+
+use crate::model::Password;
+
+use super::acl::text;
+use super::error::{from_command, timeout};
+use super::{ConnectParams, Node, NodeAddr, RedisError};
+
+/// How long an idle kept connection is trusted: past this a firewall or the server's `timeout`
+/// may have dropped it silently, so it is closed and a fresh login proves the next credential.
+const IDLE_TTL: Duration = Duration::from_secs(60);
+
+/// Idle kept connections per node (one per verification running at once, up to this many).
+const MAX_IDLE: usize = 16;
+
+/// The user a kept connection rests as: the admin user of the connection it belongs to.
+pub struct RestAs {
+    pub username: String,
+    pub password: Option<Password>,
+}
+
+struct Idle {
+    node: Node,
+    since: Instant,
+}
+
+/// A node's idle kept connections and the stamp of the stored connection they were made under.
+type Kept = (i64, Vec<Idle>);
+
+/// Kept verification connections, by (group, node). A group is one stored connection; its
+/// `stamp` changes whenever the stored connection does (another admin, TLS settings…), which
+/// retires every connection kept under the old stamp.
+#[derive(Default)]
+pub struct Verifiers {
+    idle: Mutex<HashMap<(Uuid, NodeAddr), Kept>>,
+    opened: AtomicU64,
+}
+
+impl Verifiers {
+    /// Proves `params.username`/`params.password` on `params.addr`: `AUTH` on a kept connection
+    /// when there is one (a kept connection that turns out to be dead before `AUTH` answers is
+    /// replaced by a fresh login), else a fresh login. Then `ACL WHOAMI` must name the user (a
+    /// scope without `acl|whoami` answers NOPERM, which still proves it: `AUTH` named the user
+    /// and succeeded). A failed `AUTH` is a failure even though the kept connection stays
+    /// authenticated as before.
+    pub async fn verify(
+        &self,
+        group: Uuid,
+        stamp: i64,
+        params: &ConnectParams,
+        rest: &RestAs,
+    ) -> Result<(), RedisError> {
+        let password = params.password.clone().unwrap_or_else(|| Password::new(""));
+        if let Some(kept) = self.take(group, stamp, &params.addr) {
+            match auth(&kept, &params.username, &password).await {
+                Auth::Accepted => {
+                    let (result, back) = whoami_then_rest(kept, &params.username, rest).await;
+                    self.put_back(group, stamp, back);
+                    return result;
+                }
+                Auth::Refused(e) => {
+                    // A refused AUTH changes nothing on the connection: it still rests as admin.
+                    self.put_back(group, stamp, Some(kept));
+                    return Err(e);
+                }
+                Auth::Dead => {}
+            }
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        let fresh = Node::connect(params).await?;
+        let (result, back) = whoami_then_rest(fresh, &params.username, rest).await;
+        self.put_back(group, stamp, back);
+        result
+    }
+
+    /// Closes every kept connection of `group`.
+    pub fn forget(&self, group: Uuid) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.retain(|(g, _), _| *g != group);
+        }
+    }
+
+    /// How many connections verification has opened so far (kept ones are reused).
+    pub fn opened(&self) -> u64 {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    fn take(&self, group: Uuid, stamp: i64, addr: &NodeAddr) -> Option<Node> {
+        let mut idle = self.idle.lock().ok()?;
+        let (at, list) = idle.get_mut(&(group, addr.clone()))?;
+        if *at != stamp {
+            list.clear();
+            return None;
+        }
+        while let Some(entry) = list.pop() {
+            if entry.since.elapsed() < IDLE_TTL {
+                return Some(entry.node);
+            }
+        }
+        None
+    }
+
+    fn put_back(&self, group: Uuid, stamp: i64, node: Option<Node>) {
+        let Some(node) = node else { return };
+        let Ok(mut idle) = self.idle.lock() else {
+            return;
+        };
+        let (at, list) = idle
+            .entry((group, node.addr.clone()))
+            .or_insert_with(|| (stamp, Vec::new()));
+        if *at != stamp {
+            *at = stamp;
+            list.clear();
+        }
+        list.retain(|e| e.since.elapsed() < IDLE_TTL);
+        if list.len() < MAX_IDLE {
+            list.push(Idle {
+                node,
+                since: Instant::now(),
+            });
+        }
+    }
+}
+
+enum Auth {
+    Accepted,
+    /// The server answered AUTH with an error (wrong password, no such user, user off).
+    Refused(RedisError),
+    /// No answer (the connection was closed or timed out): the credential is not judged.
+    Dead,
+}
+
+/// `AUTH <user> <password>` on a kept connection.
+async fn auth(kept: &Node, username: &str, password: &Password) -> Auth {
+    let mut cmd = redis::cmd("AUTH");
+    cmd.arg(username).arg(password.expose());
+    let mut conn = kept.connection();
+    let reply =
+        tokio::time::timeout(kept.command_timeout(), cmd.query_async::<Value>(&mut conn)).await;
+    match reply {
+        Ok(Ok(_)) => Auth::Accepted,
+        Ok(Err(e)) if e.code().is_some() => Auth::Refused(refused(kept, username, password, e)),
+        Ok(Err(_)) | Err(_) => Auth::Dead,
+    }
+}
+
+fn refused(kept: &Node, username: &str, password: &Password, e: redis::RedisError) -> RedisError {
+    let addr = kept.addr.to_string();
+    if matches!(e.code(), Some("WRONGPASS")) {
+        return RedisError::WrongPassword {
+            addr,
+            user: username.to_string(),
+        };
+    }
+    from_command(&addr, username, "AUTH", kept.command_timeout(), e).redacted(password.expose())
+}
+
+/// `ACL WHOAMI`, then `AUTH` back to the admin user, in one round trip. Returns the verdict and
+/// the connection when it is safe to keep (it answered both and rests as the admin user).
+async fn whoami_then_rest(
+    node: Node,
+    username: &str,
+    rest: &RestAs,
+) -> (Result<(), RedisError>, Option<Node>) {
+    let addr = node.addr.to_string();
+    let mut whoami = redis::cmd("ACL");
+    whoami.arg("WHOAMI");
+    let mut back = redis::cmd("AUTH");
+    back.arg(&rest.username)
+        .arg(rest.password.as_ref().map_or("", |p| p.expose()));
+    let mut pipe = redis::pipe();
+    pipe.add_command(whoami).add_command(back).ignore_errors();
+    let mut conn = node.connection();
+    let limit = node.command_timeout();
+    let replies = match tokio::time::timeout(limit, pipe.query_async::<Vec<Value>>(&mut conn)).await
+    {
+        Ok(Ok(replies)) => replies,
+        Ok(Err(e)) => {
+            return (
+                Err(from_command(&addr, username, "ACL WHOAMI", limit, e)),
+                None,
+            );
+        }
+        Err(_) => return (Err(timeout(&addr, "ACL WHOAMI", limit)), None),
+    };
+    let verdict = match replies.first() {
+        Some(Value::ServerError(e)) if e.code() == "NOPERM" => Ok(()),
+        Some(Value::ServerError(e)) => Err(RedisError::Command {
+            addr: addr.clone(),
+            command: "ACL WHOAMI".into(),
+            message: e.to_string(),
+        }),
+        Some(v) => match text(v) {
+            Some(who) if who == username => Ok(()),
+            who => Err(RedisError::Command {
+                addr: addr.clone(),
+                command: "ACL WHOAMI".into(),
+                message: format!(
+                    "authenticated as `{}` instead of `{username}`",
+                    who.unwrap_or_default()
+                ),
+            }),
+        },
+        None => Err(RedisError::Command {
+            addr: addr.clone(),
+            command: "ACL WHOAMI".into(),
+            message: "no reply".into(),
+        }),
+    };
+    let rests = matches!(replies.get(1), Some(Value::Okay))
+        || replies.get(1).and_then(text).as_deref() == Some("OK");
+    (verdict, rests.then_some(node))
+}
