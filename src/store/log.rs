@@ -38,13 +38,13 @@ impl Row for SecretEntry {
     }
 }
 
-/// The document's small fields, logged whole when any of them changes.
+/// The document's small fields, logged whole when any of them changes (rarely: the event
+/// counter is not among them, it follows the events).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Header {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_check: Option<Sealed>,
-    pub next_event_seq: u64,
     #[serde(default)]
     pub settings: Settings,
 }
@@ -53,7 +53,6 @@ impl Header {
     pub fn of(doc: &Document) -> Header {
         Header {
             key_check: doc.key_check.clone(),
-            next_event_seq: doc.next_event_seq,
             settings: doc.settings.clone(),
         }
     }
@@ -97,13 +96,15 @@ impl Op {
         match self {
             Op::Header(h) => {
                 doc.key_check = h.key_check;
-                doc.next_event_seq = h.next_event_seq;
                 doc.settings = h.settings;
             }
             Op::Connections(c) => doc.connections = c,
             Op::Rotation(r) => doc.rotations.put_clean(*r),
             Op::RotationRemoved(id) => doc.rotations.remove_clean(&id),
-            Op::Event(e) => push_event_clean(&mut doc.events, *e),
+            Op::Event(e) => {
+                doc.next_event_seq = doc.next_event_seq.max(e.seq.saturating_add(1));
+                push_event_clean(&mut doc.events, *e);
+            }
             Op::Secret(s) => doc.secrets.put_clean(*s),
             Op::SecretRemoved(key) => doc.secrets.remove_clean(&key),
         }
@@ -194,9 +195,12 @@ pub(crate) fn changes(before: &Before, doc: &Document) -> Option<Vec<Op>> {
     Some(ops)
 }
 
+/// `seq`, `manifest` and `buckets` come first and hold no strings, so a reader that wants
+/// one bucket can read them without parsing the ops (see `Line::prefix`).
 #[derive(Serialize)]
 struct LineOut<'a> {
     seq: u64,
+    manifest: bool,
     buckets: Vec<u8>,
     ops: &'a [Op],
 }
@@ -212,6 +216,7 @@ pub(crate) fn line(seq: u64, ops: &[Op]) -> Result<Vec<u8>, serde_json::Error> {
         .collect();
     let mut bytes = serde_json::to_vec(&LineOut {
         seq,
+        manifest: ops.iter().any(|op| op.part() == Part::Manifest),
         buckets: buckets.into_iter().collect(),
         ops,
     })?;
@@ -235,9 +240,27 @@ struct Start {
 struct LineIn<'a> {
     seq: u64,
     #[serde(default)]
+    manifest: bool,
+    #[serde(default)]
     buckets: Vec<u8>,
     #[serde(borrow)]
+    #[allow(dead_code)] // validated here, parsed by `Line::ops`
     ops: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Prefix {
+    seq: u64,
+    #[serde(default)]
+    manifest: bool,
+    #[serde(default)]
+    buckets: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Ops {
+    ops: Vec<Op>,
 }
 
 /// A parsed log: its start, its complete lines, and how many bytes they span.
@@ -250,13 +273,23 @@ pub(crate) struct Log<'a> {
 
 pub(crate) struct Line<'a> {
     pub seq: u64,
+    /// The commit changes the manifest's fields (header, connections).
+    pub manifest: bool,
     pub buckets: Vec<u8>,
-    ops: &'a RawValue,
+    text: &'a str,
 }
 
 impl Line<'_> {
     pub fn ops(&self, path: &Path) -> Result<Vec<Op>, StoreError> {
-        serde_json::from_str(self.ops.get()).map_err(|e| corrupt(path, self.seq, &e))
+        serde_json::from_str::<Ops>(self.text)
+            .map(|o| o.ops)
+            .map_err(|e| corrupt(path, self.seq, &e))
+    }
+
+    /// Only the fields before `ops`, when the line is laid out as we write it.
+    fn prefix(text: &str) -> Option<Prefix> {
+        let end = text.find(",\"ops\":")?;
+        serde_json::from_str(&format!("{}}}", &text[..end])).ok()
     }
 }
 
@@ -267,9 +300,15 @@ fn corrupt(path: &Path, seq: u64, e: &serde_json::Error) -> StoreError {
     }
 }
 
-/// Parses the log `bytes` (from offset 0, or from `from` when only a tail is read, in which
-/// case there is no start line); `path` names the file in errors.
-pub(crate) fn parse<'a>(path: &Path, bytes: &'a [u8], tail: bool) -> Result<Log<'a>, StoreError> {
+/// Parses the log `bytes` (from its start, or a tail read from a line boundary when `tail`, in
+/// which case there is no start line); `path` names the file in errors. `skim`: only each
+/// line's prefix is read (the ops are parsed, and checked, when asked for).
+pub(crate) fn parse<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    tail: bool,
+    skim: bool,
+) -> Result<Log<'a>, StoreError> {
     let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let text = std::str::from_utf8(&bytes[..complete]).map_err(|e| StoreError::Corrupt {
         path: path.to_path_buf(),
@@ -294,21 +333,32 @@ pub(crate) fn parse<'a>(path: &Path, bytes: &'a [u8], tail: bool) -> Result<Log<
     let mut parsed = Vec::new();
     let mut last = None;
     for (n, text) in lines.enumerate() {
-        let line: LineIn = serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("line {}: {e}", n + 2),
-        })?;
-        if last.is_some_and(|l| line.seq <= l) {
+        let head = match skim.then(|| Line::prefix(text)).flatten() {
+            Some(p) => p,
+            None => {
+                let line: LineIn = serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!("line {}: {e}", n + 2),
+                })?;
+                Prefix {
+                    seq: line.seq,
+                    manifest: line.manifest,
+                    buckets: line.buckets,
+                }
+            }
+        };
+        if last.is_some_and(|l| head.seq <= l) {
             return Err(StoreError::Corrupt {
                 path: path.to_path_buf(),
-                reason: format!("commit {} is out of order", line.seq),
+                reason: format!("commit {} is out of order", head.seq),
             });
         }
-        last = Some(line.seq);
+        last = Some(head.seq);
         parsed.push(Line {
-            seq: line.seq,
-            buckets: line.buckets,
-            ops: line.ops,
+            seq: head.seq,
+            manifest: head.manifest,
+            buckets: head.buckets,
+            text,
         });
     }
     Ok(Log {

@@ -206,7 +206,7 @@ pub(crate) fn load(db: &Path) -> Result<Loaded, StoreError> {
 fn try_load(db: &Path) -> Result<Option<Loaded>, StoreError> {
     let log_file = read_log(db)?;
     let lpath = log_path(db);
-    let log = log::parse(&lpath, &log_file.bytes, false)?;
+    let log = log::parse(&lpath, &log_file.bytes, false, false)?;
     let bytes = read_bytes(db)?.ok_or_else(|| corrupt(db, "the manifest vanished"))?;
     let manifest = parse_manifest(db, &bytes)?;
     if manifest.schema_version != SCHEMA_VERSION {
@@ -267,7 +267,7 @@ fn try_load(db: &Path) -> Result<Option<Loaded>, StoreError> {
 pub(crate) fn load_bucket(db: &Path, bucket: u8) -> Result<Option<Document>, StoreError> {
     let log_file = read_log(db)?;
     let lpath = log_path(db);
-    let log = log::parse(&lpath, &log_file.bytes, false)?;
+    let log = log::parse(&lpath, &log_file.bytes, false, true)?;
     let bytes = read_bytes(db)?.ok_or_else(|| corrupt(db, "the manifest vanished"))?;
     let manifest = parse_manifest(db, &bytes)?;
     if manifest.schema_version != SCHEMA_VERSION
@@ -288,7 +288,7 @@ pub(crate) fn load_bucket(db: &Path, bucket: u8) -> Result<Option<Document>, Sto
         ..Document::default()
     };
     for line in &log.lines {
-        let header = line.seq > manifest.applied_seq;
+        let header = line.manifest && line.seq > manifest.applied_seq;
         let ours = line.seq > b_seq && line.buckets.contains(&bucket);
         if !header && !ours {
             continue;
