@@ -5,8 +5,12 @@ use crate::model::Password;
 use crate::model::request::ConnectionRequest;
 
 use super::args::{Cli, ConnectionCmd, ConnectionFields, TopologyArg};
+use super::json::{
+    ConnectionListAnswer, ConnectionSavedAnswer, ConnectionTestAnswer, ConnectionView,
+    RotationSyncView, SyncView,
+};
 use super::output::{print_json, printable, table};
-use super::{CliError, CliResult, engine, json, prompt, recover, runtime};
+use super::{CliError, CliResult, engine, prompt, recover, runtime};
 
 fn topology_name(t: TopologyArg) -> &'static str {
     match t {
@@ -195,9 +199,10 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             let secrets = secrets(fields, false)?;
             let (conn, report) = runtime()?.block_on(engine.add_connection_with(&req, secrets))?;
             if *as_json {
-                print_json(
-                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
-                );
+                print_json(&ConnectionSavedAnswer {
+                    connection: ConnectionView::new(&conn),
+                    report: &report,
+                });
             } else {
                 print_report(&report);
                 outln!("saved connection {} ({})", conn.name, conn.id);
@@ -207,8 +212,9 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
         ConnectionCmd::List { json: as_json } => {
             let doc = engine.snapshot()?;
             if *as_json {
-                let list: Vec<_> = doc.connections.iter().map(json::connection).collect();
-                print_json(&serde_json::json!({ "connections": list }));
+                print_json(&ConnectionListAnswer {
+                    connections: doc.connections.iter().map(ConnectionView::new).collect(),
+                });
             } else {
                 let rows: Vec<Vec<String>> = doc
                     .connections
@@ -249,19 +255,16 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
                 Vec::new()
             };
             if *as_json {
-                let mut value = serde_json::to_value(&report).unwrap_or_default();
-                if let Some(obj) = value.as_object_mut() {
-                    let rotations: Vec<serde_json::Value> = sync
+                print_json(&ConnectionTestAnswer {
+                    report: &report,
+                    sync: sync
                         .iter()
-                        .map(|(rotation, lines)| {
-                            let mut v = super::rotation::sync_json(lines);
-                            v["rotation"] = rotation.clone().into();
-                            v
+                        .map(|(rotation, lines)| RotationSyncView {
+                            rotation,
+                            sync: SyncView::new(lines),
                         })
-                        .collect();
-                    obj.insert("sync".into(), rotations.into());
-                }
-                print_json(&value);
+                        .collect(),
+                });
             } else {
                 print_report(&report);
                 for (rotation, lines) in &sync {
@@ -287,9 +290,10 @@ pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
             rt.block_on(recover(&engine));
             let (conn, report) = rt.block_on(engine.edit_connection_with(name, &req, secrets))?;
             if *as_json {
-                print_json(
-                    &serde_json::json!({ "connection": json::connection(&conn), "report": report }),
-                );
+                print_json(&ConnectionSavedAnswer {
+                    connection: ConnectionView::new(&conn),
+                    report: &report,
+                });
             } else {
                 print_report(&report);
                 outln!("saved connection {}", conn.name);

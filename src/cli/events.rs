@@ -6,6 +6,7 @@ use crate::engine::EngineError;
 use crate::model::{Event, Resolution, RotationRef};
 
 use super::args::{Cli, EventsCmd};
+use super::json::EventListAnswer;
 use super::output::print_json;
 use super::{CliError, CliResult, open_store};
 
@@ -49,7 +50,7 @@ pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
     let start = selected.len().saturating_sub(*limit);
     let selected = &selected[start..];
     if *json {
-        print_json(&serde_json::json!({ "events": selected }));
+        print_json(&EventListAnswer { events: selected });
     } else {
         for e in selected {
             outln!(

@@ -1,10 +1,16 @@
-//! `--json` views in the seed document's response shape (`secretRotation` with `connection`,
-//! `environment`, `folder`, `projectId`), built from the stored rotation.
+//! Every `--json` answer of the command line as a declared shape: the seed document's response
+//! shape (`secretRotation` with `connection`, `environment`, `folder`, `projectId`) and ours
+//! for the other commands. `output::print_json` prints them with every object's keys sorted.
 
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
-use crate::model::{Connection, Rotation};
+use crate::engine::{ConnectionReport, EngineError, NodeSync, SlotView};
+use crate::model::{
+    Connection, Event, Parameters, RotateAt, Rotation, RotationStatus, SecretsMapping, Slot,
+    TlsSettings, TopologyKind, sink::Sink,
+};
 
 /// Stable ids for things the hosted original has and we do not store (environment, folder,
 /// project): UUID v5 of their names, so the same input always gives the same id.
@@ -25,63 +31,301 @@ fn environment_name(slug: &str) -> String {
 }
 
 /// One rotation as the seed document's `secretRotation` object.
-pub fn rotation(r: &Rotation, conn: Option<&Connection>) -> Value {
-    let folder_id = stable_id("folder", &format!("{}:{}", r.environment, r.secret_path));
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "description": r.description,
-        "isAutoRotationEnabled": r.is_auto_rotation_enabled,
-        "activeIndex": r.active_index,
-        "folderId": folder_id,
-        "connectionId": r.connection_id,
-        "createdAt": r.created_at,
-        "updatedAt": r.updated_at,
-        "rotationInterval": r.rotation_interval,
-        "rotationStatus": r.rotation_status,
-        "lastRotationAttemptedAt": r.last_rotation_attempted_at,
-        "lastRotatedAt": r.last_rotated_at,
-        "lastRotationJobId": r.last_rotation_job_id,
-        "nextRotationAt": r.next_rotation_at,
-        "connection": {
-            "app": "redis",
-            "name": conn.map(|c| c.name.as_str()),
-            "id": r.connection_id,
-        },
-        "environment": {
-            "slug": r.environment,
-            "name": environment_name(&r.environment),
-            "id": stable_id("environment", &r.environment),
-        },
-        "projectId": stable_id("project", "local"),
-        "folder": { "id": folder_id, "path": r.secret_path },
-        "rotateAtUtc": r.rotate_at_utc,
-        "lastRotationMessage": r.last_rotation_message,
-        "type": r.kind,
-        "parameters": r.parameters,
-        "secretsMapping": r.secrets_mapping,
-        "sinks": r.sinks,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationView<'a> {
+    id: Uuid,
+    name: &'a str,
+    description: Option<&'a str>,
+    is_auto_rotation_enabled: bool,
+    active_index: Slot,
+    folder_id: Uuid,
+    connection_id: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    rotation_interval: u32,
+    rotation_status: RotationStatus,
+    last_rotation_attempted_at: Option<DateTime<Utc>>,
+    last_rotated_at: Option<DateTime<Utc>>,
+    last_rotation_job_id: Option<Uuid>,
+    next_rotation_at: Option<DateTime<Utc>>,
+    connection: ConnectionRef<'a>,
+    environment: EnvironmentView<'a>,
+    project_id: Uuid,
+    folder: FolderView<'a>,
+    rotate_at_utc: &'a RotateAt,
+    last_rotation_message: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    parameters: &'a Parameters,
+    secrets_mapping: &'a SecretsMapping,
+    sinks: &'a [Sink],
 }
 
-/// A connection without its password.
-pub fn connection(c: &Connection) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "app": "redis",
-        "description": c.description,
-        "host": c.host,
-        "port": c.port,
-        "username": c.username,
-        "hasPassword": c.password.is_some(),
-        "tls": c.tls,
-        "topology": c.topology,
-        "nodes": c.nodes,
-        "masterName": c.master_name,
-        "sentinelUsername": c.sentinel_username,
-        "hasSentinelPassword": c.sentinel_password.is_some(),
-        "createdAt": c.created_at,
-        "updatedAt": c.updated_at,
-    })
+/// The rotation's connection as the seed document names it (`app`, `name`, `id`); `name` is
+/// null when the connection is gone.
+#[derive(Serialize)]
+struct ConnectionRef<'a> {
+    app: &'static str,
+    name: Option<&'a str>,
+    id: Uuid,
+}
+
+#[derive(Serialize)]
+struct EnvironmentView<'a> {
+    slug: &'a str,
+    name: String,
+    id: Uuid,
+}
+
+#[derive(Serialize)]
+struct FolderView<'a> {
+    id: Uuid,
+    path: &'a str,
+}
+
+impl<'a> RotationView<'a> {
+    pub fn new(r: &'a Rotation, conn: Option<&'a Connection>) -> Self {
+        let folder_id = stable_id("folder", &format!("{}:{}", r.environment, r.secret_path));
+        Self {
+            id: r.id,
+            name: &r.name,
+            description: r.description.as_deref(),
+            is_auto_rotation_enabled: r.is_auto_rotation_enabled,
+            active_index: r.active_index,
+            folder_id,
+            connection_id: r.connection_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            rotation_interval: r.rotation_interval,
+            rotation_status: r.rotation_status,
+            last_rotation_attempted_at: r.last_rotation_attempted_at,
+            last_rotated_at: r.last_rotated_at,
+            last_rotation_job_id: r.last_rotation_job_id,
+            next_rotation_at: r.next_rotation_at,
+            connection: ConnectionRef {
+                app: "redis",
+                name: conn.map(|c| c.name.as_str()),
+                id: r.connection_id,
+            },
+            environment: EnvironmentView {
+                slug: &r.environment,
+                name: environment_name(&r.environment),
+                id: stable_id("environment", &r.environment),
+            },
+            project_id: stable_id("project", "local"),
+            folder: FolderView {
+                id: folder_id,
+                path: &r.secret_path,
+            },
+            rotate_at_utc: &r.rotate_at_utc,
+            last_rotation_message: r.last_rotation_message.as_deref(),
+            kind: &r.kind,
+            parameters: &r.parameters,
+            secrets_mapping: &r.secrets_mapping,
+            sinks: &r.sinks,
+        }
+    }
+}
+
+/// `rotation create|rotate|update --json`: `{"secretRotation": …}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationAnswer<'a> {
+    pub secret_rotation: RotationView<'a>,
+}
+
+/// `rotation list --json`: `{"secretRotations": […]}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationListAnswer<'a> {
+    pub secret_rotations: Vec<RotationView<'a>>,
+}
+
+/// `rotation get --json`: the rotation and whether every node holds both stored credentials.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationGetAnswer<'a> {
+    pub secret_rotation: RotationView<'a>,
+    pub sync: SyncView<'a>,
+}
+
+/// Whether a rotation's nodes hold both stored credentials: `{"inSync": bool, "nodes": [{node,
+/// status: {state, detail}, healed}]}`, or `{"inSync": null, "error": …}` when the nodes could
+/// not be checked.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum SyncView<'a> {
+    #[serde(rename_all = "camelCase")]
+    Checked {
+        in_sync: bool,
+        nodes: &'a [NodeSync],
+    },
+    /// `in_sync` is `()`: serialized as `null`, "not known".
+    #[serde(rename_all = "camelCase")]
+    NotChecked { in_sync: (), error: String },
+}
+
+impl<'a> SyncView<'a> {
+    pub fn new(sync: &'a Result<Vec<NodeSync>, EngineError>) -> Self {
+        match sync {
+            Ok(nodes) => Self::Checked {
+                in_sync: nodes.iter().all(|n| n.status.is_in_sync()),
+                nodes,
+            },
+            Err(e) => Self::NotChecked {
+                in_sync: (),
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// `rotation credentials --json`: the active credential and the previous one, in clear (the
+/// command exists to reveal them). No `Debug`: it holds passwords.
+#[derive(Serialize)]
+pub struct CredentialsAnswer<'a> {
+    pub current: CredentialView<'a>,
+    pub previous: Option<CredentialView<'a>>,
+}
+
+/// One slot's credential. `verified` is false, and `unverified` says why, while a change in
+/// flight or interrupted may be re-keying or revoking it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialView<'a> {
+    slot: Slot,
+    username: &'a str,
+    password: &'a str,
+    created_at: DateTime<Utc>,
+    verified: bool,
+    unverified: Option<&'a str>,
+}
+
+impl<'a> CredentialView<'a> {
+    pub fn new(v: &'a SlotView) -> Self {
+        Self {
+            slot: v.slot,
+            username: &v.username,
+            password: v.password.expose(),
+            created_at: v.created_at,
+            verified: v.unverified.is_none(),
+            unverified: v.unverified.as_deref(),
+        }
+    }
+}
+
+/// A connection without its passwords (`hasPassword`, `hasSentinelPassword` say whether one
+/// is stored).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView<'a> {
+    id: Uuid,
+    name: &'a str,
+    app: &'static str,
+    description: Option<&'a str>,
+    host: &'a str,
+    port: u16,
+    username: &'a str,
+    has_password: bool,
+    tls: &'a TlsSettings,
+    topology: TopologyKind,
+    nodes: &'a [String],
+    master_name: Option<&'a str>,
+    sentinel_username: Option<&'a str>,
+    has_sentinel_password: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> ConnectionView<'a> {
+    pub fn new(c: &'a Connection) -> Self {
+        Self {
+            id: c.id,
+            name: &c.name,
+            app: "redis",
+            description: c.description.as_deref(),
+            host: &c.host,
+            port: c.port,
+            username: &c.username,
+            has_password: c.password.is_some(),
+            tls: &c.tls,
+            topology: c.topology,
+            nodes: &c.nodes,
+            master_name: c.master_name.as_deref(),
+            sentinel_username: c.sentinel_username.as_deref(),
+            has_sentinel_password: c.sentinel_password.is_some(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// `connection add|edit --json`: the saved connection and the test that ran before saving.
+#[derive(Serialize)]
+pub struct ConnectionSavedAnswer<'a> {
+    pub connection: ConnectionView<'a>,
+    pub report: &'a ConnectionReport,
+}
+
+/// `connection list --json`.
+#[derive(Serialize)]
+pub struct ConnectionListAnswer<'a> {
+    pub connections: Vec<ConnectionView<'a>>,
+}
+
+/// `connection test --json`: the report's fields, plus per rotation on the connection whether
+/// every node holds both stored credentials.
+#[derive(Serialize)]
+pub struct ConnectionTestAnswer<'a> {
+    #[serde(flatten)]
+    pub report: &'a ConnectionReport,
+    pub sync: Vec<RotationSyncView<'a>>,
+}
+
+/// One rotation's node sync, named: `{"rotation": name, "inSync": …, …}`.
+#[derive(Serialize)]
+pub struct RotationSyncView<'a> {
+    pub rotation: &'a str,
+    #[serde(flatten)]
+    pub sync: SyncView<'a>,
+}
+
+/// `secrets list --json`.
+#[derive(Serialize)]
+pub struct SecretListAnswer {
+    pub secrets: Vec<SecretListItem>,
+}
+
+/// A secret's name, current version and the rotation that owns it (none for a free secret).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretListItem {
+    pub name: String,
+    pub version: Option<u32>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub owner_rotation: Option<String>,
+}
+
+/// `secrets get --json`: the current value in clear. No `Debug`: it holds a secret.
+#[derive(Serialize)]
+pub struct SecretAnswer<'a> {
+    pub secret: SecretValueView<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretValueView<'a> {
+    pub name: &'a str,
+    pub environment: &'a str,
+    pub secret_path: &'a str,
+    pub version: u32,
+    pub value: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `events list --json`: the selected events, oldest first.
+#[derive(Serialize)]
+pub struct EventListAnswer<'a> {
+    pub events: &'a [&'a Event],
 }

@@ -94,8 +94,13 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_all(safe.as_bytes());
 }
 
-pub fn print_json(value: &serde_json::Value) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+/// Prints a `--json` answer, pretty. It goes through a `serde_json::Value` on purpose: its maps
+/// are sorted, so every object's keys come out in alphabetical order, as they always have,
+/// whatever order the answer's struct declares them in.
+pub fn print_json(answer: &impl serde::Serialize) {
+    let text = serde_json::to_value(answer)
+        .and_then(|value| serde_json::to_string_pretty(&value))
+        .unwrap_or_else(|_| "null".into());
     outln!("{}", crate::model::text::json_escaped(&text));
 }
 

@@ -1,13 +1,12 @@
 //! `secrets list|get|export|delete`: the secret store (values are decrypted only here and in
 //! `run`).
 
-use serde_json::json;
-
-use crate::model::Password;
 use crate::model::validation::validate_secret_path;
+use crate::model::{Password, SecretEntry};
 use crate::store::{Binding, Document, Store, render_export};
 
 use super::args::{Cli, Place, SecretsCmd};
+use super::json::{SecretAnswer, SecretListAnswer, SecretListItem, SecretValueView};
 use super::output::{local, print_json, table};
 use super::{CliError, CliResult, open_store};
 
@@ -44,6 +43,12 @@ pub fn values_at(
     Ok(out)
 }
 
+/// The name of the rotation that owns a secret, if one does.
+fn owner_name(doc: &Document, e: &SecretEntry) -> Option<String> {
+    e.owner_rotation
+        .and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone()))
+}
+
 pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
     // Reading needs the store only; deleting goes through the engine (lock, event log).
     let load = || -> Result<_, CliError> {
@@ -67,19 +72,21 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
             let (_store, doc) = load()?;
             let entries = doc.secrets_at(&env, &path);
             if *as_json {
-                let list: Vec<_> = entries
+                let secrets = entries
                     .iter()
-                    .map(|e| json!({ "name": e.name, "version": e.current().map(|v| v.version), "updatedAt": e.current().map(|v| v.created_at), "ownerRotation": e.owner_rotation.and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone())) }))
+                    .map(|e| SecretListItem {
+                        name: e.name.clone(),
+                        version: e.current().map(|v| v.version),
+                        updated_at: e.current().map(|v| v.created_at),
+                        owner_rotation: owner_name(&doc, e),
+                    })
                     .collect();
-                print_json(&json!({ "secrets": list }));
+                print_json(&SecretListAnswer { secrets });
             } else if !entries.is_empty() {
                 let rows: Vec<Vec<String>> = entries
                     .iter()
                     .map(|e| {
-                        let owner = e
-                            .owner_rotation
-                            .and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone()))
-                            .unwrap_or_else(|| "—".into());
+                        let owner = owner_name(&doc, e).unwrap_or_else(|| "—".into());
                         vec![
                             e.name.clone(),
                             e.current().map_or(0, |v| v.version).to_string(),
@@ -110,9 +117,16 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
                 .cipher_for(&doc)?
                 .open(&current.value, &Binding::secret_value(&env, &path, name))?;
             if *as_json {
-                print_json(
-                    &json!({ "secret": { "name": name, "environment": env, "secretPath": path, "version": current.version, "value": value.expose(), "createdAt": current.created_at } }),
-                );
+                print_json(&SecretAnswer {
+                    secret: SecretValueView {
+                        name,
+                        environment: &env,
+                        secret_path: &path,
+                        version: current.version,
+                        value: value.expose(),
+                        created_at: current.created_at,
+                    },
+                });
             } else {
                 outln!("{}", value.expose());
             }

@@ -451,6 +451,25 @@ impl Engine {
         .await
     }
 
+    /// `typed` over the stored passwords of `conn`: what a test of an edited form uses when a
+    /// password field was left empty (keep the stored one).
+    pub fn stored_secrets_under(
+        &self,
+        conn: &Connection,
+        typed: ConnectionSecrets,
+    ) -> Result<ConnectionSecrets, EngineError> {
+        Ok(ConnectionSecrets {
+            admin: match typed.admin {
+                Some(p) => Some(p),
+                None => self.admin_password(conn)?,
+            },
+            sentinel: match typed.sentinel {
+                Some(p) => Some(p),
+                None => self.sentinel_password(conn)?,
+            },
+        })
+    }
+
     /// Seals the passwords into `conn`, each bound to this connection and its field.
     fn seal_secrets(
         &self,

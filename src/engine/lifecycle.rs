@@ -98,37 +98,56 @@ impl Engine {
         id_or_name: impl Into<crate::model::RotationRef>,
         patch: &RotationRequest,
     ) -> Result<Rotation, EngineError> {
-        let existing = self.find_rotation(id_or_name)?;
-        let _guard = self.lock_rotation(&existing).await?;
-        // Read under the lock: another process may have changed it meanwhile.
-        let mut existing = self.rotation_by_id(existing.id)?;
-        let asks_scope = patch
-            .parameters
-            .as_ref()
-            .and_then(|p| p.permission_scope.as_ref())
-            .is_some_and(|s| *s != existing.parameters.permission_scope);
-        if existing.pending.is_some() && asks_scope {
-            // A change in flight on Redis is finished first; then the new scope applies.
-            self.recover_locked(existing.id).await?;
-            existing = self.rotation_by_id(existing.id)?;
-        }
+        let found = self.find_rotation(id_or_name)?;
+        let _guard = self.lock_rotation(&found).await?;
+        let existing = self.reread_for_patch(found.id, patch).await?;
         let doc = self.snapshot()?;
-        let patch = &pin_usernames(&existing, patch)?;
-        let spec = validate_rotation_patch(&existing, patch, context(&doc))?;
-        let scope_changed =
-            spec.parameters.permission_scope != existing.parameters.permission_scope;
+        let patch = pin_usernames(&existing, patch)?;
+        let spec = validate_rotation_patch(&existing, &patch, context(&doc))?;
         // A new scope is journaled, applied to both users on every node and persisted; the
-        // write below commits it and clears the journal (see `changes`).
-        let scope_job = if scope_changed {
+        // write in `commit_update` commits it and clears the journal (see `changes`).
+        let new_scope = &spec.parameters.permission_scope;
+        let scope_job = if *new_scope != existing.parameters.permission_scope {
             Some(
-                self.change_scope_locked(&existing, &spec.parameters.permission_scope, patch)
+                self.change_scope_locked(&existing, new_scope, &patch)
                     .await?,
             )
         } else {
             None
         };
+        self.commit_update(existing, patch, scope_job).await
+    }
+
+    /// The rotation as it is under its lock (another process may have changed it meanwhile).
+    /// When the patch asks for a new scope, a change in flight on Redis is finished first and
+    /// the new scope then applies on top of it.
+    async fn reread_for_patch(
+        &self,
+        id: Uuid,
+        patch: &RotationRequest,
+    ) -> Result<Rotation, EngineError> {
+        let existing = self.rotation_by_id(id)?;
+        let asks_scope = patch
+            .parameters
+            .as_ref()
+            .and_then(|p| p.permission_scope.as_ref())
+            .is_some_and(|s| *s != existing.parameters.permission_scope);
+        if existing.pending.is_none() || !asks_scope {
+            return Ok(existing);
+        }
+        self.recover_locked(id).await?;
+        self.rotation_by_id(id)
+    }
+
+    /// The store half of an update. When the store refuses it after a new scope (`scope_job`)
+    /// went to the nodes, the old scope goes back everywhere.
+    async fn commit_update(
+        &self,
+        existing: Rotation,
+        patch: RotationRequest,
+        scope_job: Option<Uuid>,
+    ) -> Result<Rotation, EngineError> {
         let now = self.now();
-        let patch = patch.clone();
         let before = existing.clone();
         let written = self
             .write(move |doc, events| {
@@ -136,7 +155,6 @@ impl Engine {
             })
             .await;
         if let (Err(e), Some(job)) = (&written, scope_job) {
-            // The store refused the rest of the patch: the old scope goes back everywhere.
             let pending = self.rotation_by_id(before.id).ok().and_then(|r| r.pending);
             if let (Ok(conn), Some(journal)) = (self.connection_of(&before), pending)
                 && journal.job_id == job
@@ -321,34 +339,10 @@ pub(crate) fn commit_patch(
         r.pending = None;
     }
     if schedule_changed {
-        r.next_rotation_at = r.last_rotated_at.and_then(|last| {
-            schedule::next_rotation_at(
-                r.is_auto_rotation_enabled,
-                r.rotation_interval,
-                r.rotate_at_utc,
-                last,
-                Trigger::Manual,
-            )
-        });
-        r.retry = None;
+        reschedule(r);
     }
     let r = r.clone();
-    if old_mapping.username != r.secrets_mapping.username {
-        doc.rename_secret(
-            &r.environment,
-            &r.secret_path,
-            &old_mapping.username,
-            &r.secrets_mapping.username,
-        );
-    }
-    if old_mapping.password != r.secrets_mapping.password {
-        doc.rename_secret(
-            &r.environment,
-            &r.secret_path,
-            &old_mapping.password,
-            &r.secrets_mapping.password,
-        );
-    }
+    rename_mapped_secrets(doc, &r, &old_mapping);
     events.push(event_for(
         &r,
         EventKind::Updated,
@@ -367,4 +361,35 @@ pub(crate) fn commit_patch(
         ),
     ));
     Ok(r)
+}
+
+/// A new schedule counts from the last rotation; a pending retry backoff no longer applies.
+fn reschedule(r: &mut Rotation) {
+    r.next_rotation_at = r.last_rotated_at.and_then(|last| {
+        schedule::next_rotation_at(
+            r.is_auto_rotation_enabled,
+            r.rotation_interval,
+            r.rotate_at_utc,
+            last,
+            Trigger::Manual,
+        )
+    });
+    r.retry = None;
+}
+
+/// A renamed mapping renames the secrets it names, history and all.
+fn rename_mapped_secrets(
+    doc: &mut crate::store::Document,
+    r: &Rotation,
+    old: &crate::model::SecretsMapping,
+) {
+    let renames = [
+        (&old.username, &r.secrets_mapping.username),
+        (&old.password, &r.secrets_mapping.password),
+    ];
+    for (from, to) in renames {
+        if from != to {
+            doc.rename_secret(&r.environment, &r.secret_path, from, to);
+        }
+    }
 }

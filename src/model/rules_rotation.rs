@@ -80,6 +80,10 @@ pub(super) fn check_rotation(
     };
     if let (Some(name), Some(env), Some(path)) = (&name, &environment, &secret_path) {
         errors.check(name_is_free(name, env, path, others()));
+    }
+    // Checked whatever the name: the wizard asks for the mapping before the name, and its step
+    // must show the conflict there, not one step later.
+    if let (Some(env), Some(path)) = (&environment, &secret_path) {
         for (field, secret) in [
             (MAPPED_USERNAME, &mapped_username),
             (MAPPED_PASSWORD, &mapped_password),

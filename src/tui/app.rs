@@ -12,7 +12,6 @@ use super::action::Action;
 use super::keymap::Context;
 use super::popup::Popup;
 use super::progress::RotationProgress;
-use super::rules::Rules;
 use super::screens::connection_form::ConnectionForm;
 use super::tasks::Task;
 use super::theme::{Theme, Tone};
@@ -115,7 +114,6 @@ pub struct App {
     pub theme: Theme,
     /// Shown in the header (e.g. "demo").
     pub title: Option<String>,
-    pub rules: Rules,
     pub screen: Screen,
     pub dashboard: DashboardState,
     pub connections: ConnectionsState,
@@ -158,7 +156,6 @@ impl App {
             zone,
             theme,
             title: None,
-            rules: Rules::model(),
             screen: Screen::Dashboard,
             dashboard: DashboardState {
                 selected: 0,
@@ -195,12 +192,6 @@ impl App {
 
     pub fn with_title(mut self, title: Option<String>) -> App {
         self.title = title;
-        self
-    }
-
-    /// Swaps the validation rules (tests use stand-ins).
-    pub fn with_rules(mut self, rules: Rules) -> App {
-        self.rules = rules;
         self
     }
 

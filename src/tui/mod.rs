@@ -1,10 +1,9 @@
 //! The console: renders from state, turns keys and engine events into actions.
 //!
 //! Map: `app` (state + `update`), `action` (every intent and result), `event` (the loop),
-//! `keymap` (keys as data), `tasks` (engine work off the UI path), `rules` (the model's
-//! validation, swappable in tests), `theme`, `time`, `popup`, `progress`, `handlers/` (update,
-//! per screen), `screens/` (drawing, per view), `wizard/` (the six steps), `widgets/` (fields,
-//! badges).
+//! `keymap` (keys as data), `tasks` (engine work off the UI path), `theme`, `time`, `popup`,
+//! `progress`, `handlers/` (update, per screen), `screens/` (drawing, per view), `wizard/` (the
+//! six steps, validated by the model's own rules), `widgets/` (fields, badges).
 
 pub mod action;
 pub mod app;
@@ -14,7 +13,6 @@ pub mod health;
 pub mod keymap;
 pub mod popup;
 pub mod progress;
-pub mod rules;
 pub mod screens;
 pub mod tasks;
 pub mod theme;

@@ -75,6 +75,30 @@ fn mapped_secrets_may_not_take_another_rotations_secrets() {
 }
 
 #[test]
+fn a_taken_secret_is_reported_even_when_the_name_is_missing_or_invalid() {
+    // The wizard asks for the mapping before the name: its step must show the conflict.
+    let mut world = World::new();
+    world
+        .secrets
+        .push(secret("dev", "/", "REDIS_PASSWORD", None));
+    for name in [None, Some("Not A Slug")] {
+        let mut doc = minimal();
+        match name {
+            Some(n) => doc["name"] = json!(n),
+            None => {
+                doc.as_object_mut().unwrap().remove("name");
+            }
+        }
+        let result = validate_new_rotation(&body(doc), world.ctx());
+        assert_eq!(
+            fields(&result),
+            vec!["name", "secretsMapping.password"],
+            "{name:?}"
+        );
+    }
+}
+
+#[test]
 fn mapped_secret_names_must_differ() {
     let world = World::new();
     let req = minimal_with(

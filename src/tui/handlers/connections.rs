@@ -29,10 +29,9 @@ impl App {
     }
 
     pub(crate) fn revalidate_form(&mut self, origin: FormOrigin) {
-        let rules = self.rules;
         let doc = self.doc.clone();
         if let Some(form) = self.form_mut(origin) {
-            form.revalidate(&rules, &doc.connections);
+            form.revalidate(&doc.connections);
         }
     }
 

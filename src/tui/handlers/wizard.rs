@@ -25,9 +25,9 @@ impl App {
     }
 
     pub(crate) fn revalidate_wizard(&mut self) {
-        let (rules, doc, zone, now) = (self.rules, self.doc.clone(), self.zone, self.now);
+        let (doc, zone, now) = (self.doc.clone(), self.zone, self.now);
         if let Some(w) = self.wizard.as_mut() {
-            w.revalidate(&rules, &doc, zone, now);
+            w.revalidate(&doc, zone, now);
         }
     }
 

@@ -164,6 +164,12 @@ pub fn document() -> Document {
     search.is_auto_rotation_enabled = false;
     search.next_rotation_at = None;
     search.parameters.permission_scope = "~search:* +@read".into();
+    // It lives where the wizard starts (`dev`, `/`), so it maps its own names: the wizard's
+    // default mapping stays free and the tests' inputs are valid under the model's rules.
+    search.secrets_mapping = SecretsMapping {
+        username: "SEARCH_REDIS_USERNAME".into(),
+        password: "SEARCH_REDIS_PASSWORD".into(),
+    };
 
     let mut auth = rotation(AUTH, "auth-tokens", PROD, "prod", "/apps/auth");
     auth.next_rotation_at = Some(at(3, 4, 6, 0));
@@ -223,16 +229,21 @@ pub fn document() -> Document {
         ),
     ];
 
+    // Staging administers through its own `rotator` user, so a rotation there may adopt `default`
+    // (the model refuses to re-key a connection's admin user).
+    let mut staging = connection(
+        STAGING,
+        "staging-cache",
+        "127.0.0.1",
+        6380,
+        TopologyKind::Standalone,
+    );
+    staging.username = "rotator".into();
+
     Document {
         connections: vec![
             connection(PROD, "prod-cache", "10.0.0.5", 6379, TopologyKind::Cluster),
-            connection(
-                STAGING,
-                "staging-cache",
-                "127.0.0.1",
-                6380,
-                TopologyKind::Standalone,
-            ),
+            staging,
         ],
         rotations: vec![orders, sessions, billing, search, auth].into(),
         events: events.into(),
@@ -241,11 +252,10 @@ pub fn document() -> Document {
     }
 }
 
-/// The app over the fixture, in UTC at the fixed instant, without colour, stand-in rules.
+/// The app over the fixture, in UTC at the fixed instant, without colour; the model's rules.
 pub fn app() -> App {
     App::new(Arc::new(document()), now(), Zone::Utc, Theme::new(false))
         .with_title(Some("fixture".into()))
-        .with_rules(super::stub_rules::rules())
 }
 
 pub fn report() -> ConnectionReport {
@@ -350,4 +360,23 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| crate::tui::render(f, app)).unwrap();
     terminal.backend().to_string()
+}
+
+/// Tabs through the open connection form (the wizard's, else the connections screen's) until
+/// `field` has the focus: at most once round the form.
+pub fn tab_to_connection_field(app: &mut App, field: crate::tui::screens::connection_form::Field) {
+    let focused = |app: &App| {
+        app.wizard
+            .as_ref()
+            .and_then(|w| w.connection.form.as_ref())
+            .or(app.connections.form.as_ref())
+            .map(|f| f.form.focused())
+    };
+    for _ in 0..24 {
+        if focused(app) == Some(field) {
+            return;
+        }
+        send(app, key(KeyCode::Tab));
+    }
+    panic!("{field:?} is not reachable with Tab");
 }

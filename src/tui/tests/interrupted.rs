@@ -18,8 +18,7 @@ fn an_interrupted_rotation_is_badged_interrupted_in_the_list() {
         .find(|r| r.id == id(BILLING))
         .unwrap();
     billing.rotation_status = RotationStatus::Interrupted;
-    let app = App::new(Arc::new(doc), now(), Zone::Utc, Theme::new(false))
-        .with_rules(super::stub_rules::rules());
+    let app = App::new(Arc::new(doc), now(), Zone::Utc, Theme::new(false));
     let screen = draw(&app, 160, 48);
     let row = screen
         .lines()

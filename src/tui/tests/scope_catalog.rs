@@ -1,16 +1,15 @@
 //! Issue 12 bug 9, the catalog half: a mistyped category (`+@al`) fails the live check on step 3
-//! with the closest category named, and Next stays blocked (the model's own rules, no stand-in).
+//! with the closest category named, and Next stays blocked (the model's own rules, as in every console test).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fixture::*;
 use crate::tui::action::Action;
-use crate::tui::rules::Rules;
 use crate::tui::wizard::Step;
 
 #[test]
 fn a_mistyped_category_fails_the_live_check_with_did_you_mean() {
-    let mut app = app().with_rules(Rules::model());
+    let mut app = app();
     keys(
         &mut app,
         [ch('n'), key(KeyCode::Enter), key(KeyCode::Enter)],

@@ -24,8 +24,7 @@ fn control_characters_in_stored_text_are_drawn_escaped() {
     }
     doc.events = events.into();
     let mut app = App::new(Arc::new(doc), now(), Zone::Utc, Theme::new(false))
-        .with_title(Some("fixture".into()))
-        .with_rules(super::stub_rules::rules());
+        .with_title(Some("fixture".into()));
     let at = app
         .dashboard
         .visible

@@ -26,7 +26,7 @@ fn wizard_blocks_next_until_each_step_is_valid_then_creates() {
         ],
     );
     assert_eq!(step(&app), Step::Mapping);
-    // Same name for both secrets: the stand-in rules refuse it.
+    // Same name for both secrets: the model's rules refuse it.
     keys(
         &mut app,
         [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
@@ -142,9 +142,7 @@ fn the_connection_step_can_add_a_connection_inline() {
     );
     type_text(&mut app, "edge-cache");
     // Save is blocked while the host is empty.
-    for _ in 0..12 {
-        send(&mut app, key(KeyCode::Tab));
-    }
+    tab_to_connection_field(&mut app, crate::tui::screens::connection_form::Field::Save);
     send(&mut app, key(KeyCode::Enter));
     assert!(
         app.take_tasks()
@@ -190,13 +188,18 @@ fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
             key(KeyCode::Enter),
         ],
     );
-    type_text(&mut app, "orders-cache");
+    // Valid here; only the server can tell that its users already exist there.
+    type_text(&mut app, "cart-cache");
     keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(
+        matches!(app.take_tasks().last(), Some(Task::Create(..))),
+        "the model's rules let it through"
+    );
     let err = crate::tui::action::TaskError {
-        message: "name: `orders-cache` already exists in dev /".into(),
+        message: "name: the Redis user `cart-cache-0` already exists on 10.0.0.5:6379".into(),
         fields: vec![crate::model::FieldError::new(
             "name",
-            "already exists in dev /",
+            "the Redis user `cart-cache-0` already exists on 10.0.0.5:6379",
         )],
     };
     send(&mut app, Action::Created(Err(err)));
@@ -206,7 +209,7 @@ fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
         w.details
             .form
             .error(crate::tui::wizard::details::Field::Name),
-        Some("already exists in dev /")
+        Some("the Redis user `cart-cache-0` already exists on 10.0.0.5:6379")
     );
 }
 
@@ -226,9 +229,15 @@ fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
 #[test]
 fn parameters_step_offers_one_user_and_adopts_with_the_current_password() {
     let mut app = app();
+    // staging-cache: its admin is `rotator`, so `default` may be adopted there.
     keys(
         &mut app,
-        [ch('n'), key(KeyCode::Enter), key(KeyCode::Enter)],
+        [
+            ch('n'),
+            key(KeyCode::Down),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
     );
     assert_eq!(app.wizard.as_ref().unwrap().step, Step::Parameters);
     let screen = draw(&app, 160, 48);
@@ -279,4 +288,38 @@ fn parameters_step_offers_one_user_and_adopts_with_the_current_password() {
     };
     assert_eq!(current.expose(), "legacy-pw");
     assert_eq!(req.name.as_deref(), Some("legacy-app"));
+}
+
+#[test]
+fn a_mapping_another_rotation_owns_blocks_the_mapping_step_before_any_name_is_typed() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [
+            ch('n'),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Mapping);
+    // search-index maps SEARCH_REDIS_USERNAME in dev at `/`, where the wizard starts.
+    keys(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    send(&mut app, ctrl('u'));
+    type_text(&mut app, "SEARCH_REDIS_USERNAME");
+    send(&mut app, key(KeyCode::Enter));
+    let w = app.wizard.as_ref().unwrap();
+    assert_eq!(
+        w.step,
+        Step::Mapping,
+        "Next is blocked on the step at fault"
+    );
+    let error = w
+        .mapping
+        .form
+        .error(crate::tui::wizard::mapping::Field::Username);
+    assert!(
+        error.is_some_and(|e| e.contains("rotation `search-index` maps it")),
+        "{error:?}"
+    );
 }

@@ -16,12 +16,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::action::TaskError;
-use super::rules::Rules;
 use super::time::Zone;
 use super::widgets::{FieldId, Form};
 use crate::model::request::RotationRequest;
 use crate::model::scope::{Scope, ScopeError};
-use crate::model::validation::{Context, RotationSpec};
+use crate::model::validation::{self, Context, RotationSpec};
 use crate::model::{FieldError, Rotation};
 use crate::store::Document;
 
@@ -164,7 +163,7 @@ impl Wizard {
 
     /// Runs the model's rules on the whole request and puts each message next to its field.
     /// Called after every change, never while drawing.
-    pub fn revalidate(&mut self, rules: &Rules, doc: &Document, zone: Zone, now: DateTime<Utc>) {
+    pub fn revalidate(&mut self, doc: &Document, zone: Zone, now: DateTime<Utc>) {
         let req = self.request(doc, zone, now);
         let ctx = Context {
             connections: &doc.connections,
@@ -172,8 +171,8 @@ impl Wizard {
             secrets: &doc.secrets,
         };
         let result = match &self.mode {
-            Mode::Create => (rules.new_rotation)(&req, ctx),
-            Mode::Edit(r) => (rules.rotation_patch)(r, &Wizard::patch(&req), ctx),
+            Mode::Create => validation::validate_new_rotation(&req, ctx),
+            Mode::Edit(r) => validation::validate_rotation_patch(r, &Wizard::patch(&req), ctx),
         };
         let scope_text = self.parameters.scope_text().to_string();
         self.check = match result {
@@ -188,7 +187,7 @@ impl Wizard {
                 scope: None,
             },
         };
-        self.check.scope = Some((rules.scope)(&scope_text));
+        self.check.scope = Some(crate::model::scope::parse(&scope_text));
         self.place_errors();
         if self.blocked.is_some() && self.step_ok(self.step) {
             self.blocked = None;
