@@ -1,11 +1,13 @@
 //! The benchmark suite: starts its own redis-server processes on loopback and prints markdown
 //! tables for BENCHMARKS.md. Run `cargo bench --bench rotator` (all sections) or
-//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile`.
+//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "rotator/console_bench.rs"]
 mod console_bench;
+#[path = "rotator/engine_bench.rs"]
+mod engine_bench;
 #[path = "rotator/fixture.rs"]
 mod fixture;
 #[path = "rotator/reconcile_bench.rs"]
@@ -56,5 +58,11 @@ fn main() {
     }
     if wants("reconcile") {
         rt.block_on(reconcile_bench::run());
+    }
+    if wants("tls") {
+        rt.block_on(engine_bench::tls());
+    }
+    if wants("mass-steps") {
+        rt.block_on(engine_bench::mass_steps());
     }
 }

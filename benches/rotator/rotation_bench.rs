@@ -51,7 +51,7 @@ fn request(name: &str) -> RotationRequest {
 }
 
 /// Rotates `runs` times, returning total durations and per-step durations.
-async fn rotate_many(
+pub async fn rotate_many(
     engine: &Engine,
     name: &str,
     runs: usize,

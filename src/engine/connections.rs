@@ -451,6 +451,25 @@ impl Engine {
         .await
     }
 
+    /// `typed` over the stored passwords of `conn`: what a test of an edited form uses when a
+    /// password field was left empty (keep the stored one).
+    pub fn stored_secrets_under(
+        &self,
+        conn: &Connection,
+        typed: ConnectionSecrets,
+    ) -> Result<ConnectionSecrets, EngineError> {
+        Ok(ConnectionSecrets {
+            admin: match typed.admin {
+                Some(p) => Some(p),
+                None => self.admin_password(conn)?,
+            },
+            sentinel: match typed.sentinel {
+                Some(p) => Some(p),
+                None => self.sentinel_password(conn)?,
+            },
+        })
+    }
+
     /// Seals the passwords into `conn`, each bound to this connection and its field.
     fn seal_secrets(
         &self,
@@ -503,16 +522,22 @@ fn req_for_name(conn: &Connection) -> ConnectionRequest {
     }
 }
 
-/// A Sentinel password is refused on any other topology (it would be stored and never used).
+/// A Sentinel password is refused on any other topology (it would be stored and never used):
+/// bad input, exit 2.
 fn keep_sentinel_password_for(
     spec: &ConnectionSpec,
     secrets: ConnectionSecrets,
 ) -> Result<ConnectionSecrets, EngineError> {
     if secrets.sentinel.is_some() && spec.topology != TopologyKind::Sentinel {
-        return Err(EngineError::Refused(format!(
-            "sentinelPassword: is only used when topology is `sentinel`, and topology is `{}`: drop --sentinel-password-stdin or set --topology sentinel",
-            spec.topology
-        )));
+        return Err(EngineError::Invalid(crate::model::ValidationErrors(vec![
+            crate::model::FieldError::new(
+                "sentinelPassword",
+                format!(
+                    "is only used when topology is `sentinel`, and topology is `{}`: drop --sentinel-password-stdin or set --topology sentinel",
+                    spec.topology
+                ),
+            ),
+        ])));
     }
     Ok(secrets)
 }

@@ -51,6 +51,7 @@ pub use error::EngineError;
 pub use leftovers::LeftoverUser;
 pub use node_sync::{NodeSync, SyncStatus};
 pub use promote::sessions_sentence as sessions_sentence_for;
+pub use sentinel::SentinelReport;
 pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.
@@ -114,6 +115,8 @@ struct Inner {
     outbox: Mutex<Vec<notify::Queued>>,
     /// Connections kept per node for proving new credentials by `AUTH` (see `node_ops`).
     verifiers: crate::redis::verify::Verifiers,
+    /// Per node, the `ACL SAVE`s rotations share (see `node_ops::persist_node`).
+    saves: Mutex<HashMap<String, Arc<node_ops::SaveGroup>>>,
 }
 
 /// Cheap to clone; every clone is the same engine.
@@ -142,6 +145,7 @@ impl Engine {
                 seen: Mutex::default(),
                 outbox: Mutex::default(),
                 verifiers: Default::default(),
+                saves: Mutex::default(),
             }),
         }
     }
@@ -202,6 +206,16 @@ impl Engine {
             let _ = self.inner.events.send(EngineEvent::Logged(event));
         }
         Ok(value)
+    }
+
+    /// `snapshot` on a blocking thread, for async code that may be first to see another
+    /// process's write (then the file is read and parsed).
+    pub async fn fresh_snapshot(&self) -> Result<Arc<Document>, EngineError> {
+        let store = self.inner.store.clone();
+        tokio::task::spawn_blocking(move || store.load())
+            .await
+            .map_err(|e| EngineError::Failed(format!("store reader stopped: {e}")))?
+            .map_err(Into::into)
     }
 
     /// The current document (blocking read of the file when it changed; cheap otherwise).

@@ -1,14 +1,20 @@
 //! What a rotation asks of a node besides the ACL change itself: persisting it the way the
 //! node can, proving the new credential, and counting the sessions that still use a user.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::model::{Connection, Password};
 use crate::redis::verify::RestAs;
-use crate::redis::{Node, NodeAddr, acl, probe};
+use crate::redis::{Node, NodeAddr, Persistence, acl, probe};
 
 use super::{Engine, SessionCounts};
 
 impl Engine {
     /// `ACL SAVE` / `CONFIG REWRITE` as the node needs (mode probed once per node and cached).
+    /// Saves of one node are group-committed: a save that starts after this change was applied
+    /// covers it, so rotations finishing together on a node share one save instead of each
+    /// rewriting (and fsyncing) the whole aclfile in turn.
     pub(crate) async fn persist_node(&self, node: &Node) -> Result<(), crate::redis::RedisError> {
         let key = node.addr.to_string();
         let cached = self
@@ -22,20 +28,44 @@ impl Engine {
             None => {
                 let m = probe::persistence(node).await?;
                 if let Ok(mut map) = self.inner.persistence.lock() {
-                    map.insert(key, m);
+                    map.insert(key.clone(), m);
                 }
                 m
             }
         };
-        acl::persist(node, mode).await
+        if matches!(mode, Persistence::None) {
+            return Ok(());
+        }
+        let group = self
+            .inner
+            .saves
+            .lock()
+            .ok()
+            .map(|mut saves| Arc::clone(saves.entry(key).or_default()));
+        let Some(group) = group else {
+            return acl::persist(node, mode).await;
+        };
+        // Taken after the change was applied (the caller awaited its reply).
+        let ticket = group.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut saved = group.saved.lock().await;
+        if *saved >= ticket {
+            return Ok(());
+        }
+        // Every ticket taken so far belongs to a change applied before this save starts.
+        let covers = group.asked.load(Ordering::SeqCst);
+        acl::persist(node, mode).await?;
+        *saved = covers;
+        Ok(())
     }
 
     /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
     pub(crate) async fn count_sessions(&self, nodes: &[Node], username: &str) -> SessionCounts {
+        // Both questions travel together on the node's multiplexed connection: one round trip.
         let counts = futures::future::join_all(nodes.iter().map(|n| async move {
-            let s = probe::sessions(n, username).await;
-            let f = probe::failed_auths(n, username).await;
-            (s, f)
+            tokio::join!(
+                probe::sessions(n, username),
+                probe::failed_auths(n, username)
+            )
         }))
         .await;
         let mut total = SessionCounts::default();
@@ -76,4 +106,12 @@ impl Engine {
             .await
             .map_err(|e| e.to_string())
     }
+}
+
+/// The saves of one node: tickets handed out (one per change to persist) and the highest ticket
+/// a finished save covers. The lock is held while a save runs, so saves of a node never overlap.
+#[derive(Default)]
+pub(crate) struct SaveGroup {
+    asked: AtomicU64,
+    saved: tokio::sync::Mutex<u64>,
 }

@@ -3,6 +3,7 @@
 
 use crate::store::Binding;
 
+use futures::StreamExt;
 use uuid::Uuid;
 
 use crate::model::schedule::Trigger;
@@ -10,35 +11,43 @@ use crate::model::{EventKind, JournalKind};
 use crate::redis::{NodeAddr, acl};
 
 use super::rotate::{Job, JobCredential};
-use super::{Engine, EngineError, Step};
+use super::{Engine, EngineError, Step, locks};
+
+/// Interrupted rotations finished at once by `recover_all` (as many as the scheduler runs).
+const RECOVER_PARALLELISM: usize = 16;
 
 impl Engine {
-    /// Finishes every rotation a crash left in flight (skipping ones another process is
-    /// working on). Returns (rotation name, outcome) for each one tried.
+    /// Finishes every rotation a crash left in flight, several at once; one whose lock another
+    /// process holds is skipped at once (plain try-lock: that process is working on it, and a
+    /// later pass or its own run finishes it). Returns (rotation name, outcome) for each one
+    /// tried.
     pub async fn recover_all(&self) -> Vec<(String, Result<(), EngineError>)> {
-        let Ok(doc) = self.snapshot() else {
+        let Ok(doc) = self.fresh_snapshot().await else {
             return Vec::new();
         };
-        let pending: Vec<_> = doc
+        let pending: Vec<(Uuid, String)> = doc
             .rotations
             .iter()
             .filter(|r| r.pending.is_some())
-            .cloned()
+            .map(|r| (r.id, r.name.clone()))
             .collect();
-        let mut out = Vec::new();
-        for r in pending {
-            let Ok(guard) = self.lock_rotation(&r).await else {
-                continue;
-            };
-            let result = self.recover_locked(r.id).await.map(|_| ());
-            drop(guard);
-            self.send_notifications().await;
-            if let (Ok(()), Ok(r)) = (&result, self.rotation_by_id(r.id)) {
-                self.deliver_sinks(&r).await;
-            }
-            out.push((r.name.clone(), result));
-        }
-        out
+        futures::stream::iter(pending)
+            .map(|(id, name)| async move {
+                let guard = locks::try_lock_rotation(&self.inner.locks_dir, id)
+                    .ok()
+                    .flatten()?;
+                let result = self.recover_locked(id).await.map(|_| ());
+                drop(guard);
+                self.send_notifications().await;
+                if let (Ok(()), Ok(r)) = (&result, self.rotation_by_id(id)) {
+                    self.deliver_sinks(&r).await;
+                }
+                Some((name, result))
+            })
+            .buffer_unordered(RECOVER_PARALLELISM)
+            .filter_map(|outcome| async move { outcome })
+            .collect()
+            .await
     }
 
     /// With the rotation's lock held: read each node's password hashes, apply the recorded

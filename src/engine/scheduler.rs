@@ -101,7 +101,7 @@ impl Engine {
     /// working on are skipped; each is re-checked under its lock, so a due time gives exactly
     /// one rotation however many processes look at it.
     pub async fn run_due(&self, parallelism: usize) -> Vec<(Uuid, Result<Rotation, EngineError>)> {
-        let Ok(doc) = self.snapshot() else {
+        let Ok(doc) = self.fresh_snapshot().await else {
             return Vec::new();
         };
         let ids = due(&doc, self.now());
@@ -116,8 +116,10 @@ impl Engine {
     /// `None` when skipped (busy elsewhere, or no longer due).
     async fn run_one_due(&self, id: Uuid) -> Option<Result<Rotation, EngineError>> {
         let guard = self.lock_rotation_briefly(id).await.ok().flatten()?;
-        // Fresh read under the lock: another process may have just rotated it.
-        let r = self.rotation_by_id(id).ok()?;
+        // Fresh read under the lock: another process may have just rotated it (read on a
+        // blocking thread, since then the file is parsed again).
+        let doc = self.fresh_snapshot().await.ok()?;
+        let r = doc.rotations.iter().find(|r| r.id == id)?.clone();
         if due_at(&r).is_none_or(|t| t > self.now()) {
             return None;
         }
@@ -225,7 +227,11 @@ pub async fn run(
             reconcile_at = engine.now() + reconcile_interval(&engine);
         }
         engine.run_due(config.parallelism).await;
-        let next = engine.snapshot().ok().and_then(|d| next_due(&d));
+        let next = engine
+            .fresh_snapshot()
+            .await
+            .ok()
+            .and_then(|d| next_due(&d));
         state.send_replace(SchedulerState::Active { next });
         wait_until_due_or_changed(&engine, next, reconcile_at, config.poll, &cancel).await;
     }

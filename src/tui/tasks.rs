@@ -5,7 +5,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
 use super::action::{Action, FormOrigin, TaskError, TestTarget};
-use crate::engine::Engine;
+use crate::engine::{ConnectionSecrets, Engine};
 use crate::model::Password;
 use crate::model::request::{ConnectionRequest, RotationRequest};
 use crate::model::schedule::Trigger;
@@ -31,15 +31,15 @@ pub enum Task {
     NodeSync(Uuid),
     TestConnection(Uuid),
     /// Test a form's values before saving. `stored` is the connection being edited: its stored
-    /// admin password is used when no new one was typed.
+    /// admin (and Sentinel) password is used when no new one was typed.
     TestDraft {
         origin: FormOrigin,
         spec: ConnectionSpec,
-        password: Option<Password>,
+        secrets: ConnectionSecrets,
         stored: Option<Uuid>,
     },
-    AddConnection(FormOrigin, ConnectionRequest, Option<Password>),
-    EditConnection(FormOrigin, Uuid, ConnectionRequest, Option<Password>),
+    AddConnection(FormOrigin, ConnectionRequest, ConnectionSecrets),
+    EditConnection(FormOrigin, Uuid, ConnectionRequest, ConnectionSecrets),
     RemoveConnection(Uuid),
     /// The ACL users on a connection's server that no rotation owns.
     Leftovers(Uuid),
@@ -137,19 +137,18 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
         Task::TestDraft {
             origin,
             spec,
-            password,
+            secrets,
             stored,
         } => {
-            let password = match (password, stored) {
-                (Some(p), _) => Ok(Some(p)),
-                (None, Some(id)) => engine
+            let secrets = match stored {
+                Some(id) => engine
                     .find_connection(&id.to_string())
-                    .and_then(|c| engine.admin_password(&c))
+                    .and_then(|c| engine.stored_secrets_under(&c, secrets))
                     .map_err(TaskError::from),
-                (None, None) => Ok(None),
+                None => Ok(secrets),
             };
-            let report = match password {
-                Ok(p) => Ok(engine.test_draft(&spec, p).await),
+            let report = match secrets {
+                Ok(s) => Ok(engine.test_draft_with(&spec, &s).await),
                 Err(e) => Err(e),
             };
             Action::ConnectionTested(TestTarget::Draft(origin), report)
@@ -157,14 +156,14 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
         Task::AddConnection(origin, req, password) => Action::ConnectionSaved(
             origin,
             engine
-                .add_connection(&req, password)
+                .add_connection_with(&req, password)
                 .await
                 .map_err(TaskError::from),
         ),
         Task::EditConnection(origin, id, req, password) => Action::ConnectionSaved(
             origin,
             engine
-                .edit_connection(&id.to_string(), &req, password)
+                .edit_connection_with(&id.to_string(), &req, password)
                 .await
                 .map_err(TaskError::from),
         ),

@@ -133,12 +133,12 @@ pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("run redis-rotator");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // A command that refuses its arguments exits without reading stdin: that is its answer
+        // (checked below), not a failure to feed it.
+        match child.stdin.take().unwrap().write_all(input.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.unwrap(),
+        }
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -186,4 +186,24 @@ pub fn create_rotation(dir: &Path, request: &RotationRequest) -> Output {
         &["rotation", "create", "--file", file.to_str().unwrap()],
         None,
     )
+}
+
+/// A client authenticated as `user` on `port` that stays connected, as a slow app holds its
+/// session: a straggler on that user until it is dropped.
+pub fn live_client(port: u16, user: &str, password: &str) -> std::net::TcpStream {
+    use std::io::{BufRead, BufReader};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "*3\r\n$4\r\nAUTH\r\n${}\r\n{user}\r\n${}\r\n{password}\r\n",
+        user.len(),
+        password.len()
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(s.try_clone().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "+OK", "the live client logged in as {user}");
+    s
 }

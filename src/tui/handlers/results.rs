@@ -207,6 +207,10 @@ impl App {
             Action::ConnectionTested(TestTarget::Draft(origin), result) => {
                 if let Some(form) = self.form_mut(origin) {
                     form.busy = None;
+                    match &result {
+                        Ok(report) => form.mark_failure(&report.problems),
+                        Err(e) => form.mark_failure(std::slice::from_ref(&e.message)),
+                    }
                     form.report = Some(result.map_err(|e| e.message));
                 }
             }
@@ -250,6 +254,7 @@ impl App {
             Err(e) => {
                 if let Some(form) = self.form_mut(origin) {
                     form.busy = None;
+                    form.mark_failure(std::slice::from_ref(&e.message));
                     form.report = Some(Err(e.message.clone()));
                 }
                 self.set_status(Tone::Error, "The connection was not saved.");

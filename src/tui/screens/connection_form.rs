@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use uuid::Uuid;
 
-use crate::engine::ConnectionReport;
+use crate::engine::{ConnectionReport, ConnectionSecrets};
 use crate::model::connection::{DEFAULT_PORT, DEFAULT_USERNAME};
 use crate::model::request::ConnectionRequest;
 use crate::model::validation::ConnectionSpec;
@@ -32,6 +32,10 @@ pub enum Field {
     Ca,
     Topology,
     Nodes,
+    MasterName,
+    Sentinels,
+    SentinelUsername,
+    SentinelPassword,
     Test,
     Save,
     Cancel,
@@ -51,10 +55,23 @@ impl FieldId for Field {
             Field::Ca => "CA certificate",
             Field::Topology => "Topology",
             Field::Nodes => "Nodes (host:port, …)",
+            Field::MasterName => "Master name",
+            Field::Sentinels => "Sentinels (host:port, …)",
+            Field::SentinelUsername => "Sentinel username",
+            Field::SentinelPassword => "Sentinel password",
             Field::Test => "Test",
             Field::Save => "Save",
             Field::Cancel => "Cancel",
         }
+    }
+}
+
+/// The field a model error path names (`host`, `tls.caCertificate`, `nodes[1]`…); `nodes` are
+/// the Sentinels when the topology is `sentinel`.
+pub fn field_for_topology(path: &str, topology: &str) -> Option<Field> {
+    match field_for(path) {
+        Some(Field::Nodes) if topology == "sentinel" => Some(Field::Sentinels),
+        other => other,
     }
 }
 
@@ -74,11 +91,24 @@ pub fn field_for(path: &str) -> Option<Field> {
         "caCertificate" => Field::Ca,
         "topology" => Field::Topology,
         "nodes" => Field::Nodes,
+        "masterName" => Field::MasterName,
+        "sentinelUsername" => Field::SentinelUsername,
+        "sentinelPassword" => Field::SentinelPassword,
         _ => return None,
     })
 }
 
-const TOPOLOGIES: &[&str] = &["standalone", "replication", "cluster", "nodes"];
+const TOPOLOGIES: &[&str] = &["standalone", "replication", "cluster", "nodes", "sentinel"];
+
+/// The fields a test or save failure names in parentheses (`… refused the Sentinel password
+/// (sentinelPassword) …`), so the sentence is also shown at the field to fix.
+fn fields_named(message: &str) -> Vec<Field> {
+    ["sentinelPassword", "sentinelUsername", "masterName"]
+        .into_iter()
+        .filter(|name| message.contains(&format!("({name})")))
+        .filter_map(field_for)
+        .collect()
+}
 
 /// What Enter on the form asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +136,9 @@ pub struct ConnectionForm {
 impl ConnectionForm {
     fn with(editing: Option<Uuid>, c: Option<&Connection>) -> ConnectionForm {
         let text = |v: Option<&str>| Input::Text(TextField::new(v.unwrap_or("")));
+        // The stored `nodes` are the node list or the Sentinels, by topology.
+        let listed =
+            |kind: TopologyKind| c.filter(|c| c.topology == kind).map(|c| c.nodes.join(", "));
         ConnectionForm {
             editing,
             form: Form::new(vec![
@@ -148,7 +181,20 @@ impl ConnectionForm {
                             .to_string(),
                     )),
                 ),
-                (Field::Nodes, text(c.map(|c| c.nodes.join(", ")).as_deref())),
+                (Field::Nodes, text(listed(TopologyKind::Nodes).as_deref())),
+                (
+                    Field::MasterName,
+                    text(c.and_then(|c| c.master_name.as_deref())),
+                ),
+                (
+                    Field::Sentinels,
+                    text(listed(TopologyKind::Sentinel).as_deref()),
+                ),
+                (
+                    Field::SentinelUsername,
+                    text(c.and_then(|c| c.sentinel_username.as_deref())),
+                ),
+                (Field::SentinelPassword, Input::Text(TextField::masked())),
                 (Field::Test, Input::Button("Test")),
                 (Field::Save, Input::Button("Save")),
                 (Field::Cancel, Input::Button("Cancel")),
@@ -161,35 +207,77 @@ impl ConnectionForm {
     }
 
     pub fn new() -> ConnectionForm {
-        ConnectionForm::with(None, None)
+        ConnectionForm::with(None, None).shown_for_topology()
     }
 
     pub fn edit(c: &Connection) -> ConnectionForm {
-        ConnectionForm::with(Some(c.id), Some(c))
+        ConnectionForm::with(Some(c.id), Some(c)).shown_for_topology()
+    }
+
+    fn shown_for_topology(mut self) -> ConnectionForm {
+        self.show_for_topology();
+        self
+    }
+
+    /// Only the fields the chosen topology uses are shown: the node list with `nodes`, the
+    /// master name, Sentinels and Sentinel auth with `sentinel`.
+    fn show_for_topology(&mut self) {
+        let topology = self.form.choice(Field::Topology).to_string();
+        self.form.set_hidden(Field::Nodes, topology != "nodes");
+        for f in [
+            Field::MasterName,
+            Field::Sentinels,
+            Field::SentinelUsername,
+            Field::SentinelPassword,
+        ] {
+            self.form.set_hidden(f, topology != "sentinel");
+        }
+    }
+
+    fn is_sentinel(&self) -> bool {
+        self.form.choice(Field::Topology) == "sentinel"
     }
 
     pub fn request(&self) -> ConnectionRequest {
         let f = &self.form;
         let opt = |field| Some(f.text(field).trim().to_string()).filter(|s| !s.is_empty());
-        let nodes: Vec<String> = f
-            .text(Field::Nodes)
-            .split([',', ' '])
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let sentinel = self.is_sentinel();
+        let list = |field| -> Vec<String> {
+            f.text(field)
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let nodes = list(if sentinel {
+            Field::Sentinels
+        } else {
+            Field::Nodes
+        });
+        // Sentinel: an empty host means the first Sentinel (as `--sentinel` does on the CLI).
+        let first_sentinel = nodes
+            .first()
+            .filter(|_| sentinel && f.text(Field::Host).trim().is_empty())
+            .and_then(|s| crate::redis::NodeAddr::parse(s));
+        let (host, port) = match first_sentinel {
+            Some(a) => (a.host, Some(u64::from(a.port))),
+            None => (f.text(Field::Host).to_string(), f.raw_number(Field::Port)),
+        };
         ConnectionRequest {
             name: Some(f.text(Field::Name).to_string()),
             description: opt(Field::Description),
-            host: Some(f.text(Field::Host).to_string()),
-            port: f.raw_number(Field::Port).map(serde_json::Number::from),
+            host: Some(host),
+            port: port.map(serde_json::Number::from),
             username: Some(f.text(Field::Username).to_string()),
             tls_enabled: Some(f.on(Field::Tls)),
             reject_unauthorized: Some(f.on(Field::Verify)),
             ca_certificate: opt(Field::Ca),
             topology: Some(f.choice(Field::Topology).to_string()),
             nodes: Some(nodes),
-            master_name: None,
-            sentinel_username: None,
+            // Only sent with `sentinel`, so a value left in a hidden-by-topology field never
+            // blocks another topology.
+            master_name: opt(Field::MasterName).filter(|_| sentinel),
+            sentinel_username: opt(Field::SentinelUsername).filter(|_| sentinel),
         }
     }
 
@@ -199,8 +287,36 @@ impl ConnectionForm {
         (!p.is_empty()).then(|| Password::new(p))
     }
 
+    /// The typed passwords (the Sentinel one only with `sentinel`); `None` keeps a stored one
+    /// when editing.
+    pub fn secrets(&self) -> ConnectionSecrets {
+        let p = self.form.text(Field::SentinelPassword);
+        ConnectionSecrets {
+            admin: self.password(),
+            sentinel: (self.is_sentinel() && !p.is_empty()).then(|| Password::new(p)),
+        }
+    }
+
+    /// A test or save that failed or found problems: besides the sentences under the form, the
+    /// fields they name show the error.
+    pub fn mark_failure(&mut self, messages: &[String]) {
+        let mut placed: Vec<(Field, String)> = Vec::new();
+        for m in messages {
+            for f in fields_named(m) {
+                if !placed.iter().any(|(x, _)| *x == f) {
+                    placed.push((f, field_hint(f).to_string()));
+                }
+            }
+        }
+        if !placed.is_empty() {
+            self.form.set_errors(placed);
+            self.form.reveal_errors();
+        }
+    }
+
     /// The model's connection rules, run after every change.
     pub fn revalidate(&mut self, existing: &[Connection]) {
+        self.show_for_topology();
         match crate::model::validation::validate_connection(&self.request(), existing, self.editing)
         {
             Ok(spec) => {
@@ -212,8 +328,9 @@ impl ConnectionForm {
                 self.spec = None;
                 let mut placed: Vec<(Field, String)> = Vec::new();
                 self.other.clear();
+                let topology = self.form.choice(Field::Topology).to_string();
                 for e in errors.0 {
-                    match field_for(&e.field) {
+                    match field_for_topology(&e.field, &topology) {
                         Some(f) if !placed.iter().any(|(x, _)| *x == f) => {
                             placed.push((f, e.message))
                         }
@@ -253,15 +370,27 @@ impl ConnectionForm {
             (Command::Test, Some(spec)) => Some(Task::TestDraft {
                 origin,
                 spec: spec.clone(),
-                password: self.password(),
+                secrets: self.secrets(),
                 stored: self.editing,
             }),
             (Command::Save, _) => Some(match self.editing {
-                Some(id) => Task::EditConnection(origin, id, self.request(), self.password()),
-                None => Task::AddConnection(origin, self.request(), self.password()),
+                Some(id) => Task::EditConnection(origin, id, self.request(), self.secrets()),
+                None => Task::AddConnection(origin, self.request(), self.secrets()),
             }),
             _ => None,
         })
+    }
+}
+
+/// What the field a failure names needs, in a few words (the full sentence is below the form).
+fn field_hint(f: Field) -> &'static str {
+    match f {
+        Field::SentinelPassword => {
+            "the Sentinels refused it or need one: their own password (requirepass), not the admin's"
+        }
+        Field::SentinelUsername => "check the Sentinel user",
+        Field::MasterName => "the Sentinels monitor no master by this name",
+        _ => "see below",
     }
 }
 
@@ -287,8 +416,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
     if cf.editing.is_some() {
         form.set_note(Field::Password, "empty keeps the stored password");
     }
-    if form.choice(Field::Topology) != "nodes" {
-        form.set_note(Field::Nodes, "nodes topology only");
+    if cf.is_sentinel() {
+        form.set_note(Field::Host, "empty: the first Sentinel");
+        form.set_note(Field::SentinelUsername, "empty: default");
+        form.set_note(
+            Field::SentinelPassword,
+            if cf.editing.is_some() {
+                "empty keeps the stored one"
+            } else {
+                "the Sentinels' own; empty if none"
+            },
+        );
     }
     let mut below: Vec<Line> = cf
         .other

@@ -67,6 +67,24 @@ pub fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Lin
         };
         out.push(line);
     }
+    for s in &report.sentinels {
+        out.push(match (&s.master, &s.error) {
+            (Some(master), _) => Line::raw(format!(
+                "Sentinel {} → master {master} ({} other Sentinel{})",
+                s.address,
+                s.peers,
+                if s.peers == 1 { "" } else { "s" }
+            )),
+            (None, Some(e)) => Line::styled(
+                format!("✗ Sentinel {} {e}", s.address),
+                app.theme.tone(Tone::Error),
+            ),
+            (None, None) => Line::styled(
+                format!("✗ Sentinel {} did not answer", s.address),
+                app.theme.tone(Tone::Error),
+            ),
+        });
+    }
     for p in &report.problems {
         out.push(Line::styled(format!("✗ {p}"), app.theme.tone(Tone::Error)));
     }

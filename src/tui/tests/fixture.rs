@@ -361,3 +361,22 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
     terminal.draw(|f| crate::tui::render(f, app)).unwrap();
     terminal.backend().to_string()
 }
+
+/// Tabs through the open connection form (the wizard's, else the connections screen's) until
+/// `field` has the focus: at most once round the form.
+pub fn tab_to_connection_field(app: &mut App, field: crate::tui::screens::connection_form::Field) {
+    let focused = |app: &App| {
+        app.wizard
+            .as_ref()
+            .and_then(|w| w.connection.form.as_ref())
+            .or(app.connections.form.as_ref())
+            .map(|f| f.form.focused())
+    };
+    for _ in 0..24 {
+        if focused(app) == Some(field) {
+            return;
+        }
+        send(app, key(KeyCode::Tab));
+    }
+    panic!("{field:?} is not reachable with Tab");
+}

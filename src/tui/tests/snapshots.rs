@@ -149,9 +149,7 @@ fn connection_form() {
     type_text(&mut app, "edge-cache");
     snap("connection_form", &app);
     // Save with no host: refused, every error shown.
-    for _ in 0..12 {
-        send(&mut app, key(KeyCode::Tab));
-    }
+    tab_to_connection_field(&mut app, crate::tui::screens::connection_form::Field::Save);
     send(&mut app, key(KeyCode::Enter));
     snap("connection_form_refused", &app);
 }

@@ -142,9 +142,7 @@ fn the_connection_step_can_add_a_connection_inline() {
     );
     type_text(&mut app, "edge-cache");
     // Save is blocked while the host is empty.
-    for _ in 0..12 {
-        send(&mut app, key(KeyCode::Tab));
-    }
+    tab_to_connection_field(&mut app, crate::tui::screens::connection_form::Field::Save);
     send(&mut app, key(KeyCode::Enter));
     assert!(
         app.take_tasks()

@@ -24,6 +24,8 @@ pub enum Input {
     ReadOnly(String),
     /// Activated with Enter.
     Button(&'static str),
+    /// A line of a list the step manages (e.g. a sink): focusable, opened with Enter.
+    Item(String),
 }
 
 impl Input {
@@ -42,6 +44,9 @@ pub struct Form<F> {
     touched: Vec<F>,
     /// Set when the operator tried to go on: every error shows.
     reveal: bool,
+    /// Fields that do not apply now (e.g. the Sentinel fields of a `cluster` connection): not
+    /// drawn, skipped by Tab.
+    hidden: Vec<F>,
 }
 
 impl<F: FieldId> Form<F> {
@@ -54,7 +59,27 @@ impl<F: FieldId> Form<F> {
             notes: Vec::new(),
             touched: Vec::new(),
             reveal: false,
+            hidden: Vec::new(),
         }
+    }
+
+    /// Replaces the fields (a list the form shows grew or shrank), keeping what the operator
+    /// did: the focus stays on the same field when it still exists, touched fields stay touched.
+    pub fn rebuild(&mut self, fields: Vec<(F, Input)>) {
+        let focused = self.fields.get(self.focus).map(|(f, _)| *f);
+        let mut next = Form::new(fields);
+        next.touched = std::mem::take(&mut self.touched);
+        next.reveal = self.reveal;
+        next.notes = std::mem::take(&mut self.notes);
+        if let Some(f) = focused {
+            next.focus(f);
+        }
+        *self = next;
+    }
+
+    /// Every field and its input, in focus order.
+    pub fn fields(&self) -> impl Iterator<Item = &(F, Input)> {
+        self.fields.iter()
     }
 
     pub fn input(&self, f: F) -> Option<&Input> {
@@ -140,7 +165,7 @@ impl<F: FieldId> Form<F> {
             } else {
                 (self.focus + n * 2 - k) % n
             };
-            if self.fields[i].1.focusable() {
+            if self.fields[i].1.focusable() && !self.hidden.contains(&self.fields[i].0) {
                 self.focus = i;
                 self.arrive();
                 return;
@@ -226,6 +251,21 @@ impl<F: FieldId> Form<F> {
         !self.errors.is_empty()
     }
 
+    /// Hides `f` (or shows it again). A hidden field keeps its value; focus on it moves on.
+    pub fn set_hidden(&mut self, f: F, hidden: bool) {
+        self.hidden.retain(|id| *id != f);
+        if hidden {
+            self.hidden.push(f);
+            if self.focused() == f {
+                self.focus_step(true);
+            }
+        }
+    }
+
+    pub fn is_hidden(&self, f: F) -> bool {
+        self.hidden.contains(&f)
+    }
+
     pub fn set_note(&mut self, f: F, note: impl Into<String>) {
         self.notes.retain(|(id, _)| *id != f);
         self.notes.push((f, note.into()));
@@ -246,7 +286,7 @@ impl<F: FieldId> Form<F> {
         let label_w = self
             .fields
             .iter()
-            .filter(|(_, i)| !matches!(i, Input::Button(_)))
+            .filter(|(f, i)| !matches!(i, Input::Button(_)) && !self.hidden.contains(f))
             .map(|(f, _)| Span::raw(f.label()).width())
             .max()
             .unwrap_or(0);
@@ -257,6 +297,9 @@ impl<F: FieldId> Form<F> {
         let mut focus_line = 0;
         let mut buttons: Vec<Span> = vec![Span::raw(" ".repeat(indent))];
         for (i, (f, input)) in self.fields.iter().enumerate() {
+            if self.hidden.contains(f) {
+                continue;
+            }
             let focused = active && i == self.focus;
             if let Input::Button(label) = input {
                 let style = if focused {
@@ -283,6 +326,14 @@ impl<F: FieldId> Form<F> {
                     Span::raw(s.clone()),
                     Span::styled("  (cannot change)", theme.muted()),
                 ],
+                Input::Item(s) => vec![Span::styled(
+                    s.clone(),
+                    if focused {
+                        theme.selected()
+                    } else {
+                        theme.tone(Tone::Normal)
+                    },
+                )],
                 Input::Button(_) => Vec::new(),
             });
             let mut extra: Vec<(String, ratatui::style::Style)> = Vec::new();

@@ -146,6 +146,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
                 c.username,
                 if c.tls.enabled { " · TLS" } else { "" }
             )));
+            if c.topology == crate::model::TopologyKind::Sentinel {
+                lines.push(Line::raw(super::review::sentinel_summary(c)));
+            }
             let used = app
                 .doc
                 .rotations

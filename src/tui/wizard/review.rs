@@ -174,6 +174,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         app,
         area.width,
     ));
+    if let Some(c) = conn.filter(|c| c.topology == crate::model::TopologyKind::Sentinel) {
+        lines.extend(row("Sentinel", sentinel_summary(c), app, area.width));
+    }
     let at = req.rotate_at_utc.clone().unwrap_or_default();
     let local = match w.configuration.rotate_at_utc(app.zone, app.now) {
         Some(_) => {
@@ -253,6 +256,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         app,
         area.width,
     ));
+    for (i, sink) in req.sinks.iter().flatten().enumerate() {
+        lines.extend(row(
+            if i == 0 { "Sinks" } else { "" },
+            format!("file {}", super::sinks::summary(sink)),
+            app,
+            area.width,
+        ));
+    }
     let name = req.name.clone().unwrap_or_default();
     lines.extend(row(
         "Name",
@@ -338,4 +349,19 @@ fn params_scope_changed(r: &crate::model::Rotation, req: &RotationRequest) -> bo
         .is_some_and(|s| {
             s.split_whitespace().collect::<Vec<_>>().join(" ") != r.parameters.permission_scope
         })
+}
+
+/// A Sentinel connection in one line: the master name, the Sentinels asked, and their auth
+/// (never the password itself).
+pub fn sentinel_summary(c: &crate::model::Connection) -> String {
+    let auth = match (&c.sentinel_password, &c.sentinel_username) {
+        (Some(_), _) => format!("auth as {} (password ••••••)", c.sentinel_user()),
+        (None, Some(user)) => format!("auth as {user}, no password"),
+        (None, None) => "no Sentinel auth".to_string(),
+    };
+    format!(
+        "master `{}` via {} · {auth}",
+        c.master_name.as_deref().unwrap_or("?"),
+        c.nodes.join(", ")
+    )
 }
