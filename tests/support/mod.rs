@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod paused;
+pub mod sentinel;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
