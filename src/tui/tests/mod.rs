@@ -5,6 +5,7 @@ mod fixture;
 mod history;
 mod interrupted;
 mod leftovers;
+mod narrow;
 mod operator_bugs;
 mod scale;
 mod scope_catalog;
