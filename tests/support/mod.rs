@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod sentinel;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
