@@ -219,6 +219,10 @@ pub async fn run(
             }
             tracing::info!("scheduler lease taken");
             engine.record_lease();
+            // What a crash, a restart or a sink that gave up left owed; off this loop, since a
+            // failing sink backs off for seconds.
+            let owed = engine.clone();
+            tokio::spawn(async move { owed.deliver_owed_sinks().await });
         }
         if engine.now() >= reconcile_at {
             // Reconcile first: a node that lost a credential is healed before anything else.
