@@ -37,6 +37,17 @@ fn numbers_blurred(text: &str) -> String {
     out
 }
 
+fn keys(v: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
 #[test]
 fn json_answers_keep_their_declared_shapes() {
     let mut server = RedisServer::start(Persist::Aclfile);
