@@ -12,6 +12,9 @@ use crate::tui::tasks::Task;
 use crate::tui::theme::Tone;
 use crate::tui::widgets::Handled;
 
+/// Lines PageUp/PageDown scroll the Review step.
+const REVIEW_PAGE: i32 = 10;
+
 impl App {
     /// Opens the wizard: empty for a new rotation, prefilled for `edit`.
     pub(crate) fn open_wizard(&mut self, edit: Option<Uuid>) {
@@ -105,6 +108,8 @@ impl App {
             Action::PrevFocus | Action::Up => self.wizard_focus(false),
             Action::Enter => self.wizard_next(),
             Action::Back => self.wizard_back(),
+            Action::PageDown if w.step == Step::Review => w.scroll_review(REVIEW_PAGE),
+            Action::PageUp if w.step == Step::Review => w.scroll_review(-REVIEW_PAGE),
             _ => {}
         }
         None
@@ -124,7 +129,7 @@ impl App {
             Step::Parameters => w.parameters.form.focus_step(forward),
             Step::Mapping => w.mapping.form.focus_step(forward),
             Step::Details => w.details.form.focus_step(forward),
-            Step::Review => {}
+            Step::Review => w.scroll_review(if forward { 1 } else { -1 }),
         }
     }
 
@@ -166,6 +171,7 @@ impl App {
             self.submit_wizard();
         } else {
             w.step = w.step.next();
+            w.review_scroll = 0;
         }
     }
 

@@ -290,12 +290,22 @@ pub(super) static WIZARD: &[Binding] = &[
     b(
         &[code(KeyCode::Up)],
         Action::Up,
-        "previous field or connection, or a number up",
+        "previous field or connection, or a number up; on Review, scroll up",
     ),
     b(
         &[code(KeyCode::Down)],
         Action::Down,
-        "next field or connection, or a number down",
+        "next field or connection, or a number down; on Review, scroll down",
+    ),
+    b(
+        &[code(KeyCode::PageUp)],
+        Action::PageUp,
+        "on Review, page up",
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        Action::PageDown,
+        "on Review, page down",
     ),
     doc("←/→/Space", "change a choice or toggle"),
     h(

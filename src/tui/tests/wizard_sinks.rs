@@ -282,3 +282,59 @@ fn a_sink_edited_or_removed_in_an_edit_changes_the_patch_and_the_review_says_so(
         "an emptied list removes them"
     );
 }
+
+/// A review longer than the screen (a sink, a `+@all` warning) scrolls at 80×24 and its last
+/// row says what is below and above, so the warning's end and the ACL rule are never silently
+/// cut off.
+#[test]
+fn a_long_review_scrolls_at_80x24_and_says_what_is_below() {
+    let mut app = app();
+    keys(
+        &mut app,
+        [ch('n'), key(KeyCode::Enter), key(KeyCode::Enter)],
+    );
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Parameters);
+    send(&mut app, ctrl('u'));
+    type_text(&mut app, "~* +@all");
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Mapping);
+    keys(&mut app, std::iter::repeat_n(key(KeyCode::Tab), 4));
+    send(&mut app, key(KeyCode::Enter));
+    set_sink_field(&mut app, Field::Path, "/etc/app/redis.env");
+    focus_sink_field(&mut app, Field::Save);
+    send(&mut app, key(KeyCode::Enter));
+    keys(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    send(&mut app, key(KeyCode::Enter));
+    type_text(&mut app, "cart-cache");
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Review);
+
+    let top = draw(&app, 80, 24);
+    assert!(top.contains("below · ↑/↓ PgUp/PgDn scroll"), "{top}");
+    assert!(
+        !top.contains("add `-@admin -@dangerous`"),
+        "the warning's end is below: {top}"
+    );
+    insta::assert_snapshot!("wizard_6_review_scrolled_top_80x24", top);
+
+    // PageDown as far as it goes (more presses change nothing), then one line back up.
+    for _ in 0..10 {
+        send(&mut app, Action::PageDown);
+    }
+    let bottom = draw(&app, 80, 24);
+    assert!(bottom.contains("above · ↑/↓ PgUp/PgDn scroll"), "{bottom}");
+    assert!(bottom.contains("add `-@admin -@dangerous`"), "{bottom}");
+    assert!(
+        bottom.contains("ACL SETUSER cart-cache-0 reset on"),
+        "{bottom}"
+    );
+    insta::assert_snapshot!("wizard_6_review_scrolled_bottom_80x24", bottom);
+    send(&mut app, key(KeyCode::Up));
+    let one_up = draw(&app, 80, 24);
+    assert!(one_up.contains("above · ↓ 1 line below"), "{one_up}");
+
+    // Leaving the review and coming back starts at the top again.
+    send(&mut app, key(KeyCode::Esc));
+    send(&mut app, key(KeyCode::Enter));
+    assert_eq!(draw(&app, 80, 24), top);
+}

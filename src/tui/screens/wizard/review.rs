@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::model::request::RotationRequest;
 use crate::model::rotation::{DEFAULT_SCOPE, DEFAULT_USER, Strategy};
@@ -341,7 +341,64 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             app.theme.tone(Tone::Busy),
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    draw_scrolled(frame, area, app, w, lines);
+}
+
+/// Draws the review from `w.review_scroll`, every line wrapped to the width first so the
+/// count is exact; when it does not fit, the last row says what is above and below and how
+/// to scroll, so nothing (a warning's end, the ACL rule) is silently below the fold.
+fn draw_scrolled(frame: &mut Frame, area: Rect, app: &App, w: &Wizard, lines: Vec<Line<'_>>) {
+    let width = usize::from(area.width.max(1));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|line| wrap_line(line, width))
+        .collect();
+    let height = usize::from(area.height);
+    if lines.len() <= height {
+        w.review_scroll_max.set(0);
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let room = height.saturating_sub(1);
+    let max = lines.len() - room;
+    w.review_scroll_max
+        .set(u16::try_from(max).unwrap_or(u16::MAX));
+    // While it submits, the progress line at the end is what matters.
+    let top = if w.submitting {
+        max
+    } else {
+        usize::from(w.review_scroll).min(max)
+    };
+    let below = lines.len() - room - top;
+    let hint = match (top, below) {
+        (0, b) => format!("↓ {} below · ↑/↓ PgUp/PgDn scroll", counted_lines(b)),
+        (t, 0) => format!("↑ {} above · ↑/↓ PgUp/PgDn scroll", counted_lines(t)),
+        (t, b) => format!(
+            "↑ {} above · ↓ {} below",
+            counted_lines(t),
+            counted_lines(b)
+        ),
+    };
+    let mut shown: Vec<Line> = lines.into_iter().skip(top).take(room).collect();
+    shown.push(Line::styled(hint, app.theme.muted()));
+    frame.render_widget(Paragraph::new(shown), area);
+}
+
+fn counted_lines(n: usize) -> String {
+    crate::tui::wording::counted(n as u64, "line", "lines")
+}
+
+/// A line split to `width` columns: a one-style line is word-wrapped (its style kept); a line
+/// of several spans (already laid out, e.g. a labelled row) is kept whole and wraps hard.
+fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
+    if line.width() <= width || line.spans.len() != 1 {
+        return vec![line];
+    }
+    let style = line.style.patch(line.spans[0].style);
+    crate::tui::widgets::wrap(&line.spans[0].content, width)
+        .into_iter()
+        .map(|part| Line::styled(part, style))
+        .collect()
 }
 
 fn params_scope_changed(r: &crate::model::Rotation, req: &RotationRequest) -> bool {

@@ -61,6 +61,10 @@ pub struct Wizard {
     pub blocked: Option<String>,
     pub submitting: bool,
     pub submit_error: Option<TaskError>,
+    /// Lines the Review step is scrolled down (↑/↓): a long review does not fit at 80×24.
+    pub review_scroll: u16,
+    /// The furthest the last drawn Review could scroll, so ↑ after overscrolling moves at once.
+    pub review_scroll_max: std::cell::Cell<u16>,
 }
 
 impl Wizard {
@@ -117,9 +121,17 @@ impl Wizard {
             blocked: None,
             submitting: false,
             submit_error: None,
+            review_scroll: 0,
+            review_scroll_max: std::cell::Cell::new(0),
         };
         w.initial = w.request(doc, zone, now);
         w
+    }
+
+    /// Scrolls the Review step by `delta` lines, within what the last drawn Review could show.
+    pub fn scroll_review(&mut self, delta: i32) {
+        let max = i32::from(self.review_scroll_max.get());
+        self.review_scroll = (i32::from(self.review_scroll) + delta).clamp(0, max) as u16;
     }
 
     pub fn editing(&self) -> Option<&Rotation> {
