@@ -1,6 +1,6 @@
 //! The benchmark suite: starts its own redis-server processes on loopback and prints markdown
 //! tables for BENCHMARKS.md. Run `cargo bench --bench rotator` (all sections) or
-//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps`.
+//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps scale`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -14,6 +14,8 @@ mod fixture;
 mod reconcile_bench;
 #[path = "rotator/rotation_bench.rs"]
 mod rotation_bench;
+#[path = "rotator/scale_bench.rs"]
+mod scale_bench;
 #[path = "rotator/stats.rs"]
 mod stats;
 #[path = "rotator/store_bench.rs"]
@@ -52,6 +54,9 @@ fn main() {
     }
     if wants("store") {
         store_bench::run();
+    }
+    if wants("scale") {
+        rt.block_on(scale_bench::run());
     }
     if wants("console") {
         console_bench::run();

@@ -44,10 +44,10 @@ fn two_dups(server: &RedisServer, d: &Path) -> (String, String) {
     (ids[0].clone(), ids[1].clone())
 }
 
-/// Everything that could change: the database file and every user with its password hashes.
-fn state(server: &RedisServer, d: &Path) -> (Vec<u8>, String) {
+/// Everything that could change: the database's files and every user with its password hashes.
+fn state(server: &RedisServer, d: &Path) -> (Vec<(std::path::PathBuf, Vec<u8>)>, String) {
     (
-        std::fs::read(d.join("db.json")).unwrap(),
+        support::database_bytes(&d.join("db.json")),
         server.cli(&["ACL", "LIST"]),
     )
 }

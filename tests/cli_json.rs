@@ -157,8 +157,10 @@ fn json_answers_keep_their_declared_shapes() {
     // The nodes cannot be asked: the answer says so instead of guessing.
     server.stop();
     let get = answer(&ok(&bin(d, &["rotation", "get", "orders", "--json"], None)));
-    assert_eq!(keys(&get), ["secretRotation", "sync"]);
+    assert_eq!(keys(&get), ["secretRotation", "stragglers", "sync"]);
     assert_eq!(keys(&get["sync"]), ["error", "inSync"]);
+    assert_eq!(keys(&get["stragglers"]), ["held", "liveSessions", "policy"]);
+    assert_eq!(keys(&get["stragglers"]["liveSessions"]), ["error"]);
     assert_eq!(get["sync"]["inSync"], Value::Null);
     let error = get["sync"]["error"].as_str().unwrap();
     assert!(

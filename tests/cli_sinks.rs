@@ -52,8 +52,7 @@ fn rotation_get_shows_each_sink_in_text_and_the_stored_array_in_json() {
 
     let json: serde_json::Value =
         serde_json::from_str(&ok(&bin(d, &["rotation", "get", "orders", "--json"], None))).unwrap();
-    let db: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("db.json")).unwrap()).unwrap();
+    let db = support::stored_document(&d.join("db.json"));
     let stored = db["rotations"]
         .as_array()
         .unwrap()

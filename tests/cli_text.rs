@@ -47,8 +47,7 @@ fn text_already_stored_with_control_characters_is_printed_escaped() {
 
     // A database written before control characters were refused: edit it by hand.
     let db = d.join("db.json");
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&db).unwrap()).unwrap();
+    let mut doc = support::stored_document(&db);
     doc["rotations"][0]["description"] = "\u{1b}[2J\u{1b}[31mwiped\u{7}".into();
     doc["rotations"][0]["lastRotationMessage"] = "bad\u{9b}31m\nnews".into();
     let events = doc["events"].as_array_mut().expect("events");
@@ -56,7 +55,7 @@ fn text_already_stored_with_control_characters_is_printed_escaped() {
     for e in events.iter_mut() {
         e["message"] = "event \u{1b}]0;owned\u{7} title".into();
     }
-    std::fs::write(&db, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    support::write_as_schema_2(&db, doc);
 
     let get = bin(d, &["rotation", "get", "orders"], None);
     let text = ok(&get);

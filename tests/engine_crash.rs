@@ -12,9 +12,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{Persist, RedisServer};
-use redis_rotator::model::RotationStatus;
 use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
+use redis_rotator::model::{EventKind, Outcome, RotationStatus};
 use redis_rotator::redis::acl::password_hash;
 use support::{TEST_KEY, TestDb, admin_password, connection_request, create_request, engine_at};
 
@@ -279,4 +279,40 @@ async fn one_user_crash_during_an_adopting_create_is_recovered_keeping_the_curre
         );
     }
     assert_recovered_and_consistent(&db, "adopted", &[&a, &b]).await;
+}
+
+/// The promotion is committed without waiting for its own fsync (one durable write per
+/// rotation: the journal). A power cut before the group fsync loses it; the journal, durable
+/// since step 1, lets the next start roll the rotation forward to the same new credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promotion_lost_before_its_fsync_is_rolled_forward_from_the_journal() {
+    let a = RedisServer::start(Persist::Aclfile);
+    let b = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    setup(&db, &a, &b).await;
+    db.engine
+        .create_rotation(&create_request("crashy", "pair"))
+        .await
+        .unwrap();
+    let before = db.engine.find_rotation("crashy").unwrap();
+    run_crashing(&db, "promote-lost", &["rotation", "rotate", "crashy"]);
+    // What a fresh process finds on disk: the promotion is gone, the journal is there.
+    let on_disk = engine_at(db.path()).find_rotation("crashy").unwrap();
+    let journal = on_disk.pending.as_ref().expect("the journal survived");
+    assert_eq!(on_disk.active_index, before.active_index, "promotion lost");
+    let rolled_to = journal.slot;
+    assert_recovered_and_consistent(&db, "crashy", &[&a, &b]).await;
+    assert_ne!(
+        rolled_to, before.active_index,
+        "the journal re-keyed the other slot"
+    );
+    // Recovery finished the lost rotation with the journal's job (then the helper rotated once
+    // more).
+    let events = engine_at(db.path()).snapshot().unwrap().events.clone();
+    assert!(
+        events.iter().any(|e| e.kind == EventKind::Recovered
+            && e.outcome == Outcome::Success
+            && e.job_id == Some(journal.job_id)),
+        "a recovered event for the lost promotion's job"
+    );
 }

@@ -264,6 +264,57 @@ fn the_command_line_reads_the_sentinel_password_from_stdin_after_the_admin_passw
     );
     let test = support::bin(d, &["connection", "test", "watched"], None);
     assert!(test.status.success(), "the stored password was kept");
+    // A replacement is read from stdin and tested before it is saved.
+    let wrong = support::bin(
+        d,
+        &["connection", "edit", "watched", "--sentinel-password-stdin"],
+        Some("not-it\n"),
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains("refused the Sentinel password (sentinelPassword)")
+            && !stderr.contains("not-it"),
+        "{stderr}"
+    );
+    support::ok(&support::bin(
+        d,
+        &["connection", "edit", "watched", "--sentinel-password-stdin"],
+        Some(&format!("{SENTINEL_PASSWORD}\n")),
+    ));
+
+    // Moving the connection off Sentinel drops what only Sentinel used (master name, the
+    // Sentinel list, the Sentinel password).
+    let master_port = set.master().port.to_string();
+    support::ok(&support::bin(
+        d,
+        &[
+            "connection",
+            "edit",
+            "watched",
+            "--topology",
+            "standalone",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &master_port,
+        ],
+        None,
+    ));
+    let list: serde_json::Value = serde_json::from_str(&support::ok(&support::bin(
+        d,
+        &["connection", "list", "--json"],
+        None,
+    )))
+    .unwrap();
+    let conn = &list["connections"][0];
+    assert_eq!(conn["topology"], "standalone", "{conn}");
+    assert_eq!(conn["masterName"], serde_json::Value::Null, "{conn}");
+    assert_eq!(conn["hasSentinelPassword"], false, "{conn}");
+    assert_eq!(
+        conn["hasPassword"], true,
+        "the admin password is kept: {conn}"
+    );
 
     // A Sentinel password on another topology would never be used: refused as bad input.
     let port = set.nodes[0].port.to_string();
@@ -286,6 +337,7 @@ fn the_command_line_reads_the_sentinel_password_from_stdin_after_the_admin_passw
         Some(&stdin),
     );
     let stderr = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(2), "bad input: {stderr}");
     assert!(
         stderr.contains("sentinelPassword: is only used when topology is `sentinel`"),
         "{stderr}"

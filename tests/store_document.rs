@@ -243,7 +243,7 @@ fn rotation_is_found_by_id_then_by_name_and_qualified_by_environment_and_path() 
     let dev = rotation("orders", "dev", "/orders");
     // A rotation whose *name* is another's id must not shadow the id match.
     let tricky = rotation(&dev.id.to_string(), "dev", "/x");
-    doc.rotations = vec![prod.clone(), tricky.clone(), dev.clone()];
+    doc.rotations = vec![prod.clone(), tricky.clone(), dev.clone()].into();
 
     assert_eq!(doc.rotation(&dev.id.to_string()).unwrap().id, dev.id);
     assert_eq!(

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::engine::{ConnectionReport, EngineError, NodeSync, SlotView};
+use crate::engine::{ConnectionReport, EngineError, NodeSync, SessionCounts, SlotView};
 use crate::model::{
-    Connection, Event, Parameters, RotateAt, Rotation, RotationStatus, SecretsMapping, Slot,
-    TlsSettings, TopologyKind, sink::Sink,
+    Connection, Event, HeldState, Parameters, RotateAt, Rotation, RotationStatus, SecretsMapping,
+    Slot, StragglerPolicy, TlsSettings, TopologyKind, sink::Sink,
 };
 
 /// Stable ids for things the hosted original has and we do not store (environment, folder,
@@ -148,6 +148,64 @@ pub struct RotationListAnswer<'a> {
 pub struct RotationGetAnswer<'a> {
     pub secret_rotation: RotationView<'a>,
     pub sync: SyncView<'a>,
+    pub stragglers: StragglersView<'a>,
+}
+
+/// Stragglers in `rotation get --json`: `{"policy": {mode, maxWaitHours}, "held": {since,
+/// until, nextCheckAt, sessions, username} | null, "liveSessions": [{slot, username, sessions,
+/// failedAuths, unreachable}] | {"error": …}}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StragglersView<'a> {
+    pub policy: &'a StragglerPolicy,
+    pub held: Option<&'a HeldState>,
+    pub live_sessions: LiveSessionsView,
+}
+
+/// Who is still logged in as each slot's user, summed over the nodes; or why nobody could ask.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum LiveSessionsView {
+    Counted(Vec<SlotSessionsView>),
+    NotCounted { error: String },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotSessionsView {
+    pub slot: usize,
+    pub username: String,
+    pub sessions: usize,
+    pub failed_auths: u64,
+    pub unreachable: usize,
+}
+
+impl<'a> StragglersView<'a> {
+    pub fn new(r: &'a Rotation, sessions: &Result<[SessionCounts; 2], EngineError>) -> Self {
+        let live_sessions = match sessions {
+            Ok(counts) => LiveSessionsView::Counted(
+                [Slot::Zero, Slot::One]
+                    .into_iter()
+                    .zip(counts)
+                    .map(|(slot, c)| SlotSessionsView {
+                        slot: slot.index(),
+                        username: r.username_for(slot),
+                        sessions: c.sessions,
+                        failed_auths: c.failed_auths,
+                        unreachable: c.unreachable,
+                    })
+                    .collect(),
+            ),
+            Err(e) => LiveSessionsView::NotCounted {
+                error: e.to_string(),
+            },
+        };
+        Self {
+            policy: &r.parameters.straggler_policy,
+            held: r.held.as_ref(),
+            live_sessions,
+        }
+    }
 }
 
 /// Whether a rotation's nodes hold both stored credentials: `{"inSync": bool, "nodes": [{node,

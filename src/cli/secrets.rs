@@ -28,7 +28,7 @@ pub fn values_at(
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let cipher = store.cipher()?;
+    let cipher = store.cipher_for(doc)?;
     let mut out = Vec::new();
     for e in entries {
         if let Some(v) = e.current() {
@@ -54,6 +54,13 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
     let load = || -> Result<_, CliError> {
         let store = open_store(cli)?;
         let doc = store.load()?;
+        Ok((store, doc))
+    };
+    // What applications call: only the manifest, the commit log and the one file holding this
+    // place's secrets are read, whatever the database's size.
+    let load_place = |env: &str, path: &str| -> Result<_, CliError> {
+        let store = open_store(cli)?;
+        let doc = store.load_place(env, path)?;
         Ok((store, doc))
     };
     match cmd {
@@ -101,13 +108,13 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
             json: as_json,
         } => {
             let (env, path) = normalise(place)?;
-            let (store, doc) = load()?;
+            let (store, doc) = load_place(&env, &path)?;
             let entry = doc.secret(&env, &path, name).ok_or_else(|| CliError::bad_input(format!("no secret `{name}` in {env} {path}: see `redis-rotator secrets list --env {env} --path {path}`")))?;
             let current = entry
                 .current()
                 .ok_or_else(|| CliError::failed(format!("secret {name} has no value")))?;
             let value = store
-                .cipher()?
+                .cipher_for(&doc)?
                 .open(&current.value, &Binding::secret_value(&env, &path, name))?;
             if *as_json {
                 print_json(&SecretAnswer {
@@ -127,7 +134,7 @@ pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
         }
         SecretsCmd::Export { place, format } => {
             let (env, path) = normalise(place)?;
-            let (store, doc) = load()?;
+            let (store, doc) = load_place(&env, &path)?;
             let values = values_at(&store, &doc, &env, &path)?;
             out!("{}", render_export(*format, &values));
             Ok(())

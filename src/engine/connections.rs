@@ -522,16 +522,22 @@ fn req_for_name(conn: &Connection) -> ConnectionRequest {
     }
 }
 
-/// A Sentinel password is refused on any other topology (it would be stored and never used).
+/// A Sentinel password is refused on any other topology (it would be stored and never used):
+/// bad input, exit 2.
 fn keep_sentinel_password_for(
     spec: &ConnectionSpec,
     secrets: ConnectionSecrets,
 ) -> Result<ConnectionSecrets, EngineError> {
     if secrets.sentinel.is_some() && spec.topology != TopologyKind::Sentinel {
-        return Err(EngineError::Refused(format!(
-            "sentinelPassword: is only used when topology is `sentinel`, and topology is `{}`: drop --sentinel-password-stdin or set --topology sentinel",
-            spec.topology
-        )));
+        return Err(EngineError::Invalid(crate::model::ValidationErrors(vec![
+            crate::model::FieldError::new(
+                "sentinelPassword",
+                format!(
+                    "is only used when topology is `sentinel`, and topology is `{}`: drop --sentinel-password-stdin or set --topology sentinel",
+                    spec.topology
+                ),
+            ),
+        ])));
     }
     Ok(secrets)
 }

@@ -183,9 +183,28 @@ impl Engine {
         T: Send + 'static,
         F: FnOnce(&mut Document, &mut Vec<NewEvent>) -> Result<T, EngineError> + Send + 'static,
     {
+        self.write_with(true, f).await
+    }
+
+    /// `write` made durable a moment after it returns (`Store::update_deferred`): only for a
+    /// write that recovery can redo from an earlier durable one (the promotion, from the
+    /// journal).
+    pub(crate) async fn write_deferred<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Document, &mut Vec<NewEvent>) -> Result<T, EngineError> + Send + 'static,
+    {
+        self.write_with(false, f).await
+    }
+
+    async fn write_with<T, F>(&self, durable: bool, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Document, &mut Vec<NewEvent>) -> Result<T, EngineError> + Send + 'static,
+    {
         let store = self.inner.store.clone();
         let (value, logged) = tokio::task::spawn_blocking(move || {
-            store.update(move |doc: &mut Document| {
+            let f = move |doc: &mut Document| {
                 let mut new_events = Vec::new();
                 let value = f(doc, &mut new_events)?;
                 let logged: Vec<Event> = new_events
@@ -193,7 +212,12 @@ impl Engine {
                     .map(|e| doc.push_event(e).clone())
                     .collect();
                 Ok::<_, EngineError>((value, logged))
-            })
+            };
+            if durable {
+                store.update(f)
+            } else {
+                store.update_deferred(f)
+            }
         })
         .await
         .map_err(|e| EngineError::Failed(format!("store writer stopped: {e}")))??;

@@ -1,5 +1,9 @@
-//! Step 5: one durable write makes the new credential active, with what the operator should
-//! know about it (sessions still on the old user, nodes that cannot persist).
+//! Step 5: one store write makes the new credential active, with what the operator should
+//! know about it (sessions still on the old user, nodes that cannot persist). The write is
+//! committed before this returns and made durable by the next group fsync, a moment later: the
+//! journal written durably in step 1 holds everything needed to redo it, and recovery rolls a
+//! rotation whose promotion was lost forward from that journal (`engine_crash`:
+//! `promote-lost`). So a rotation waits for one fsync, not two.
 
 use crate::model::event::Attempt;
 use crate::model::schedule::{self, Trigger};
@@ -9,10 +13,10 @@ use crate::store::Binding;
 use crate::store::secrets::Writer;
 
 use super::rotate::{Job, event_for};
-use super::{Engine, EngineError, SessionCounts, Step};
+use super::{Engine, EngineError, SessionCounts, Step, crash};
 
 impl Engine {
-    /// Step 5: one durable write makes the new credential active.
+    /// Step 5: one write makes the new credential active (durable a moment later, see above).
     pub(crate) async fn promote(
         &self,
         job: &Job,
@@ -41,7 +45,7 @@ impl Engine {
         let now = self.now();
         let elapsed = job.started.elapsed();
         let promoted = self
-            .write(move |doc, events| {
+            .write_deferred(move |doc, events| {
                 let r = doc.rotation_mut(id).ok_or_else(|| {
                     EngineError::Refused("the rotation was deleted meanwhile".into())
                 })?;
@@ -127,6 +131,9 @@ impl Engine {
                 Ok(r)
             })
             .await?;
+        crash::point_losing("promote-lost", || {
+            self.inner.store.drop_unsynced_for_test();
+        });
         self.queue_notify(
             &promoted,
             Outcome::Success,

@@ -49,7 +49,16 @@ enum Reply {
 
 struct Pending {
     job: Job,
+    durable: bool,
     reply: Sender<Reply>,
+}
+
+/// What one round's closures did: whether any succeeded (so there is something to write) and
+/// whether any of those asked for a durable write before its caller is answered.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Round {
+    pub changed: bool,
+    pub durable: bool,
 }
 
 #[derive(Default)]
@@ -68,6 +77,11 @@ thread_local! {
     static APPLYING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// True inside an update closure (where the document is being changed in place).
+pub(crate) fn applying() -> bool {
+    APPLYING.get()
+}
+
 impl GroupCommit {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -76,9 +90,9 @@ impl GroupCommit {
     /// Queues `job` and blocks until it has been applied and written. `write` performs one round:
     /// it must call `apply` on the current document at most once, under the file lock, and write
     /// the document afterwards when `apply` returned true. A panic in `job` is resumed here.
-    pub fn submit<W>(&self, job: Job, write: W) -> Outcome
+    pub fn submit<W>(&self, job: Job, durable: bool, write: W) -> Outcome
     where
-        W: Fn(&mut dyn FnMut(&mut Document) -> bool) -> Result<(), StoreError>,
+        W: Fn(&mut dyn FnMut(&mut Document) -> Round) -> Result<(), StoreError>,
     {
         if APPLYING.get() {
             return Outcome::Nested;
@@ -86,7 +100,11 @@ impl GroupCommit {
         let (reply, answers) = mpsc::channel();
         let lead = {
             let mut state = self.state();
-            state.jobs.push_back(Pending { job, reply });
+            state.jobs.push_back(Pending {
+                job,
+                durable,
+                reply,
+            });
             !std::mem::replace(&mut state.leading, true)
         };
         if lead {
@@ -106,14 +124,14 @@ impl GroupCommit {
     /// One round as leader.
     fn lead<W>(&self, write: &W)
     where
-        W: Fn(&mut dyn FnMut(&mut Document) -> bool) -> Result<(), StoreError>,
+        W: Fn(&mut dyn FnMut(&mut Document) -> Round) -> Result<(), StoreError>,
     {
         let _handoff = Handoff(self);
         let mut applied: Vec<(Sender<Reply>, std::thread::Result<Applied>)> = Vec::new();
         let mut called = false;
         let result = write(&mut |doc: &mut Document| {
             called = true;
-            let mut any_ok = false;
+            let mut round = Round::default();
             while applied.len() < MAX_BATCH {
                 let Some(pending) = self.state().jobs.pop_front() else {
                     break;
@@ -121,10 +139,12 @@ impl GroupCommit {
                 APPLYING.set(true);
                 let outcome = catch_unwind(AssertUnwindSafe(|| (pending.job)(doc)));
                 APPLYING.set(false);
-                any_ok |= outcome.as_ref().is_ok_and(|a| a.ok);
+                let ok = outcome.as_ref().is_ok_and(|a| a.ok);
+                round.changed |= ok;
+                round.durable |= ok && pending.durable;
                 applied.push((pending.reply, outcome));
             }
-            any_ok
+            round
         });
         let error = result.err();
         for (reply, outcome) in applied {

@@ -9,10 +9,13 @@ use uuid::Uuid;
 use crate::model::event::MAX_EVENTS;
 use crate::model::{Connection, Event, EventKind, Outcome, Rotation, Sealed, SecretEntry};
 
+use super::table::Table;
+
 /// The schema this build reads and writes; a file with a larger one is refused. Schema 2 binds
-/// each sealed value to its record and field (`enc:v2`); a schema-1 file is migrated on first
-/// use, its original kept as `<db>.schema1.bak`.
-pub const SCHEMA_VERSION: u64 = 2;
+/// each sealed value to its record and field (`enc:v2`); schema 3 splits the database into a
+/// manifest, parts and a commit log (see `parts`). An older file is migrated by the first
+/// write, its original kept as `<db>.schema1.bak` / `<db>.schema2.bak`.
+pub const SCHEMA_VERSION: u64 = 3;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -45,9 +48,9 @@ pub struct Document {
     #[serde(default)]
     pub connections: Vec<Connection>,
     #[serde(default)]
-    pub rotations: Vec<Rotation>,
+    pub rotations: Table<Rotation>,
     #[serde(default)]
-    pub secrets: Vec<SecretEntry>,
+    pub secrets: Table<SecretEntry>,
     #[serde(default)]
     pub events: VecDeque<Event>,
     #[serde(default)]
@@ -62,8 +65,8 @@ impl Default for Document {
             schema_version: SCHEMA_VERSION,
             key_check: None,
             connections: Vec::new(),
-            rotations: Vec::new(),
-            secrets: Vec::new(),
+            rotations: Table::new(),
+            secrets: Table::new(),
             events: VecDeque::new(),
             next_event_seq: 1,
             settings: Settings::default(),
@@ -85,6 +88,20 @@ pub struct NewEvent {
 }
 
 impl Document {
+    /// A copy that keeps the tables' change marks (the store's copy-on-write).
+    pub(crate) fn clone_tracked(&self) -> Document {
+        Document {
+            schema_version: self.schema_version,
+            key_check: self.key_check.clone(),
+            connections: self.connections.clone(),
+            rotations: self.rotations.clone_tracked(),
+            secrets: self.secrets.clone_tracked(),
+            events: self.events.clone(),
+            next_event_seq: self.next_event_seq,
+            settings: self.settings.clone(),
+        }
+    }
+
     /// Appends an event with the next sequence number and this process's pid, dropping the
     /// oldest beyond `MAX_EVENTS`. Returns the stored event.
     pub fn push_event(&mut self, event: NewEvent) -> &Event {
@@ -158,7 +175,9 @@ impl Document {
         })
     }
 
+    /// Only the row found is marked changed (see `Table`).
     pub fn rotation_mut(&mut self, id: Uuid) -> Option<&mut Rotation> {
-        self.rotations.iter_mut().find(|r| r.id == id)
+        let i = self.rotations.iter().position(|r| r.id == id)?;
+        self.rotations.get_mut(i)
     }
 }

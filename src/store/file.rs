@@ -74,8 +74,16 @@ pub(crate) struct Loaded {
     pub file: File,
 }
 
-/// Reads and checks the database; `Ok(None)` when the file does not exist.
-pub(crate) fn read_document(path: &Path) -> Result<Option<Loaded>, StoreError> {
+/// What the database file holds.
+pub(crate) enum OnFile {
+    /// A whole document in one file (schema 1 and 2), migrated by the first write.
+    Legacy(Box<Loaded>),
+    /// The manifest of the split layout (schema 3): see `parts`.
+    Split,
+}
+
+/// Reads and checks the database file; `Ok(None)` when it does not exist.
+pub(crate) fn read_document(path: &Path) -> Result<Option<OnFile>, StoreError> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -86,18 +94,31 @@ pub(crate) fn read_document(path: &Path) -> Result<Option<Loaded>, StoreError> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)
         .map_err(|e| io_error(path, e))?;
-    let doc = parse_document(path, &bytes)?;
-    Ok(Some(Loaded {
+    if is_manifest(&bytes) {
+        return Ok(Some(OnFile::Split));
+    }
+    let Some(doc) = parse_document(path, &bytes)? else {
+        return Ok(Some(OnFile::Split));
+    };
+    Ok(Some(OnFile::Legacy(Box::new(Loaded {
         doc,
         stamp,
         dev,
         file,
-    }))
+    }))))
+}
+
+/// The split layout's manifest is written with `schemaVersion` first; a legacy document or
+/// anything else is left to `parse_document`, which names what is wrong.
+fn is_manifest(bytes: &[u8]) -> bool {
+    let head = format!("{{\"schemaVersion\":{SCHEMA_VERSION},\"appliedSeq\":");
+    bytes.starts_with(head.as_bytes())
 }
 
 /// Parses the document in one pass (the common case); only when that fails is the file probed
 /// for a newer `schemaVersion`, so a newer file is reported as such rather than as corrupt.
-fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, StoreError> {
+/// `Ok(None)`: a manifest of the split layout written by hand in another shape.
+fn parse_document(path: &Path, bytes: &[u8]) -> Result<Option<Document>, StoreError> {
     // redis-rotator never writes an empty file (writes are atomic), so one is damage or someone
     // else's file: refused, never overwritten.
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -106,13 +127,30 @@ fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, StoreError> {
         });
     }
     match crate::model::strict::from_slice::<Document>(bytes) {
-        Ok(doc) => check_version(path, doc.schema_version).map(|()| doc),
+        Ok(doc) if doc.schema_version >= SCHEMA_VERSION => {
+            Err(if doc.schema_version > SCHEMA_VERSION {
+                StoreError::FutureSchema {
+                    path: path.to_path_buf(),
+                    found: doc.schema_version,
+                    supported: SCHEMA_VERSION,
+                }
+            } else {
+                StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "schemaVersion {SCHEMA_VERSION} is kept in split files, not in one document"
+                    ),
+                }
+            })
+        }
+        Ok(doc) => check_version(path, doc.schema_version).map(|()| Some(doc)),
         Err(parse_error) => {
             let probed = serde_json::from_slice::<Probe>(bytes)
                 .ok()
                 .and_then(|p| p.schema_version)
                 .and_then(|v| v.as_u64());
             match probed {
+                Some(SCHEMA_VERSION) => Ok(None),
                 Some(found) if found > SCHEMA_VERSION => Err(StoreError::FutureSchema {
                     path: path.to_path_buf(),
                     found,
@@ -219,6 +257,30 @@ pub(crate) fn sync_dir(db: &Path) -> Result<(), StoreError> {
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| io_error(&dir, e))
+}
+
+/// Removes temp files a crashed writer left behind in the parts folder `dir` (every temp file
+/// there is one of ours). Same rules as `remove_stale_temps`.
+pub(crate) fn remove_stale_temps_in(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with('.') && name.contains(".tmp-")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Removes temp files a crashed writer left behind. Called with the lock held, when no live

@@ -1,5 +1,7 @@
-//! Schema 1 → 2: every sealed value re-sealed bound to its record and field (AEAD associated
-//! data), after a copy of the original file is kept as `<db>.schema1.bak` (0600).
+//! Older databases, migrated by the first write after a copy of the original file is kept
+//! beside it as `<db>.schema<N>.bak` (0600). Schema 1 → 2: every sealed value re-sealed bound to
+//! its record and field (AEAD associated data). Schema 2 → 3: the single file is split into the
+//! layout of `parts` (done by the store's checkpoint).
 
 use std::fs;
 use std::io::Write;
@@ -10,24 +12,24 @@ use crate::model::{Sealed, Slot};
 
 use super::crypto::Binding;
 use super::file::io_error;
-use super::{Cipher, Document, SCHEMA_VERSION, StoreError};
+use super::{Cipher, Document, StoreError};
 
-/// Where the schema-1 copy of `db` is kept.
-pub fn backup_path(db: &Path) -> PathBuf {
+/// Where the copy of a schema-`version` `db` is kept.
+pub fn backup_path(db: &Path, version: u64) -> PathBuf {
     let mut name = db.as_os_str().to_os_string();
-    name.push(".schema1.bak");
+    name.push(format!(".schema{version}.bak"));
     PathBuf::from(name)
 }
 
-/// Copies the database file (if any) to `<db>.schema1.bak`, mode 0600, fsynced. An existing
-/// backup is kept: it is the older, and the one that matters.
-pub(crate) fn backup(db: &Path) -> Result<(), StoreError> {
+/// Copies the database file (if any) to `<db>.schema<version>.bak`, mode 0600, fsynced. An
+/// existing backup is kept: it is the older, and the one that matters.
+pub(crate) fn backup(db: &Path, version: u64) -> Result<(), StoreError> {
     let bytes = match fs::read(db) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io_error(db, e)),
     };
-    let path = backup_path(db);
+    let path = backup_path(db, version);
     let file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -80,6 +82,6 @@ pub(crate) fn to_schema_2(doc: &mut Document, cipher: &Cipher) -> Result<(), Sto
             rebind(&mut v.value, binding.clone())?;
         }
     }
-    doc.schema_version = SCHEMA_VERSION;
+    doc.schema_version = 2;
     Ok(())
 }

@@ -9,9 +9,12 @@ pub mod error;
 pub mod export;
 mod file;
 pub mod key_source;
+mod log;
 mod migrate;
+pub mod parts;
 pub mod paths;
 pub mod secrets;
+pub mod table;
 
 pub use crypto::{Binding, Cipher, KeySource};
 pub use db::Store;
@@ -19,3 +22,4 @@ pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSIO
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
 pub use key_source::{KeyOrigin, ResolvedKey};
+pub use table::Table;

@@ -80,6 +80,8 @@ impl Document {
             return;
         }
         if let Some(i) = self.secret_index(environment, secret_path, from) {
+            let old = crate::store::table::Row::key(&self.secrets[i]);
+            self.secrets.note_removed(old);
             self.secrets[i].name = to.to_string();
         }
     }

@@ -313,6 +313,13 @@ impl App {
             {
                 Context::ConnectionForm
             }
+            Screen::Wizard
+                if self.wizard.as_ref().is_some_and(|w| {
+                    w.step == crate::tui::wizard::Step::Mapping && w.mapping.sink_form.is_some()
+                }) =>
+            {
+                Context::SinkForm
+            }
             Screen::Wizard => Context::Wizard,
         }
     }

@@ -14,7 +14,7 @@ use crate::model::{Password, Rotation, RotationStatus, Slot};
 use super::args::{Cli, RotationCmd, Target};
 use super::json::{
     CredentialView, CredentialsAnswer, RotationAnswer, RotationGetAnswer, RotationListAnswer,
-    RotationView, SyncView,
+    RotationView, StragglersView, SyncView,
 };
 use super::output::{local, print_json, table};
 use super::{CliError, CliResult, engine, recover, runtime};
@@ -193,23 +193,26 @@ fn list(engine: &Engine, env: Option<&str>, json: bool) -> CliResult {
 }
 
 /// `rotation get`: the rotation, whether every node holds both stored credentials (read only;
-/// nothing is healed) and, in text, the live sessions per slot.
+/// nothing is healed), the live sessions per slot and a held re-key (`stragglers` in JSON).
 fn get(engine: &Engine, target: &Target, json: bool) -> CliResult {
     let r = engine.shown(engine.find_rotation(target.reference())?);
     let rt = runtime()?;
     let sync = rt.block_on(engine.node_sync(r.id));
+    // Stragglers: who is still logged in as each slot's user, on every node.
+    let sessions = rt.block_on(engine.sessions(r.id));
     let doc = engine.snapshot()?;
     let conn = doc.connection(&r.connection_id.to_string());
     if json {
         print_json(&RotationGetAnswer {
             secret_rotation: RotationView::new(&r, conn),
             sync: SyncView::new(&sync),
+            stragglers: StragglersView::new(&r, &sessions),
         });
         return Ok(());
     }
     show::print_rotation(&r, conn);
     print_sync("node sync", &sync);
-    match rt.block_on(engine.sessions(r.id)) {
+    match sessions {
         Ok(counts) => {
             for (slot, c) in [Slot::Zero, Slot::One].into_iter().zip(counts.iter()) {
                 outln!(

@@ -67,8 +67,10 @@ pub fn print_rotation(r: &Rotation, conn: Option<&Connection>) {
         line(
             "held",
             format!(
-                "{} session(s) still use {}; rotating at {} at the latest (rotate now overrides)",
+                "{} session{} still use{} {}; rotating at {} at the latest (rotate now overrides)",
                 h.sessions,
+                if h.sessions == 1 { "" } else { "s" },
+                if h.sessions == 1 { "s" } else { "" },
                 h.username,
                 local(Some(h.until))
             ),

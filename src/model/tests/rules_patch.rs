@@ -155,3 +155,30 @@ fn patch_values_follow_the_create_rules() {
         ]
     );
 }
+
+#[test]
+fn a_patch_without_sinks_keeps_the_stored_ones_and_an_empty_list_removes_them() {
+    let mut world = World::new();
+    let mut stored = world.add_rotation("orders");
+    stored.sinks = crate::model::sink::validate_sinks(&[body_sink(
+        json!({ "type": "file", "path": "/etc/app/redis.env", "mode": "0640", "reload": "true" }),
+    )])
+    .expect("valid sink");
+    let spec = validate_rotation_patch(
+        &stored,
+        &body(json!({ "rotationInterval": 7 })),
+        world.ctx(),
+    )
+    .expect("valid");
+    assert_eq!(
+        spec.sinks, stored.sinks,
+        "a patch that names no sinks keeps them"
+    );
+    let spec = validate_rotation_patch(&stored, &body(json!({ "sinks": [] })), world.ctx())
+        .expect("valid");
+    assert!(spec.sinks.is_empty(), "an empty list removes them");
+}
+
+fn body_sink(value: serde_json::Value) -> crate::model::sink::SinkRequest {
+    serde_json::from_value(value).expect("a sink request")
+}

@@ -49,7 +49,7 @@ impl App {
                 _ => false,
             },
             Context::ConnectionForm => self.form_key(key),
-            Context::Wizard => self.wizard_key(key),
+            Context::Wizard | Context::SinkForm => self.wizard_key(key),
             _ => false,
         }
     }
@@ -65,7 +65,9 @@ impl App {
                     d.typed.insert_str(text);
                 }
             }
-            Context::ConnectionForm | Context::Wizard => self.wizard_or_form_paste(text),
+            Context::ConnectionForm | Context::Wizard | Context::SinkForm => {
+                self.wizard_or_form_paste(text)
+            }
             _ => {}
         }
     }

@@ -41,7 +41,10 @@ impl App {
         let handled = match w.step {
             Step::Configuration => w.configuration.form.handle_key(key),
             Step::Parameters => w.parameters.form.handle_key(key),
-            Step::Mapping => w.mapping.form.handle_key(key),
+            Step::Mapping => match w.mapping.sink_form.as_mut() {
+                Some(open) => open.form.handle_key(key),
+                None => w.mapping.form.handle_key(key),
+            },
             Step::Details => w.details.form.handle_key(key),
             Step::Connection | Step::Review => Handled::Ignored,
         };
@@ -76,7 +79,10 @@ impl App {
         let pasted = match w.step {
             Step::Configuration => w.configuration.form.paste(text),
             Step::Parameters => w.parameters.form.paste(text),
-            Step::Mapping => w.mapping.form.paste(text),
+            Step::Mapping => match w.mapping.sink_form.as_mut() {
+                Some(open) => open.form.paste(text),
+                None => w.mapping.form.paste(text),
+            },
             Step::Details => w.details.form.paste(text),
             Step::Connection | Step::Review => false,
         };
@@ -89,6 +95,10 @@ impl App {
         let w = self.wizard.as_mut()?;
         if w.connection.form.is_some() {
             return self.form_action(FormOrigin::Wizard, action);
+        }
+        if w.step == Step::Mapping && w.mapping.sink_form.is_some() {
+            self.sink_form_action(action);
+            return None;
         }
         match action {
             Action::NextFocus | Action::Down => self.wizard_focus(true),
@@ -127,6 +137,11 @@ impl App {
         }
         if w.step == Step::Connection && !w.connection.locked && w.connection.cursor_on_add() {
             self.open_form(FormOrigin::Wizard, ConnectionForm::new());
+            return;
+        }
+        if w.step == Step::Mapping && w.mapping.open_focused_sink() {
+            w.blocked = None;
+            self.revalidate_wizard();
             return;
         }
         if let Some(bad) = w.first_bad_step(w.step) {
@@ -205,5 +220,52 @@ impl App {
         w.submit_error = None;
         self.tasks.push(task);
         self.set_status(Tone::Busy, text);
+    }
+}
+
+impl App {
+    /// The open sink form of the Secrets Mapping step: fields, then Save (refused while the
+    /// model's rules find fault with the sink), Remove, Cancel (also Esc).
+    fn sink_form_action(&mut self, action: Action) {
+        use crate::tui::wizard::sinks::Field;
+        let Some(w) = self.wizard.as_mut() else {
+            return;
+        };
+        let invalid = w.mapping.sink_has_errors();
+        let Some(open) = w.mapping.sink_form.as_mut() else {
+            return;
+        };
+        match action {
+            Action::NextFocus | Action::Down => open.form.focus_step(true),
+            Action::PrevFocus | Action::Up => open.form.focus_step(false),
+            Action::Back => {
+                w.mapping.cancel_sink();
+                self.revalidate_wizard();
+            }
+            Action::Enter => match open.form.focused() {
+                Field::Cancel => {
+                    w.mapping.cancel_sink();
+                    self.revalidate_wizard();
+                }
+                Field::Remove => {
+                    w.mapping.remove_sink();
+                    self.revalidate_wizard();
+                    self.set_status(Tone::Ok, "Sink removed: saved with the rotation.");
+                }
+                Field::Save if invalid => {
+                    w.reveal_errors(Step::Mapping);
+                    self.set_status(
+                        Tone::Error,
+                        "Fix the fields marked ✗ before saving the sink.",
+                    );
+                }
+                Field::Save => {
+                    w.mapping.save_sink();
+                    self.revalidate_wizard();
+                }
+                _ => open.form.focus_step(true),
+            },
+            _ => {}
+        }
     }
 }

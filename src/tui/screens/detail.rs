@@ -13,11 +13,24 @@ use crate::model::sensitive::MASK;
 use crate::tui::app::{App, Loadable, Pane, RotationTab};
 use crate::tui::theme::Tone;
 use crate::tui::widgets::badge;
+use crate::tui::widgets::hang::hang_all;
+
+/// The width of the label column; a value too long for its column continues under it.
+const LABEL: usize = 12;
 
 fn field(app: &App, label: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<12}"), app.theme.title()),
+        Span::styled(format!("{label:<LABEL$}"), app.theme.title()),
         Span::raw(value.into()),
+    ])
+}
+
+/// A labelled line all in one style (a warning, an error); its label is a span of its own so
+/// that a long value hangs under the value, not under the label.
+fn toned(label: &str, value: String, style: ratatui::style::Style) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<LABEL$}"), style),
+        Span::styled(value, style),
     ])
 }
 
@@ -27,8 +40,9 @@ fn sync_lines(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     match app.sync.get(&r.id) {
         None => Vec::new(),
         Some(Loadable::Loading) => vec![field(app, "Sync", "checking…")],
-        Some(Loadable::Failed(e)) => vec![Line::styled(
-            format!("{:<12}? not checked: {e}", "Sync"),
+        Some(Loadable::Failed(e)) => vec![toned(
+            "Sync",
+            format!("? not checked: {e}"),
             app.theme.tone(Tone::Warn),
         )],
         Some(Loadable::Ready(nodes)) if nodes.iter().all(|n| n.status.is_in_sync()) => {
@@ -49,13 +63,9 @@ fn sync_lines(app: &App, r: &Rotation) -> Vec<Line<'static>> {
             .filter(|n| !n.status.is_in_sync())
             .enumerate()
             .map(|(i, n)| {
-                Line::styled(
-                    format!(
-                        "{:<12}✗ {} {}",
-                        if i == 0 { "Sync" } else { "" },
-                        n.node,
-                        n.status
-                    ),
+                toned(
+                    if i == 0 { "Sync" } else { "" },
+                    format!("✗ {} {}", n.node, n.status),
                     app.theme.tone(Tone::Warn),
                 )
             })
@@ -150,23 +160,31 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
     ));
     match app.doc.connections.iter().find(|c| c.id == r.connection_id) {
         Some(c) => {
+            let report = app.reports.get(&c.id);
+            // In a column, the node lines below carry the addresses: the row goes to them.
+            let nodes_shown = matches!(report, Some(Loadable::Ready(rep)) if !rep.nodes.is_empty());
+            let address = if compact && nodes_shown {
+                String::new()
+            } else {
+                format!(" {}", c.address())
+            };
             out.push(field(
                 app,
                 "Connection",
                 format!(
-                    "{} {} · {}{}",
+                    "{}{address} · {}{}",
                     c.name,
-                    c.address(),
                     c.topology,
                     if c.tls.enabled { " · TLS" } else { "" }
                 ),
             ));
-            match app.reports.get(&c.id) {
+            match report {
                 Some(Loadable::Ready(rep)) => {
                     for n in &rep.nodes {
                         out.push(match &n.error {
-                            Some(e) => Line::styled(
-                                format!("{:<12}✗ {} {e}", "", n.address),
+                            Some(e) => toned(
+                                "",
+                                format!("✗ {} {e}", n.address),
                                 app.theme.tone(Tone::Error),
                             ),
                             None => field(
@@ -184,15 +202,17 @@ fn left(app: &App, r: &Rotation, compact: bool) -> Vec<Line<'static>> {
                     }
                 }
                 Some(Loadable::Loading) => out.push(field(app, "Nodes", "testing…")),
-                Some(Loadable::Failed(e)) => out.push(Line::styled(
-                    format!("{:<12}✗ {e}", "Nodes"),
+                Some(Loadable::Failed(e)) => out.push(toned(
+                    "Nodes",
+                    format!("✗ {e}"),
                     app.theme.tone(Tone::Error),
                 )),
                 None => out.push(field(app, "Nodes", "not tested yet (t tests them)")),
             }
         }
-        None => out.push(Line::styled(
-            format!("{:<12}✗ missing (removed?)", "Connection"),
+        None => out.push(toned(
+            "Connection",
+            "✗ missing (removed?)".into(),
             app.theme.tone(Tone::Error),
         )),
     }
@@ -399,11 +419,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let (l, rt) = (left(app, r, false), right(app, r));
-    // One column when it all fits or the pane is narrow; else two, the facts compact and cut
-    // at the column's edge, the credentials column wrapped.
+    // One column when it all fits or the pane is narrow; else two, the facts compact. Either
+    // way a fact too long for its column continues under its value, never cut.
     let fits = inner.height as usize > l.len() + rt.len();
     if fits || inner.width < 76 {
-        let mut all = l;
+        let mut all = hang_all(&l, usize::from(inner.width), LABEL);
         all.push(Line::default());
         all.extend(rt);
         frame.render_widget(
@@ -415,11 +435,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         let [a, b] =
             Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
-        let l = left(app, r, true);
         let a = Rect {
             width: a.width.saturating_sub(1),
             ..a
         };
+        let l = hang_all(&left(app, r, true), usize::from(a.width), LABEL);
         frame.render_widget(Paragraph::new(l).scroll(scroll), a);
         frame.render_widget(
             Paragraph::new(rt).wrap(Wrap { trim: false }).scroll(scroll),

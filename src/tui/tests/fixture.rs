@@ -245,7 +245,7 @@ pub fn document() -> Document {
             connection(PROD, "prod-cache", "10.0.0.5", 6379, TopologyKind::Cluster),
             staging,
         ],
-        rotations: vec![orders, sessions, billing, search, auth],
+        rotations: vec![orders, sessions, billing, search, auth].into(),
         events: events.into(),
         next_event_seq: 7,
         ..Document::default()

@@ -114,7 +114,8 @@ fn with_history() -> App {
             "REDIS_PASSWORD",
             &[(1, at(1, 11, 2, 30)), (5, at(2, 10, 2, 30))],
         ),
-    ];
+    ]
+    .into();
     app.doc = Arc::new(doc.clone());
     app
 }

@@ -24,6 +24,8 @@ pub enum Input {
     ReadOnly(String),
     /// Activated with Enter.
     Button(&'static str),
+    /// A line of a list the step manages (e.g. a sink): focusable, opened with Enter.
+    Item(String),
 }
 
 impl Input {
@@ -59,6 +61,25 @@ impl<F: FieldId> Form<F> {
             reveal: false,
             hidden: Vec::new(),
         }
+    }
+
+    /// Replaces the fields (a list the form shows grew or shrank), keeping what the operator
+    /// did: the focus stays on the same field when it still exists, touched fields stay touched.
+    pub fn rebuild(&mut self, fields: Vec<(F, Input)>) {
+        let focused = self.fields.get(self.focus).map(|(f, _)| *f);
+        let mut next = Form::new(fields);
+        next.touched = std::mem::take(&mut self.touched);
+        next.reveal = self.reveal;
+        next.notes = std::mem::take(&mut self.notes);
+        if let Some(f) = focused {
+            next.focus(f);
+        }
+        *self = next;
+    }
+
+    /// Every field and its input, in focus order.
+    pub fn fields(&self) -> impl Iterator<Item = &(F, Input)> {
+        self.fields.iter()
     }
 
     pub fn input(&self, f: F) -> Option<&Input> {
@@ -305,6 +326,14 @@ impl<F: FieldId> Form<F> {
                     Span::raw(s.clone()),
                     Span::styled("  (cannot change)", theme.muted()),
                 ],
+                Input::Item(s) => vec![Span::styled(
+                    s.clone(),
+                    if focused {
+                        theme.selected()
+                    } else {
+                        theme.tone(Tone::Normal)
+                    },
+                )],
                 Input::Button(_) => Vec::new(),
             });
             let mut extra: Vec<(String, ratatui::style::Style)> = Vec::new();

@@ -3,6 +3,7 @@
 pub mod badge;
 pub mod choice;
 pub mod form;
+pub mod hang;
 pub mod number_field;
 pub mod text_field;
 

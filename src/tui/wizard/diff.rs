@@ -20,6 +20,11 @@ fn shown(v: &Value) -> String {
         Value::Null => "—".to_string(),
         Value::String(s) if s.is_empty() => "(empty)".to_string(),
         Value::String(s) => s.clone(),
+        // A list's item (a sink) by its path.
+        Value::Object(o) => match o.get("path") {
+            Some(Value::String(p)) => p.clone(),
+            _ => v.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -39,6 +44,16 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<(String, String, String)
                     &p,
                     x.get(k).unwrap_or(&Value::Null),
                     y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                walk(
+                    &format!("{path}[{i}]"),
+                    x.get(i).unwrap_or(&Value::Null),
+                    y.get(i).unwrap_or(&Value::Null),
                     out,
                 );
             }

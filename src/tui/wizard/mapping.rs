@@ -1,13 +1,15 @@
 //! Step 4, Secrets Mapping: where the active credential is published (environment and secret
-//! path) and the names of the username and password secrets. Environment and path cannot change
-//! once the rotation exists.
+//! path), the names of the username and password secrets, and the sinks that deliver it to
+//! files (see `sinks`). Environment and path cannot change once the rotation exists.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::Wizard;
+use super::sinks::{self, SinkForm};
 use crate::model::Rotation;
 use crate::model::request::{RotationRequest, SecretsMappingRequest};
+use crate::model::sink::SinkRequest;
 use crate::tui::app::App;
 use crate::tui::widgets::{FieldId, Form, Input, TextField};
 
@@ -17,6 +19,9 @@ pub enum Field {
     SecretPath,
     Username,
     Password,
+    /// A sink of the list, by its place.
+    Sink(usize),
+    AddSink,
 }
 
 impl FieldId for Field {
@@ -26,6 +31,8 @@ impl FieldId for Field {
             Field::SecretPath => "Secret path",
             Field::Username => "Username",
             Field::Password => "Password",
+            Field::Sink(_) => "Sink",
+            Field::AddSink => "Add a sink",
         }
     }
 }
@@ -36,7 +43,7 @@ pub fn field_for(path: &str) -> Option<Field> {
         "secretPath" => Some(Field::SecretPath),
         "secretsMapping.username" => Some(Field::Username),
         "secretsMapping.password" => Some(Field::Password),
-        _ => None,
+        _ => sinks::index_of(path).map(Field::Sink),
     }
 }
 
@@ -48,6 +55,13 @@ pub const DEFAULT_PASSWORD_SECRET: &str = "REDIS_PASSWORD";
 pub struct MappingStep {
     pub form: Form<Field>,
     pub other: Vec<String>,
+    /// The saved sinks, in order.
+    pub sinks: Vec<SinkRequest>,
+    /// The sink being added or edited; while open it is part of the request.
+    pub sink_form: Option<SinkForm>,
+    /// A stored rotation always sends its list (an emptied list removes its sinks); a new one
+    /// sends none until it has one.
+    editing: bool,
 }
 
 impl MappingStep {
@@ -69,7 +83,11 @@ impl MappingStep {
                 ),
             ]),
             other: Vec::new(),
+            sinks: Vec::new(),
+            sink_form: None,
+            editing: false,
         }
+        .with_sink_rows()
     }
 
     pub fn from_rotation(r: &Rotation) -> MappingStep {
@@ -87,7 +105,44 @@ impl MappingStep {
                 ),
             ]),
             other: Vec::new(),
+            sinks: r.sinks.iter().map(|s| s.to_request()).collect(),
+            sink_form: None,
+            editing: true,
         }
+        .with_sink_rows()
+    }
+
+    fn with_sink_rows(mut self) -> MappingStep {
+        self.sink_rows_changed();
+        self
+    }
+
+    /// The four mapping fields, then one row per sink and the Add button.
+    fn sink_rows_changed(&mut self) {
+        let mut fields: Vec<(Field, Input)> = self
+            .form
+            .fields()
+            .filter(|(f, _)| !matches!(f, Field::Sink(_) | Field::AddSink))
+            .cloned()
+            .collect();
+        for (i, s) in self.sinks.iter().enumerate() {
+            fields.push((Field::Sink(i), Input::Item(sinks::summary(s))));
+        }
+        fields.push((Field::AddSink, Input::Button("Add a sink")));
+        self.form.rebuild(fields);
+    }
+
+    /// The sinks the request carries: the saved ones with the open form's draft in its place.
+    pub fn sink_requests(&self) -> Vec<SinkRequest> {
+        let mut list = self.sinks.clone();
+        if let Some(open) = &self.sink_form {
+            let draft = open.request();
+            match list.get_mut(open.index) {
+                Some(slot) => *slot = draft,
+                None => list.push(draft),
+            }
+        }
+        list
     }
 
     pub fn apply(&self, req: &mut RotationRequest) {
@@ -98,10 +153,63 @@ impl MappingStep {
             username: Some(f.text(Field::Username).to_string()),
             password: Some(f.text(Field::Password).to_string()),
         });
+        let sinks = self.sink_requests();
+        req.sinks = (self.editing || !sinks.is_empty()).then_some(sinks);
+    }
+
+    /// Enter on a sink row or on Add opens the sink form; true when it did.
+    pub fn open_focused_sink(&mut self) -> bool {
+        let (index, existing) = match self.form.focused() {
+            Field::Sink(i) => (i, self.sinks.get(i)),
+            Field::AddSink => (self.sinks.len(), None),
+            _ => return false,
+        };
+        self.sink_form = Some(SinkForm::new(index, existing));
+        true
+    }
+
+    /// Saves the open sink into the list (the caller checked it is valid).
+    pub fn save_sink(&mut self) {
+        if let Some(open) = self.sink_form.take() {
+            let draft = open.request();
+            match self.sinks.get_mut(open.index) {
+                Some(slot) => *slot = draft,
+                None => self.sinks.push(draft),
+            }
+            self.sink_rows_changed();
+            self.form.focus(Field::Sink(open.index));
+        }
+    }
+
+    /// Removes the open sink from the list.
+    pub fn remove_sink(&mut self) {
+        if let Some(open) = self.sink_form.take() {
+            if open.index < self.sinks.len() {
+                self.sinks.remove(open.index);
+            }
+            self.sink_rows_changed();
+            self.form.focus(Field::AddSink);
+        }
+    }
+
+    /// Closes the open sink form; the list stays as it was.
+    pub fn cancel_sink(&mut self) {
+        if let Some(open) = self.sink_form.take() {
+            self.form.focus(if open.index < self.sinks.len() {
+                Field::Sink(open.index)
+            } else {
+                Field::AddSink
+            });
+        }
     }
 
     pub fn has_errors(&self) -> bool {
         self.form.has_errors() || !self.other.is_empty()
+    }
+
+    /// Whether the open sink form has errors of its own.
+    pub fn sink_has_errors(&self) -> bool {
+        self.sink_form.as_ref().is_some_and(|s| s.form.has_errors())
     }
 }
 
@@ -113,17 +221,24 @@ impl Default for MappingStep {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.mapping;
+    if let Some(sink) = &step.sink_form {
+        return sinks::render(frame, area, app, sink);
+    }
     let mut form = step.form.clone();
     if matches!(form.input(Field::Environment), Some(Input::Text(_))) {
         form.set_note(Field::Environment, "dev, staging, prod or any slug");
     }
     form.set_note(Field::Username, "secret name for the username");
     form.set_note(Field::Password, "secret name for the password");
+    for i in 0..step.sinks.len() {
+        form.set_note(Field::Sink(i), "Enter edits");
+    }
     let body = super::frame::intro(
         frame,
         area,
         app,
-        "Where the active credential is published: applications read these two secrets.",
+        "Where the active credential is published: applications read these two secrets, and \
+         sinks write it to files.",
     );
     let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
     form.render(fields, frame.buffer_mut(), true, &app.theme);

@@ -10,6 +10,7 @@ pub mod frame;
 pub mod mapping;
 pub mod parameters;
 pub mod review;
+pub mod sinks;
 mod step;
 
 use chrono::{DateTime, Utc};
@@ -226,6 +227,17 @@ impl Wizard {
             &of(Step::Mapping),
             mapping::field_for,
         );
+        if let Some(open) = self.mapping.sink_form.as_mut() {
+            let mut placed: Vec<(sinks::Field, String)> = Vec::new();
+            for e in of(Step::Mapping) {
+                if let Some(f) = sinks::field_for(open.index, &e.field)
+                    && !placed.iter().any(|(x, _)| *x == f)
+                {
+                    placed.push((f, e.message.clone()));
+                }
+            }
+            open.form.set_errors(placed);
+        }
         self.details.other = place(
             &mut self.details.form,
             &of(Step::Details),
@@ -275,7 +287,10 @@ impl Wizard {
         match step {
             Step::Configuration => self.configuration.form.reveal_errors(),
             Step::Parameters => self.parameters.form.reveal_errors(),
-            Step::Mapping => self.mapping.form.reveal_errors(),
+            Step::Mapping => match self.mapping.sink_form.as_mut() {
+                Some(open) => open.form.reveal_errors(),
+                None => self.mapping.form.reveal_errors(),
+            },
             Step::Details => self.details.form.reveal_errors(),
             Step::Connection | Step::Review => {}
         }
@@ -305,7 +320,10 @@ impl Wizard {
                 .is_some_and(|f| f.form.focused_takes_text()),
             Step::Configuration => self.configuration.form.focused_takes_text(),
             Step::Parameters => self.parameters.form.focused_takes_text(),
-            Step::Mapping => self.mapping.form.focused_takes_text(),
+            Step::Mapping => match &self.mapping.sink_form {
+                Some(open) => open.form.focused_takes_text(),
+                None => self.mapping.form.focused_takes_text(),
+            },
             Step::Details => self.details.form.focused_takes_text(),
             Step::Review => false,
         }

@@ -256,6 +256,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
         app,
         area.width,
     ));
+    for (i, sink) in req.sinks.iter().flatten().enumerate() {
+        lines.extend(row(
+            if i == 0 { "Sinks" } else { "" },
+            format!("file {}", super::sinks::summary(sink)),
+            app,
+            area.width,
+        ));
+    }
     let name = req.name.clone().unwrap_or_default();
     lines.extend(row(
         "Name",

@@ -45,7 +45,11 @@ impl Step {
             Step::Configuration
         } else if is("parameters") || is("currentPassword") {
             Step::Parameters
-        } else if is("environment") || is("secretPath") || is("secretsMapping") {
+        } else if is("environment")
+            || is("secretPath")
+            || is("secretsMapping")
+            || path.starts_with("sinks")
+        {
             Step::Mapping
         } else if is("name") || is("description") {
             Step::Details
