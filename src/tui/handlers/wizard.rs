@@ -262,6 +262,8 @@ impl App {
                 Field::Save => {
                     w.mapping.save_sink();
                     self.revalidate_wizard();
+                    // Replaces a refusal still on the status line.
+                    self.set_status(Tone::Ok, "Sink saved: written with the rotation.");
                 }
                 _ => open.form.focus_step(true),
             },

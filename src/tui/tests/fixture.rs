@@ -110,6 +110,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
         pending: None,
         retry: None,
         held: None,
+        sinks_owed: Vec::new(),
     }
 }
 
