@@ -365,7 +365,7 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
 
 /// Tabs through the open connection form (the wizard's, else the connections screen's) until
 /// `field` has the focus: at most once round the form.
-pub fn tab_to_connection_field(app: &mut App, field: crate::tui::screens::connection_form::Field) {
+pub fn tab_to_connection_field(app: &mut App, field: crate::tui::state::connection_form::Field) {
     let focused = |app: &App| {
         app.wizard
             .as_ref()

@@ -11,12 +11,12 @@ use crate::model::validation::{Context as RulesContext, validate_rotation_patch}
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Context;
+use crate::tui::state::wizard::Step;
+use crate::tui::state::wizard::mapping::Field as MapField;
+use crate::tui::state::wizard::sinks::Field;
 use crate::tui::tasks::Task;
 use crate::tui::theme::Theme;
 use crate::tui::time::Zone;
-use crate::tui::wizard::Step;
-use crate::tui::wizard::mapping::Field as MapField;
-use crate::tui::wizard::sinks::Field;
 
 fn ctrl(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
