@@ -192,14 +192,24 @@ fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
     );
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("NOPE"));
-    // The file holds no plaintext secret and is private.
-    let text = std::fs::read_to_string(&db).unwrap();
-    assert!(!text.contains("quoted") && !text.contains("x.test"));
+    // No database file (manifest, parts, commit log) holds a plaintext secret, and each is private.
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    let files = support::database_bytes(&db);
+    assert!(files.len() > 1, "the parts are written too: {files:?}");
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains("quoted") && !text.contains("x.test"),
+            "{} holds a plaintext secret",
+            path.display()
+        );
+        assert_eq!(
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{} is not private",
+            path.display()
+        );
+    }
 }
 
 #[test]

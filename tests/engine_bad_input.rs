@@ -6,10 +6,13 @@ mod support;
 
 use common::{Persist, RedisServer};
 use redis_rotator::model::Password;
-use support::{TestDb, add_connection, admin_password, connection_request, create_request};
+use support::{
+    TestDb, add_connection, admin_password, connection_request, create_request, database_bytes,
+};
 
-fn file_bytes(db: &TestDb) -> Option<Vec<u8>> {
-    std::fs::read(db.path()).ok()
+/// Every database file (manifest, parts, commit log); `None` before the first write.
+fn file_bytes(db: &TestDb) -> Option<Vec<(std::path::PathBuf, Vec<u8>)>> {
+    db.path().exists().then(|| database_bytes(&db.path()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

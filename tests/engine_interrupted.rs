@@ -18,7 +18,7 @@ use redis_rotator::model::{EventKind, RotationStatus};
 use redis_rotator::store::StoreError;
 use serde_json::Value;
 use support::daemon::Daemon;
-use support::{TEST_KEY, TestDb, add_connection, bin, create_request, ok};
+use support::{TEST_KEY, TestDb, add_connection, bin, create_request, database_bytes, ok};
 
 const WITHIN: Duration = Duration::from_secs(20);
 
@@ -104,7 +104,7 @@ async fn read_only_commands_say_interrupted_and_mark_the_previous_credential_unv
         !server.can_auth(&previous.username, previous.password.expose()),
         "the crash re-keyed the previous user on the server"
     );
-    let untouched = std::fs::read(db.path()).unwrap();
+    let untouched = database_bytes(&db.path());
 
     let get = ok(&bin(db.dir.path(), &["rotation", "get", "orders"], None));
     assert!(
@@ -138,7 +138,10 @@ async fn read_only_commands_say_interrupted_and_mark_the_previous_credential_unv
     assert_eq!(creds["current"]["verified"], true);
 
     // Read-only means read-only: the journal is left for a scheduler or a changing command.
-    assert_eq!(std::fs::read(db.path()).unwrap(), untouched);
+    assert!(
+        database_bytes(&db.path()) == untouched,
+        "a read-only command wrote"
+    );
 
     // While a process holds the rotation's lock it is working on it: `rotating`, not interrupted.
     let id = db.engine.find_rotation("orders").unwrap().id;

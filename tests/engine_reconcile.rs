@@ -290,64 +290,6 @@ async fn a_user_the_store_does_not_own_is_never_changed_by_a_heal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_scheduler_heals_a_node_within_one_reconcile_period() {
-    use redis_rotator::engine::EngineEvent;
-    use redis_rotator::engine::scheduler::{self, SchedulerConfig, SchedulerState};
-
-    let server = RedisServer::start(Persist::Aclfile);
-    let db = TestDb::new();
-    add_connection(&db.engine, "local", &server).await;
-    db.engine
-        .create_rotation(&create_request("periodic", "local"))
-        .await
-        .expect("created");
-    db.engine
-        .store()
-        .update(|doc| {
-            doc.settings.reconcile_interval_secs = Some(1);
-            Ok::<_, redis_rotator::store::StoreError>(())
-        })
-        .unwrap();
-    let mut events = db.engine.subscribe();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let (state_tx, mut state_rx) = tokio::sync::watch::channel(SchedulerState::Starting);
-    let sched = tokio::spawn(scheduler::run(
-        db.engine.clone(),
-        SchedulerConfig::default(),
-        cancel.clone(),
-        state_tx,
-    ));
-    // The first pass (reconcile at lease, nothing to heal) is over once the scheduler is active.
-    state_rx
-        .wait_for(|s| matches!(s, SchedulerState::Active { .. }))
-        .await
-        .unwrap();
-    server.cli(&["ACL", "DELUSER", "periodic-0"]);
-    let healed = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match events.recv().await {
-                Ok(EngineEvent::Logged(e)) if e.kind == EventKind::Healed => return e.message,
-                Ok(_) => continue,
-                Err(e) => panic!("engine events: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("a heal within the reconcile period");
-    assert_eq!(
-        healed,
-        format!(
-            "healed periodic-0 on {}: the user was missing",
-            server.addr()
-        )
-    );
-    let creds = db.engine.credentials("periodic").unwrap();
-    assert!(server.can_auth(&creds.active.username, creds.active.password.expose()));
-    cancel.cancel();
-    sched.await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_added_to_a_cluster_gets_both_credentials_from_one_reconcile_pass() {
     let mut cluster = common::Cluster::start(3, 0);
     let db = TestDb::new();

@@ -9,41 +9,9 @@ mod support;
 use std::sync::Arc;
 
 use common::{MASTER_NAME, SentinelSet};
-use redis_rotator::engine::Engine;
-use redis_rotator::model::request::ConnectionRequest;
 use redis_rotator::model::schedule::Trigger;
+use support::sentinel::{assert_both_credentials_everywhere, sentinel_request};
 use support::{TestDb, admin_password, create_request};
-
-fn sentinel_request(set: &SentinelSet) -> ConnectionRequest {
-    let first = &set.sentinels[0];
-    ConnectionRequest {
-        name: Some("watched".into()),
-        host: Some("127.0.0.1".into()),
-        port: Some(first.port.into()),
-        username: Some("admin".into()),
-        topology: Some("sentinel".into()),
-        nodes: Some(set.sentinel_addrs()),
-        master_name: Some(MASTER_NAME.into()),
-        ..Default::default()
-    }
-}
-
-/// Both stored credentials authenticate on every data node.
-fn assert_both_credentials_everywhere(engine: &Engine, set: &SentinelSet, rotation: &str) {
-    let creds = engine.credentials(rotation).unwrap();
-    let mut pairs = vec![creds.active];
-    pairs.extend(creds.previous);
-    for node in &set.nodes {
-        for c in &pairs {
-            assert!(
-                node.can_auth(&c.username, c.password.expose()),
-                "{} does not authenticate on {}",
-                c.username,
-                node.addr()
-            );
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_test_lists_the_sentinels_and_every_node_they_name() {

@@ -10,60 +10,19 @@ use common::{
     ADMIN_PASSWORD, MASTER_NAME, SENTINEL_PASSWORD, SENTINEL_USER, SENTINEL_USER_PASSWORD,
     SentinelOptions, SentinelSet,
 };
-use redis_rotator::engine::{ConnectionSecrets, Engine};
+use redis_rotator::engine::ConnectionSecrets;
 use redis_rotator::model::Password;
 use redis_rotator::model::request::ConnectionRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::store::Binding;
-use support::{TestDb, admin_password, create_request};
-
-fn sentinel_request(set: &SentinelSet) -> ConnectionRequest {
-    ConnectionRequest {
-        name: Some("watched".into()),
-        host: Some("127.0.0.1".into()),
-        port: Some(set.sentinels[0].port.into()),
-        username: Some("admin".into()),
-        topology: Some("sentinel".into()),
-        nodes: Some(set.sentinel_addrs()),
-        master_name: Some(MASTER_NAME.into()),
-        ..Default::default()
-    }
-}
+use support::sentinel::{assert_both_credentials_everywhere, sentinel_request};
+use support::{TestDb, admin_password, create_request, database_bytes};
 
 fn with_sentinel_password(password: Option<&str>) -> ConnectionSecrets {
     ConnectionSecrets {
         admin: Some(admin_password()),
         sentinel: password.map(Password::new),
     }
-}
-
-/// Both stored credentials authenticate on every data node.
-fn assert_both_credentials_everywhere(engine: &Engine, set: &SentinelSet, rotation: &str) {
-    let creds = engine.credentials(rotation).unwrap();
-    let mut pairs = vec![creds.active];
-    pairs.extend(creds.previous);
-    for node in &set.nodes {
-        for c in &pairs {
-            assert!(
-                node.can_auth(&c.username, c.password.expose()),
-                "{} does not authenticate on {}",
-                c.username,
-                node.addr()
-            );
-        }
-    }
-}
-
-/// Every file of the database folder, as text: no plaintext secret may appear in any.
-fn database_text(db: &TestDb) -> String {
-    let mut all = String::new();
-    for entry in std::fs::read_dir(db.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            all.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
-        }
-    }
-    all
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +69,12 @@ async fn sentinels_that_require_a_password_are_asked_with_the_sealed_sentinel_pa
             .is_err(),
         "the Sentinel password does not open as the admin password"
     );
-    assert!(!database_text(&db).contains(SENTINEL_PASSWORD));
+    assert!(
+        !database_bytes(&db.path())
+            .iter()
+            .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains(SENTINEL_PASSWORD)),
+        "the Sentinel password is in a database file"
+    );
 
     // Rotations and stored-connection tests ask the Sentinels with the stored password.
     e.create_rotation(&create_request("orders", "watched"))

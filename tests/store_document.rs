@@ -54,6 +54,7 @@ fn rotation(name: &str, environment: &str, secret_path: &str) -> Rotation {
         pending: None,
         retry: None,
         held: None,
+        sinks_owed: Vec::new(),
     }
 }
 

@@ -67,6 +67,7 @@ pub fn big_document(cipher: &Cipher, rotations: usize, versions_per_secret: usiz
             pending: None,
             retry: None,
             held: None,
+            sinks_owed: Vec::new(),
         };
         for name in ["REDIS_USERNAME", "REDIS_PASSWORD"] {
             doc.secrets.push(SecretEntry {

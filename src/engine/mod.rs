@@ -158,6 +158,11 @@ impl Engine {
         self.inner.clock.now()
     }
 
+    /// A wait on the engine's clock until `deadline` (the scheduler's every pause).
+    pub(crate) fn sleep_until(&self, deadline: chrono::DateTime<chrono::Utc>) -> clock::Sleep {
+        self.inner.clock.sleep_until(deadline)
+    }
+
     pub fn timeouts(&self) -> Timeouts {
         self.inner.timeouts
     }

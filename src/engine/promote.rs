@@ -79,6 +79,8 @@ impl Engine {
                 r.pending = None;
                 r.retry = None;
                 r.held = None;
+                // Owed from the same durable write: a crash before delivery cannot forget them.
+                r.sinks_owed = r.sinks.iter().map(|s| s.path.clone()).collect();
                 r.updated_at = now;
                 let r = r.clone();
                 let writer = Writer {

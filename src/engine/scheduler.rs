@@ -2,7 +2,8 @@
 //! with backoff, catches up once after downtime, never touches a paused rotation. Exactly one
 //! process schedules at a time (the lease); it sleeps until the earliest due time and wakes when
 //! the database changes (a file-metadata check twice a second, no reads in between). The lease
-//! holder also reconciles every rotation's nodes every `reconcile-interval` (issue 18).
+//! holder also reconciles every rotation's nodes every `reconcile-interval` (issue 18). Every
+//! wait is on the engine's clock, so a test that moves the clock moves the scheduler.
 
 use std::time::Duration;
 
@@ -199,8 +200,8 @@ pub async fn run(
 ) {
     let mut lease = None;
     // The first pass after taking the lease reconciles (nodes may have changed while no
-    // scheduler ran), then every `reconcile-interval`.
-    let mut reconcile_at = tokio::time::Instant::now();
+    // scheduler ran), then every `reconcile-interval`. Every wait is on the engine's clock.
+    let mut reconcile_at = engine.now();
     loop {
         if cancel.is_cancelled() {
             break;
@@ -213,17 +214,21 @@ pub async fn run(
                 state.send_replace(SchedulerState::Standby);
                 tokio::select! {
                     _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(config.lease_retry) => continue,
+                    _ = engine.sleep_until(engine.now() + chrono_duration(config.lease_retry)) => continue,
                 }
             }
             tracing::info!("scheduler lease taken");
             engine.record_lease();
+            // What a crash, a restart or a sink that gave up left owed; off this loop, since a
+            // failing sink backs off for seconds.
+            let owed = engine.clone();
+            tokio::spawn(async move { owed.deliver_owed_sinks().await });
         }
-        if tokio::time::Instant::now() >= reconcile_at {
+        if engine.now() >= reconcile_at {
             // Reconcile first: a node that lost a credential is healed before anything else.
             let healed = engine.reconcile_all().await;
             tracing::debug!(rotations = healed.len(), "reconcile pass");
-            reconcile_at = tokio::time::Instant::now() + reconcile_interval(&engine);
+            reconcile_at = engine.now() + reconcile_interval(&engine);
         }
         engine.run_due(config.parallelism).await;
         let next = engine
@@ -239,18 +244,22 @@ pub async fn run(
 
 /// The `reconcile-interval` setting (default 60 s); 0 switches the periodic pass off (a
 /// rotation still reconciles its own nodes first).
-fn reconcile_interval(engine: &Engine) -> Duration {
+fn reconcile_interval(engine: &Engine) -> chrono::Duration {
     let secs = engine
         .snapshot()
         .ok()
         .map(|d| d.settings.reconcile_interval())
         .unwrap_or(crate::store::DEFAULT_RECONCILE_INTERVAL);
-    if secs == 0 {
-        // Off: far enough away never to come, near enough not to overflow an Instant.
-        Duration::from_secs(100 * 365 * 24 * 3600)
-    } else {
-        Duration::from_secs(secs)
-    }
+    // Off (0): far enough away never to come, near enough not to overflow a date.
+    const NEVER: i64 = 100 * 365 * 24 * 3600;
+    let secs = i64::try_from(secs).unwrap_or(NEVER);
+    chrono::Duration::seconds(if secs == 0 { NEVER } else { secs.min(NEVER) })
+}
+
+/// A configured pause as a clock duration (a day at most: only the poll and lease retry
+/// periods, milliseconds to seconds, come through here).
+fn chrono_duration(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d.min(Duration::from_secs(24 * 3600))).unwrap_or_default()
 }
 
 /// Sleeps until `next`, until `reconcile_at`, or until the database file changes, checking
@@ -258,7 +267,7 @@ fn reconcile_interval(engine: &Engine) -> Duration {
 async fn wait_until_due_or_changed(
     engine: &Engine,
     next: Option<DateTime<Utc>>,
-    reconcile_at: tokio::time::Instant,
+    reconcile_at: DateTime<Utc>,
     poll: Duration,
     cancel: &CancellationToken,
 ) {
@@ -271,14 +280,15 @@ async fn wait_until_due_or_changed(
         if next.is_some_and(|t| t <= now) {
             return;
         }
-        if tokio::time::Instant::now() >= reconcile_at {
+        if now >= reconcile_at {
             return;
         }
-        let until_due = next.and_then(|t| (t - now).to_std().ok()).unwrap_or(poll);
-        let until_reconcile = reconcile_at.saturating_duration_since(tokio::time::Instant::now());
+        let wake = next
+            .map_or(reconcile_at, |t| t.min(reconcile_at))
+            .min(now + chrono_duration(poll));
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(until_due.min(poll).min(until_reconcile)) => {}
+            _ = engine.sleep_until(wake) => {}
         }
         if engine.store().stamp().ok().flatten() != stamp {
             return;

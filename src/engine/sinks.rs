@@ -2,6 +2,8 @@
 //! each file is written atomically (temp file in the same folder, mode and owner set, fsync,
 //! rename, folder fsync), then its reload command runs. A failure never undoes the rotation: it
 //! is an event (`sink-failed`, which the daemon's metrics count) and is retried with backoff.
+//! What is owed is in the database (`sinksOwed`, set by the promotion's own write), so a
+//! restart delivers what a crash or a sink that gave up left undone.
 
 use std::io::Write;
 use std::path::Path;
@@ -161,48 +163,110 @@ async fn reload(command: &str) -> Result<(), String> {
 }
 
 impl Engine {
-    /// Delivers `r`'s current credentials to each of its sinks, retrying each failed one with
-    /// backoff; every failed attempt is an event. Called after a promotion, with no lock held.
+    /// Delivers `r`'s current credentials to each of its sinks still owed them, all sinks at
+    /// once, each retried with backoff; every failed attempt is an event. Called after a
+    /// promotion, with no lock held.
     pub(crate) async fn deliver_sinks(&self, r: &Rotation) {
         if r.sinks.is_empty() {
             return;
         }
-        let engine = self.clone();
-        let id = r.id;
-        let creds = tokio::task::spawn_blocking(move || engine.credentials(id)).await;
-        let creds = match creds {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => {
-                return self
-                    .sink_failed(r, "every sink", &e.to_string(), None)
-                    .await;
-            }
-            Err(e) => {
-                return self
-                    .sink_failed(r, "every sink", &e.to_string(), None)
-                    .await;
-            }
+        futures::future::join_all(
+            r.sinks
+                .iter()
+                .map(|sink| self.deliver_with_retries(r, sink)),
+        )
+        .await;
+    }
+
+    /// Delivers what a crash, a restart or a sink that gave up left owed (SPEC 2.5: a sink's
+    /// failure is retried, not forgotten). Run by a scheduler when it takes the lease.
+    pub async fn deliver_owed_sinks(&self) {
+        let Ok(doc) = self.snapshot() else {
+            return;
         };
-        let (username, password) = (creds.active.username, creds.active.password);
-        for sink in &r.sinks {
-            for attempt in 0..=BACKOFF.len() {
-                match self.deliver_one(sink, r, &username, &password).await {
-                    Ok(()) => {
-                        tracing::info!(rotation = %r.name, path = %sink.path, "credentials delivered");
-                        break;
-                    }
-                    Err(why) => {
-                        let why = redact(&why, &[&password]);
-                        let wait = BACKOFF.get(attempt).copied();
-                        self.sink_failed(r, &sink.path, &why, wait.map(|w| (attempt + 1, w)))
-                            .await;
-                        match wait {
-                            Some(w) => tokio::time::sleep(w).await,
-                            None => break,
-                        }
+        let owed = doc
+            .rotations
+            .iter()
+            .filter(|r| !r.sinks_owed.is_empty() && r.pending.is_none());
+        for r in owed {
+            tracing::info!(rotation = %r.name, sinks = r.sinks_owed.len(), "delivering owed credentials");
+            self.deliver_sinks(r).await;
+        }
+    }
+
+    async fn deliver_with_retries(&self, r: &Rotation, sink: &Sink) {
+        for attempt in 0..=BACKOFF.len() {
+            // Read afresh at every attempt: delivered meanwhile by another process, or a newer
+            // promotion whose credential is the one to write.
+            let owed = match self.owed(r.id, sink.path.clone()).await {
+                Ok(Some(owed)) => owed,
+                Ok(None) => return,
+                Err(why) => {
+                    return self.sink_failed(r, &sink.path, &why, None).await;
+                }
+            };
+            let (job, username, password) = owed;
+            match self.deliver_one(sink, r, &username, &password).await {
+                Ok(()) => {
+                    // Logged once recorded, so the line means it is no longer owed.
+                    self.delivered(r, &sink.path, job).await;
+                    tracing::info!(rotation = %r.name, path = %sink.path, "credentials delivered");
+                    return;
+                }
+                Err(why) => {
+                    let why = redact(&why, &[&password]);
+                    let wait = BACKOFF.get(attempt).copied();
+                    self.sink_failed(r, &sink.path, &why, wait.map(|w| (attempt + 1, w)))
+                        .await;
+                    match wait {
+                        Some(w) => tokio::time::sleep(w).await,
+                        None => return,
                     }
                 }
             }
+        }
+    }
+
+    /// The promotion's job and the current credential when `path` is still owed them.
+    async fn owed(
+        &self,
+        id: uuid::Uuid,
+        path: String,
+    ) -> Result<Option<(Option<uuid::Uuid>, String, Password)>, String> {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || {
+            // The job first: a promotion between the two reads leaves the path owed (the
+            // clearing write checks the job), never cleared for an older credential.
+            let r = engine.rotation_by_id(id).map_err(|e| e.to_string())?;
+            if !r.sinks_owed.contains(&path) || !r.sinks.iter().any(|s| s.path == path) {
+                return Ok(None);
+            }
+            let creds = engine.credentials(id).map_err(|e| e.to_string())?;
+            Ok(Some((
+                r.last_rotation_job_id,
+                creds.active.username,
+                creds.active.password,
+            )))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    /// `path` holds the credential of `job`: no longer owed, unless a newer promotion owes it.
+    async fn delivered(&self, r: &Rotation, path: &str, job: Option<uuid::Uuid>) {
+        let (id, path) = (r.id, path.to_string());
+        let written = self
+            .write(move |doc, _| {
+                if let Some(r) = doc.rotation_mut(id)
+                    && r.last_rotation_job_id == job
+                {
+                    r.sinks_owed.retain(|p| *p != path);
+                }
+                Ok::<_, EngineError>(())
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::warn!(rotation = %r.name, "could not record a delivered sink: {e}");
         }
     }
 
@@ -240,7 +304,9 @@ impl Engine {
                 wait.as_secs()
             ),
             None => format!(
-                "gave up after {} attempts; the rotation stands: fix the sink and run `redis-rotator rotation rotate {}`",
+                "gave up after {} attempts; the rotation stands and the delivery stays owed: fix \
+                 the sink, then restart the daemon (or console) or run `redis-rotator rotation \
+                 rotate {}`",
                 BACKOFF.len() + 1,
                 r.name
             ),

@@ -358,6 +358,11 @@ pub struct Rotation {
     /// A scheduled re-key waiting for stragglers (internal; `stragglerPolicy` wait).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<HeldState>,
+    /// Paths of the sinks still owed the current credential (internal): set by the promotion's
+    /// own durable write, cleared per sink once delivered, so a crash or a sink that gave up is
+    /// delivered by the next scheduler to start instead of forgotten.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sinks_owed: Vec<String>,
 }
 
 impl Rotation {

@@ -118,6 +118,7 @@ impl Rotation {
             pending: None,
             retry: None,
             held: None,
+            sinks_owed: Vec::new(),
         };
         r.take_spec(spec);
         r

@@ -12,12 +12,12 @@ use super::action::Action;
 use super::keymap::Context;
 use super::popup::Popup;
 use super::progress::RotationProgress;
-use super::screens::connection_form::ConnectionForm;
+use super::state::connection_form::ConnectionForm;
+use super::state::wizard::Wizard;
 use super::tasks::Task;
 use super::theme::{Theme, Tone};
 use super::time::Zone;
 use super::widgets::TextField;
-use super::wizard::Wizard;
 use crate::engine::{ConnectionReport, Credentials, SessionCounts};
 use crate::model::{Event, Rotation};
 use crate::store::Document;
@@ -315,7 +315,8 @@ impl App {
             }
             Screen::Wizard
                 if self.wizard.as_ref().is_some_and(|w| {
-                    w.step == crate::tui::wizard::Step::Mapping && w.mapping.sink_form.is_some()
+                    w.step == crate::tui::state::wizard::Step::Mapping
+                        && w.mapping.sink_form.is_some()
                 }) =>
             {
                 Context::SinkForm

@@ -2,8 +2,11 @@
 //!
 //! Map: `app` (state + `update`), `action` (every intent and result), `event` (the loop),
 //! `keymap` (keys as data), `tasks` (engine work off the UI path), `theme`, `time`, `popup`,
-//! `progress`, `handlers/` (update, per screen), `screens/` (drawing, per view), `wizard/` (the
-//! six steps, validated by the model's own rules), `widgets/` (fields, badges).
+//! `progress`, `handlers/` (update, per screen), `state/` (what the connection form and the
+//! wizard's six steps hold, validated by the model's own rules; nothing there draws),
+//! `screens/` (drawing, per view; `screens/wizard/` draws the steps), `widgets/` (what more
+//! than one screen draws: fields, badges, the pane, a connection report, the connection form,
+//! layout helpers). No screen imports another screen's module.
 
 pub mod action;
 pub mod app;
@@ -14,11 +17,11 @@ pub mod keymap;
 pub mod popup;
 pub mod progress;
 pub mod screens;
+pub mod state;
 pub mod tasks;
 pub mod theme;
 pub mod time;
 pub mod widgets;
-pub mod wizard;
 pub mod wording;
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod paused;
+pub mod sentinel;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis_rotator::engine::{Engine, SystemClock, Timeouts};
+use redis_rotator::engine::{Clock, Engine, SystemClock, Timeouts};
 use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
 use redis_rotator::store::{KeySource, Store};
@@ -36,12 +38,17 @@ impl TestDb {
 }
 
 pub fn engine_at(path: PathBuf) -> Engine {
+    engine_with_clock(path, Arc::new(SystemClock))
+}
+
+/// An engine on the database at `path` whose time (and the scheduler's waits) is `clock`'s.
+pub fn engine_with_clock(path: PathBuf, clock: Arc<dyn Clock>) -> Engine {
     let store = Arc::new(Store::open(path, KeySource::Env(Password::new(TEST_KEY))));
     let timeouts = Timeouts {
         connect: Duration::from_secs(3),
         command: Duration::from_secs(3),
     };
-    Engine::with_timeouts(store, Arc::new(SystemClock), timeouts)
+    Engine::with_timeouts(store, clock, timeouts)
 }
 
 pub fn connection_request(name: &str, host: &str, port: u16) -> ConnectionRequest {

@@ -66,6 +66,7 @@ pub fn rotation(name: &str, connection: &Connection) -> Rotation {
         pending: None,
         retry: None,
         held: None,
+        sinks_owed: Vec::new(),
     }
 }
 

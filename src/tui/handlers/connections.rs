@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::tui::action::{Action, FormOrigin};
 use crate::tui::app::{App, Screen};
-use crate::tui::screens::connection_form::{Command, ConnectionForm};
+use crate::tui::state::connection_form::{Command, ConnectionForm};
 use crate::tui::tasks::Task;
 use crate::tui::theme::Tone;
 use crate::tui::widgets::Handled;

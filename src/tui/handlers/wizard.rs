@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::tui::action::{Action, FormOrigin};
 use crate::tui::app::{App, Screen};
-use crate::tui::screens::connection_form::ConnectionForm;
+use crate::tui::state::connection_form::ConnectionForm;
+use crate::tui::state::wizard::{Mode, Step, Wizard};
 use crate::tui::tasks::Task;
 use crate::tui::theme::Tone;
 use crate::tui::widgets::Handled;
-use crate::tui::wizard::{Mode, Step, Wizard};
 
 impl App {
     /// Opens the wizard: empty for a new rotation, prefilled for `edit`.
@@ -227,7 +227,7 @@ impl App {
     /// The open sink form of the Secrets Mapping step: fields, then Save (refused while the
     /// model's rules find fault with the sink), Remove, Cancel (also Esc).
     fn sink_form_action(&mut self, action: Action) {
-        use crate::tui::wizard::sinks::Field;
+        use crate::tui::state::wizard::sinks::Field;
         let Some(w) = self.wizard.as_mut() else {
             return;
         };
@@ -262,6 +262,8 @@ impl App {
                 Field::Save => {
                     w.mapping.save_sink();
                     self.revalidate_wizard();
+                    // Replaces a refusal still on the status line.
+                    self.set_status(Tone::Ok, "Sink saved: written with the rotation.");
                 }
                 _ => open.form.focus_step(true),
             },

@@ -23,7 +23,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ),
         None => " Credentials ".to_string(),
     };
-    let block = super::dashboard::pane(app, title, true);
+    let block = crate::tui::widgets::pane(app, title, true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [table_area, notes] = super::split_top(inner, 4);

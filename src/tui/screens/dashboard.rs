@@ -5,11 +5,11 @@
 use crate::model::text::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use crate::tui::app::{App, Pane};
-use crate::tui::widgets::badge;
+use crate::tui::widgets::{badge, pane};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.dashboard.zoom {
@@ -38,25 +38,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         super::detail::render(frame, detail, app);
         super::scheduler::render(frame, log, app);
     }
-}
-
-/// A titled pane whose border shows focus.
-pub fn pane<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            app.theme.focus()
-        } else {
-            app.theme.border()
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                app.theme.focus()
-            } else {
-                app.theme.title()
-            },
-        ))
 }
 
 fn render_table(frame: &mut Frame, area: Rect, app: &App) {

@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, state: &LeftoversState) 
         .iter()
         .find(|c| c.id == state.connection_id)
         .map_or("?".to_string(), |c| c.name.clone());
-    let block = super::dashboard::pane(
+    let block = crate::tui::widgets::pane(
         app,
         format!(" Leftover users · {name} (x revoke · Esc close) "),
         true,

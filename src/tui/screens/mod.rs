@@ -1,25 +1,26 @@
 //! Drawing: a pure function of `&App`, one module per view. Below 80×24 only a one-line notice
 //! is drawn.
 
-pub mod connection_form;
 pub mod connections;
 pub mod credentials;
 pub mod dashboard;
 pub mod detail;
 pub mod help;
-pub mod history;
 pub mod leftovers;
 pub mod popups;
 pub mod scheduler;
 pub mod statusbar;
+pub mod wizard;
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
+// Layout helpers live in `widgets::layout` (the connection form draws with them too); they stay
+// reachable here for the screens.
+pub use super::widgets::layout::{centered, spinner, split_bottom, split_top};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -55,7 +56,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Screen::Connections => connections::render(frame, body, app),
         Screen::Credentials => credentials::render(frame, body, app),
         Screen::Wizard => match &app.wizard {
-            Some(w) => super::wizard::frame::render(frame, body, app, w),
+            Some(w) => wizard::frame::render(frame, body, app, w),
             None => dashboard::render(frame, body, app),
         },
     }
@@ -81,33 +82,4 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     left.push(Span::raw(" ".repeat(pad)));
     left.push(Span::styled(right, app.theme.muted()));
     frame.render_widget(Paragraph::new(Line::from(left)), area);
-}
-
-/// The top `n` rows and the rest.
-pub fn split_top(area: Rect, n: u16) -> [Rect; 2] {
-    Layout::vertical([Constraint::Length(n.min(area.height)), Constraint::Fill(1)]).areas(area)
-}
-
-/// The rest and the bottom `n` rows.
-pub fn split_bottom(area: Rect, n: u16) -> [Rect; 2] {
-    Layout::vertical([Constraint::Fill(1), Constraint::Length(n.min(area.height))]).areas(area)
-}
-
-/// A centred box of at most `w`×`h`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-/// A braille spinner frame that moves with the clock (one frame a second; deterministic in
-/// tests).
-pub fn spinner(now: DateTime<Utc>) -> &'static str {
-    const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-    FRAMES[now.timestamp().rem_euclid(10) as usize]
 }

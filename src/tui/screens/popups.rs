@@ -222,7 +222,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             } => {
                 let (mut lines, tone) = match app.reports.get(connection_id) {
                     Some(Loadable::Ready(r)) => (
-                        super::connections::report_lines(r, app, area.width.min(100) - 6),
+                        crate::tui::widgets::report::report_lines(r, app, area.width.min(100) - 6),
                         if r.ok() { Tone::Ok } else { Tone::Error },
                     ),
                     Some(Loadable::Failed(e)) => (

@@ -81,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         format!(" Scheduler{lease} · event log ")
     };
-    let block = super::dashboard::pane(app, title, focused);
+    let block = crate::tui::widgets::pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = app

@@ -110,6 +110,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
         pending: None,
         retry: None,
         held: None,
+        sinks_owed: Vec::new(),
     }
 }
 
@@ -364,7 +365,7 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
 
 /// Tabs through the open connection form (the wizard's, else the connections screen's) until
 /// `field` has the focus: at most once round the form.
-pub fn tab_to_connection_field(app: &mut App, field: crate::tui::screens::connection_form::Field) {
+pub fn tab_to_connection_field(app: &mut App, field: crate::tui::state::connection_form::Field) {
     let focused = |app: &App| {
         app.wizard
             .as_ref()

@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fixture::*;
 use crate::tui::action::Action;
-use crate::tui::wizard::Step;
+use crate::tui::state::wizard::Step;
 
 #[test]
 fn a_mistyped_category_fails_the_live_check_with_did_you_mean() {

@@ -11,7 +11,7 @@ use super::fixture::*;
 use crate::model::{Connection, Sealed, TopologyKind};
 use crate::tui::App;
 use crate::tui::action::{Action, FormOrigin, TaskError, TestTarget};
-use crate::tui::screens::connection_form::Field;
+use crate::tui::state::connection_form::Field;
 use crate::tui::tasks::Task;
 use crate::tui::theme::Theme;
 use crate::tui::time::Zone;
@@ -255,7 +255,7 @@ fn the_review_names_the_master_the_sentinels_and_their_auth() {
 fn editing_a_sentinel_connection_prefills_it_and_keeps_the_stored_sentinel_password() {
     let app = app_with_sentinel_connection();
     let stored = app.doc.connections[0].clone();
-    let form = crate::tui::screens::connection_form::ConnectionForm::edit(&stored);
+    let form = crate::tui::state::connection_form::ConnectionForm::edit(&stored);
     assert!(form.form.is_hidden(Field::Nodes));
     assert!(!form.form.is_hidden(Field::Sentinels));
     let req = form.request();

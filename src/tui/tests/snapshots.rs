@@ -149,7 +149,7 @@ fn connection_form() {
     type_text(&mut app, "edge-cache");
     snap("connection_form", &app);
     // Save with no host: refused, every error shown.
-    tab_to_connection_field(&mut app, crate::tui::screens::connection_form::Field::Save);
+    tab_to_connection_field(&mut app, crate::tui::state::connection_form::Field::Save);
     send(&mut app, key(KeyCode::Enter));
     snap("connection_form_refused", &app);
 }

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyCode;
 
 use super::fixture::*;
 use crate::model::{HeldState, StragglerMode, StragglerPolicy};
-use crate::tui::wizard::Step;
+use crate::tui::state::wizard::Step;
 
 #[test]
 fn the_configuration_step_submits_wait_with_its_max_wait() {

@@ -11,12 +11,12 @@ use crate::model::validation::{Context as RulesContext, validate_rotation_patch}
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Context;
+use crate::tui::state::wizard::Step;
+use crate::tui::state::wizard::mapping::Field as MapField;
+use crate::tui::state::wizard::sinks::Field;
 use crate::tui::tasks::Task;
 use crate::tui::theme::Theme;
 use crate::tui::time::Zone;
-use crate::tui::wizard::Step;
-use crate::tui::wizard::mapping::Field as MapField;
-use crate::tui::wizard::sinks::Field;
 
 fn ctrl(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
@@ -107,6 +107,10 @@ fn a_sink_is_judged_by_the_models_rules_field_by_field_and_sent_with_the_create(
     focus_sink_field(&mut app, Field::Save);
     send(&mut app, key(KeyCode::Enter));
     assert_eq!(app.context(), Context::Wizard, "saved");
+    assert!(
+        !draw(&app, 80, 24).contains("before saving the sink"),
+        "the refusal is gone from the status line"
+    );
     let w = app.wizard.as_ref().unwrap();
     assert_eq!(w.mapping.sinks.len(), 1);
     assert_eq!(w.mapping.form.focused(), MapField::Sink(0));

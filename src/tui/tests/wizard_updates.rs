@@ -8,8 +8,8 @@ use crate::tui::action::Action;
 use crate::tui::action::Pasted;
 use crate::tui::app::Screen;
 use crate::tui::popup::Popup;
+use crate::tui::state::wizard::Step;
 use crate::tui::tasks::Task;
-use crate::tui::wizard::Step;
 
 #[test]
 fn wizard_blocks_next_until_each_step_is_valid_then_creates() {
@@ -142,7 +142,7 @@ fn the_connection_step_can_add_a_connection_inline() {
     );
     type_text(&mut app, "edge-cache");
     // Save is blocked while the host is empty.
-    tab_to_connection_field(&mut app, crate::tui::screens::connection_form::Field::Save);
+    tab_to_connection_field(&mut app, crate::tui::state::connection_form::Field::Save);
     send(&mut app, key(KeyCode::Enter));
     assert!(
         app.take_tasks()
@@ -162,7 +162,7 @@ fn edit_opens_the_same_steps_prefilled_with_location_read_only() {
     assert!(w.connection.locked);
     assert_eq!(w.details.name(), "orders-cache");
     let req = w.request(&app.doc, app.zone, app.now);
-    let patch = crate::tui::wizard::Wizard::patch(&req);
+    let patch = crate::tui::state::wizard::Wizard::patch(&req);
     assert_eq!(patch.environment, None);
     assert_eq!(patch.secret_path, None);
     assert_eq!(patch.connection_id, None);
@@ -208,7 +208,7 @@ fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
     assert_eq!(
         w.details
             .form
-            .error(crate::tui::wizard::details::Field::Name),
+            .error(crate::tui::state::wizard::details::Field::Name),
         Some("the Redis user `cart-cache-0` already exists on 10.0.0.5:6379")
     );
 }
@@ -317,7 +317,7 @@ fn a_mapping_another_rotation_owns_blocks_the_mapping_step_before_any_name_is_ty
     let error = w
         .mapping
         .form
-        .error(crate::tui::wizard::mapping::Field::Username);
+        .error(crate::tui::state::wizard::mapping::Field::Username);
     assert!(
         error.is_some_and(|e| e.contains("rotation `search-index` maps it")),
         "{error:?}"

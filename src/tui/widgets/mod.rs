@@ -1,15 +1,21 @@
-//! Form fields and badges, each drawing itself from its own state.
+//! What more than one screen draws: form fields and badges (each from its own state), the
+//! bordered pane, a connection report, the connection form, hanging-indent wrapping.
 
 pub mod badge;
 pub mod choice;
+pub mod connection_form;
 pub mod form;
 pub mod hang;
+pub mod layout;
 pub mod number_field;
+pub mod pane;
+pub mod report;
 pub mod text_field;
 
 pub use choice::Choice;
 pub use form::{FieldId, Form, Input};
 pub use number_field::NumberField;
+pub use pane::pane;
 pub use text_field::TextField;
 
 /// Word-wraps `text` to lines of at most `width` columns (long words are cut).

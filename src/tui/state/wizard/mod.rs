@@ -6,24 +6,22 @@ pub mod configuration;
 pub mod connection;
 pub mod details;
 pub mod diff;
-pub mod frame;
 pub mod mapping;
 pub mod parameters;
-pub mod review;
 pub mod sinks;
 mod step;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::action::TaskError;
-use super::time::Zone;
-use super::widgets::{FieldId, Form};
 use crate::model::request::RotationRequest;
 use crate::model::scope::{Scope, ScopeError};
 use crate::model::validation::{self, Context, RotationSpec};
 use crate::model::{FieldError, Rotation};
 use crate::store::Document;
+use crate::tui::action::TaskError;
+use crate::tui::time::Zone;
+use crate::tui::widgets::{FieldId, Form};
 
 pub use configuration::ConfigurationStep;
 pub use connection::ConnectionStep;
@@ -58,7 +56,7 @@ pub struct Wizard {
     pub details: DetailsStep,
     pub check: Check,
     /// The request as first shown, to tell whether input would be lost.
-    initial: RotationRequest,
+    pub(crate) initial: RotationRequest,
     /// Why Next was refused, until the step changes or becomes valid.
     pub blocked: Option<String>,
     pub submitting: bool,

@@ -1,13 +1,8 @@
 //! Step 5, Details: the rotation's name (a slug; also the base of the two Redis usernames) and
 //! an optional description.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-
-use super::Wizard;
 use crate::model::Rotation;
 use crate::model::request::RotationRequest;
-use crate::tui::app::App;
 use crate::tui::widgets::{FieldId, Form, Input, TextField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,23 +72,4 @@ impl Default for DetailsStep {
     fn default() -> Self {
         DetailsStep::new()
     }
-}
-
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
-    let step = &w.details;
-    let mut form = step.form.clone();
-    let name = form.text(Field::Name);
-    if !name.is_empty() && form.error(Field::Name).is_none() {
-        form.set_note(Field::Name, format!("users {name}-0 and {name}-1"));
-    }
-    let body = super::frame::intro(
-        frame,
-        area,
-        app,
-        "Give the rotation a slug-friendly name (lowercase letters, digits, single hyphens); \
-         it also names the two Redis users.",
-    );
-    let [fields, rest] = crate::tui::screens::split_bottom(body, step.other.len() as u16 * 2);
-    form.render(fields, frame.buffer_mut(), true, &app.theme);
-    super::frame::render_other(frame, rest, &step.other, app);
 }

@@ -7,11 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{Step, Wizard};
 use crate::model::request::RotationRequest;
 use crate::model::rotation::{DEFAULT_SCOPE, DEFAULT_USER, Strategy};
 use crate::model::sensitive::MASK;
 use crate::tui::app::App;
+use crate::tui::state::wizard::{Step, Wizard};
 use crate::tui::theme::Tone;
 
 /// The `ACL SETUSER` line as sent, with the password masked.
@@ -152,7 +152,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     }
     // An edit says first what it changes, old → new.
     if w.editing().is_some() {
-        let changes = super::diff::changes(&w.initial, &req);
+        let changes = crate::tui::state::wizard::diff::changes(&w.initial, &req);
         if changes.is_empty() {
             lines.extend(row("Changes", "none yet".into(), app, area.width));
         }
@@ -183,8 +183,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
             let f = &w.configuration.form;
             format!(
                 "{:02}:{:02} {} = ",
-                f.number(super::configuration::Field::Hours).unwrap_or(0),
-                f.number(super::configuration::Field::Minutes).unwrap_or(0),
+                f.number(crate::tui::state::wizard::configuration::Field::Hours)
+                    .unwrap_or(0),
+                f.number(crate::tui::state::wizard::configuration::Field::Minutes)
+                    .unwrap_or(0),
                 app.zone.label(app.now)
             )
         }
@@ -259,7 +261,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     for (i, sink) in req.sinks.iter().flatten().enumerate() {
         lines.extend(row(
             if i == 0 { "Sinks" } else { "" },
-            format!("file {}", super::sinks::summary(sink)),
+            format!("file {}", crate::tui::state::wizard::sinks::summary(sink)),
             app,
             area.width,
         ));

@@ -1,6 +1,8 @@
 //! The detail pane of the selected rotation: connection and nodes, schedule, parameters,
 //! mapping, both credential slots (password masked) with their live sessions, the last message,
-//! and the progress of a running rotation.
+//! and the progress of a running rotation. Its History tab is `history`.
+
+pub mod history;
 
 use crate::model::text::printable;
 use ratatui::Frame;
@@ -284,7 +286,7 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     }
     if let Some(p) = app.progress.get(&r.id) {
         let head = if p.running() {
-            format!("{} Rotating", super::spinner(app.now))
+            format!("{} Rotating", crate::tui::screens::spinner(app.now))
         } else {
             "Last run".to_string()
         };
@@ -386,7 +388,7 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.dashboard.focus == Pane::Detail;
     let Some(r) = app.selected_rotation() else {
-        let block = super::dashboard::pane(app, " Details ".into(), focused);
+        let block = crate::tui::widgets::pane(app, " Details ".into(), focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         frame.render_widget(
@@ -405,13 +407,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         format!(" {} ", r.name)
     };
-    let block = super::dashboard::pane(app, title, focused);
+    let block = crate::tui::widgets::pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let scroll = (app.dashboard.detail_scroll, 0);
     if app.dashboard.zoom && app.dashboard.tab == RotationTab::History {
         frame.render_widget(
-            Paragraph::new(super::history::lines(app, r))
+            Paragraph::new(history::lines(app, r))
                 .wrap(Wrap { trim: false })
                 .scroll(scroll),
             inner,

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Step, Wizard};
 use crate::tui::app::App;
+use crate::tui::state::wizard::{Step, Wizard};
 use crate::tui::theme::Tone;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {

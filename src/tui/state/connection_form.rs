@@ -2,10 +2,6 @@
 //! first step: every field of SPEC 2.1, validated by the model as it is typed, then Test (a
 //! per-node report) and Save (which tests again before writing).
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use uuid::Uuid;
 
 use crate::engine::{ConnectionReport, ConnectionSecrets};
@@ -14,9 +10,7 @@ use crate::model::request::ConnectionRequest;
 use crate::model::validation::ConnectionSpec;
 use crate::model::{Connection, Password, TopologyKind};
 use crate::tui::action::FormOrigin;
-use crate::tui::app::App;
 use crate::tui::tasks::Task;
-use crate::tui::theme::Tone;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField, TextField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +228,7 @@ impl ConnectionForm {
         }
     }
 
-    fn is_sentinel(&self) -> bool {
+    pub(crate) fn is_sentinel(&self) -> bool {
         self.form.choice(Field::Topology) == "sentinel"
     }
 
@@ -382,8 +376,14 @@ impl ConnectionForm {
     }
 }
 
+impl Default for ConnectionForm {
+    fn default() -> Self {
+        ConnectionForm::new()
+    }
+}
+
 /// What the field a failure names needs, in a few words (the full sentence is below the form).
-fn field_hint(f: Field) -> &'static str {
+pub(crate) fn field_hint(f: Field) -> &'static str {
     match f {
         Field::SentinelPassword => {
             "the Sentinels refused it or need one: their own password (requirepass), not the admin's"
@@ -392,66 +392,4 @@ fn field_hint(f: Field) -> &'static str {
         Field::MasterName => "the Sentinels monitor no master by this name",
         _ => "see below",
     }
-}
-
-impl Default for ConnectionForm {
-    fn default() -> Self {
-        ConnectionForm::new()
-    }
-}
-
-pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
-    let title = if cf.editing.is_some() {
-        " Edit connection "
-    } else {
-        " Add a connection "
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.focus())
-        .title(title);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let mut form = cf.form.clone();
-    if cf.editing.is_some() {
-        form.set_note(Field::Password, "empty keeps the stored password");
-    }
-    if cf.is_sentinel() {
-        form.set_note(Field::Host, "empty: the first Sentinel");
-        form.set_note(Field::SentinelUsername, "empty: default");
-        form.set_note(
-            Field::SentinelPassword,
-            if cf.editing.is_some() {
-                "empty keeps the stored one"
-            } else {
-                "the Sentinels' own; empty if none"
-            },
-        );
-    }
-    let mut below: Vec<Line> = cf
-        .other
-        .iter()
-        .map(|e| Line::styled(format!("✗ {e}"), app.theme.tone(Tone::Error)))
-        .collect();
-    if let Some(busy) = cf.busy {
-        below.push(Line::styled(
-            format!("{} {busy}", super::spinner(app.now)),
-            app.theme.tone(Tone::Busy),
-        ));
-    }
-    match &cf.report {
-        Some(Ok(report)) => {
-            below.extend(super::connections::report_lines(report, app, inner.width))
-        }
-        Some(Err(e)) => below.extend(
-            e.lines()
-                .map(|l| Line::styled(format!("✗ {l}"), app.theme.tone(Tone::Error))),
-        ),
-        None => {}
-    }
-    // The form scrolls to its focused field when the report needs the room.
-    let form_h = (inner.height.saturating_sub(below.len() as u16)).max(inner.height.min(8));
-    let [top, bottom] = super::split_top(inner, form_h);
-    form.render(top, frame.buffer_mut(), true, &app.theme);
-    frame.render_widget(Paragraph::new(below).wrap(Wrap { trim: false }), bottom);
 }

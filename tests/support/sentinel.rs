@@ -1,0 +1,38 @@
+//! Engine-level helpers shared by the Sentinel suites: the connection request for a
+//! [`SentinelSet`], and the check that both stored credentials authenticate on every data node.
+
+use redis_rotator::engine::Engine;
+use redis_rotator::model::request::ConnectionRequest;
+
+use crate::common::{MASTER_NAME, SentinelSet};
+
+/// A `sentinel` connection named "watched" through the set's Sentinels, as admin.
+pub fn sentinel_request(set: &SentinelSet) -> ConnectionRequest {
+    ConnectionRequest {
+        name: Some("watched".into()),
+        host: Some("127.0.0.1".into()),
+        port: Some(set.sentinels[0].port.into()),
+        username: Some("admin".into()),
+        topology: Some("sentinel".into()),
+        nodes: Some(set.sentinel_addrs()),
+        master_name: Some(MASTER_NAME.into()),
+        ..Default::default()
+    }
+}
+
+/// Both stored credentials of `rotation` authenticate on every data node of `set`.
+pub fn assert_both_credentials_everywhere(engine: &Engine, set: &SentinelSet, rotation: &str) {
+    let creds = engine.credentials(rotation).unwrap();
+    let mut pairs = vec![creds.active];
+    pairs.extend(creds.previous);
+    for node in &set.nodes {
+        for c in &pairs {
+            assert!(
+                node.can_auth(&c.username, c.password.expose()),
+                "{} does not authenticate on {}",
+                c.username,
+                node.addr()
+            );
+        }
+    }
+}
