@@ -21,7 +21,11 @@ use super::stats::{Summary, ms, row, summarize};
 const RUNS: usize = 200;
 const WARM_UP: usize = 20;
 
-async fn engine_with_one_rotation(dir: &std::path::Path, server: &RedisServer) -> Engine {
+async fn engine_with_one_rotation(
+    dir: &std::path::Path,
+    server: &RedisServer,
+    name: &str,
+) -> Engine {
     let store = Arc::new(Store::open(
         dir.join("db.json"),
         KeySource::Env(Password::new(KEY)),
@@ -39,7 +43,7 @@ async fn engine_with_one_rotation(dir: &std::path::Path, server: &RedisServer) -
         .await
         .expect("connection");
     let request: RotationRequest = serde_json::from_value(serde_json::json!({
-        "name": "one", "connectionId": "bench", "environment": "prod", "secretPath": "/one",
+        "name": name, "connectionId": "bench", "environment": "prod", "secretPath": "/one",
         "isAutoRotationEnabled": true, "rotationInterval": 30, "rotateAtUtc": {"hours": 0, "minutes": 0},
         "parameters": {"permissionScope": "~* +@all"},
         "secretsMapping": {"username": "REDIS_USERNAME", "password": "REDIS_PASSWORD"}
@@ -66,9 +70,10 @@ fn grow(engine: &Engine) {
         .expect("grow");
 }
 
-/// `runs` rotations of "one": totals and the record/promote steps.
+/// `runs` rotations of `name`: totals and the record/promote steps.
 async fn rotations(
     engine: &Engine,
+    name: &str,
     runs: usize,
 ) -> (Vec<Duration>, BTreeMap<String, Vec<Duration>>) {
     let mut rx = engine.subscribe();
@@ -77,7 +82,7 @@ async fn rotations(
     for _ in 0..runs {
         let start = Instant::now();
         engine
-            .rotate("one", Trigger::Manual)
+            .rotate(name, Trigger::Manual)
             .await
             .expect("rotation");
         let end = Instant::now();
@@ -148,21 +153,21 @@ pub async fn run() {
     let server = RedisServer::start(Persist::Aclfile);
     let small_dir = tempfile::tempdir().expect("dir");
     let big_dir = tempfile::tempdir().expect("dir");
-    let small = engine_with_one_rotation(small_dir.path(), &server).await;
-    let big = engine_with_one_rotation(big_dir.path(), &server).await;
+    let small = engine_with_one_rotation(small_dir.path(), &server, "one").await;
+    let big = engine_with_one_rotation(big_dir.path(), &server, "big-one").await;
     grow(&big);
     // Warm both, then alternate blocks so both see the same machine.
-    rotations(&small, WARM_UP).await;
-    rotations(&big, WARM_UP).await;
+    rotations(&small, "one", WARM_UP).await;
+    rotations(&big, "big-one", WARM_UP).await;
     let (mut small_totals, mut big_totals) = (Vec::new(), Vec::new());
     let (mut small_steps, mut big_steps) = (BTreeMap::new(), BTreeMap::new());
     for _ in 0..4 {
-        let (t, s) = rotations(&small, RUNS / 4).await;
+        let (t, s) = rotations(&small, "one", RUNS / 4).await;
         small_totals.extend(t);
         for (k, v) in s {
             small_steps.entry(k).or_insert_with(Vec::new).extend(v);
         }
-        let (t, s) = rotations(&big, RUNS / 4).await;
+        let (t, s) = rotations(&big, "big-one", RUNS / 4).await;
         big_totals.extend(t);
         for (k, v) in s {
             big_steps.entry(k).or_insert_with(Vec::new).extend(v);
