@@ -7,7 +7,7 @@ mod support;
 
 use common::{Persist, RedisServer};
 use serde_json::Value;
-use support::{bin, create_request, create_rotation, ok};
+use support::{add_shop_connection_with, bin, create_request, create_rotation, ok};
 
 /// Parses an answer and checks it is printed exactly as a sorted-key pretty print of itself
 /// (numbers aside: a float such as a round-trip time need not parse back to the same digits).
@@ -54,25 +54,7 @@ fn json_answers_keep_their_declared_shapes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    let port = server.port.to_string();
-    let added = answer(&ok(&bin(
-        d,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-            "--json",
-        ],
-        Some(&format!("{}\n", common::ADMIN_PASSWORD)),
-    )));
+    let added = answer(&ok(&add_shop_connection_with(d, server.port, &["--json"])));
     assert_eq!(keys(&added), ["connection", "report"]);
     assert_eq!(
         keys(&added["connection"]),

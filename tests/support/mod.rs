@@ -158,22 +158,29 @@ pub fn ok(o: &Output) -> String {
 
 /// `connection add shop` through the binary: the harness server on `port`, admin password on stdin.
 pub fn add_shop_connection(dir: &Path, port: u16) -> Output {
+    add_shop_connection_with(dir, port, &[])
+}
+
+/// `add_shop_connection` with more arguments (e.g. `--json`).
+pub fn add_shop_connection_with(dir: &Path, port: u16, extra: &[&str]) -> Output {
     let port = port.to_string();
+    let mut args = vec![
+        "connection",
+        "add",
+        "--name",
+        "shop",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--username",
+        "admin",
+        "--password-stdin",
+    ];
+    args.extend_from_slice(extra);
     bin(
         dir,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "shop",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--username",
-            "admin",
-            "--password-stdin",
-        ],
+        &args,
         Some(&format!("{}\n", crate::common::ADMIN_PASSWORD)),
     )
 }
