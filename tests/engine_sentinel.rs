@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use common::{MASTER_NAME, SentinelSet};
 use redis_rotator::model::schedule::Trigger;
-use support::sentinel::{assert_both_credentials_everywhere, sentinel_request};
+use support::sentinel::{
+    assert_both_credentials_everywhere, connection_add_args, sentinel_request,
+};
 use support::{TestDb, admin_password, create_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,22 +147,7 @@ fn the_command_line_adds_and_tests_a_sentinel_connection() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let sentinels = set.sentinel_addrs();
-    let mut args = vec![
-        "connection",
-        "add",
-        "--name",
-        "watched",
-        "--username",
-        "admin",
-        "--password-stdin",
-        "--topology",
-        "sentinel",
-        "--master-name",
-        MASTER_NAME,
-    ];
-    for s in &sentinels {
-        args.extend(["--sentinel", s.as_str()]);
-    }
+    let args = connection_add_args(&sentinels, &[]);
     let added = support::ok(&support::bin(
         d,
         &args,

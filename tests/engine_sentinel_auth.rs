@@ -7,15 +7,17 @@ mod common;
 mod support;
 
 use common::{
-    ADMIN_PASSWORD, MASTER_NAME, SENTINEL_PASSWORD, SENTINEL_USER, SENTINEL_USER_PASSWORD,
-    SentinelOptions, SentinelSet,
+    ADMIN_PASSWORD, SENTINEL_PASSWORD, SENTINEL_USER, SENTINEL_USER_PASSWORD, SentinelOptions,
+    SentinelSet,
 };
 use redis_rotator::engine::ConnectionSecrets;
 use redis_rotator::model::Password;
 use redis_rotator::model::request::ConnectionRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::store::Binding;
-use support::sentinel::{assert_both_credentials_everywhere, sentinel_request};
+use support::sentinel::{
+    assert_both_credentials_everywhere, connection_add_args, sentinel_request,
+};
 use support::{TestDb, admin_password, create_request, database_bytes};
 
 fn with_sentinel_password(password: Option<&str>) -> ConnectionSecrets {
@@ -172,23 +174,7 @@ fn the_command_line_reads_the_sentinel_password_from_stdin_after_the_admin_passw
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let sentinels = set.sentinel_addrs();
-    let mut args = vec![
-        "connection",
-        "add",
-        "--name",
-        "watched",
-        "--username",
-        "admin",
-        "--password-stdin",
-        "--sentinel-password-stdin",
-        "--topology",
-        "sentinel",
-        "--master-name",
-        MASTER_NAME,
-    ];
-    for s in &sentinels {
-        args.extend(["--sentinel", s.as_str()]);
-    }
+    let args = connection_add_args(&sentinels, &["--sentinel-password-stdin"]);
     let stdin = format!("{ADMIN_PASSWORD}\n{SENTINEL_PASSWORD}\n");
     let added = support::ok(&support::bin(d, &args, Some(&stdin)));
     let master = set.master().addr();

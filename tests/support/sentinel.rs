@@ -36,3 +36,26 @@ pub fn assert_both_credentials_everywhere(engine: &Engine, set: &SentinelSet, ro
         }
     }
 }
+
+/// `connection add watched --topology sentinel` arguments through `sentinels`, admin password
+/// on stdin, then `extra`.
+pub fn connection_add_args<'a>(sentinels: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "connection",
+        "add",
+        "--name",
+        "watched",
+        "--username",
+        "admin",
+        "--password-stdin",
+        "--topology",
+        "sentinel",
+        "--master-name",
+        MASTER_NAME,
+    ];
+    for s in sentinels {
+        args.extend(["--sentinel", s.as_str()]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
