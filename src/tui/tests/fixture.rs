@@ -381,3 +381,18 @@ pub fn tab_to_connection_field(app: &mut App, field: crate::tui::state::connecti
     }
     panic!("{field:?} is not reachable with Tab");
 }
+
+/// A new wizard (`n`) on the fixture, the connection `downs` rows below the first chosen, moved
+/// on with Enter until `step`: every step before it must accept the defaults.
+pub fn wizard_at(downs: usize, step: crate::tui::state::wizard::Step) -> App {
+    let mut app = app();
+    send(&mut app, ch('n'));
+    keys(&mut app, std::iter::repeat_n(key(KeyCode::Down), downs));
+    for _ in 0..6 {
+        if app.wizard.as_ref().expect("the wizard is open").step == step {
+            return app;
+        }
+        send(&mut app, key(KeyCode::Enter));
+    }
+    panic!("the wizard did not reach {step:?} on Enter");
+}

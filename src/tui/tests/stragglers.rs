@@ -11,9 +11,7 @@ use crate::tui::state::wizard::Step;
 
 #[test]
 fn the_configuration_step_submits_wait_with_its_max_wait() {
-    let mut app = app();
-    keys(&mut app, [ch('n'), key(KeyCode::Enter)]);
-    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Configuration);
+    let mut app = wizard_at(0, Step::Configuration);
     let policy = |app: &crate::tui::App| {
         let w = app.wizard.as_ref().unwrap();
         w.request(&app.doc, app.zone, app.now)

@@ -46,17 +46,7 @@ fn set_sink_field(app: &mut App, f: Field, text: &str) {
 
 /// A new wizard at step 4 with the focus on "Add a sink".
 fn at_add_sink() -> App {
-    let mut app = app();
-    keys(
-        &mut app,
-        [
-            ch('n'),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-        ],
-    );
-    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Mapping);
+    let mut app = wizard_at(0, Step::Mapping);
     keys(&mut app, std::iter::repeat_n(key(KeyCode::Tab), 4));
     assert_eq!(
         app.wizard.as_ref().unwrap().mapping.form.focused(),

@@ -177,17 +177,7 @@ fn edit_opens_the_same_steps_prefilled_with_location_read_only() {
 
 #[test]
 fn a_failed_create_keeps_the_wizard_and_shows_the_field_error() {
-    let mut app = app();
-    keys(
-        &mut app,
-        [
-            ch('n'),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-        ],
-    );
+    let mut app = wizard_at(0, Step::Details);
     // Valid here; only the server can tell that its users already exist there.
     type_text(&mut app, "cart-cache");
     keys(&mut app, [key(KeyCode::Enter), key(KeyCode::Enter)]);
@@ -292,17 +282,7 @@ fn parameters_step_offers_one_user_and_adopts_with_the_current_password() {
 
 #[test]
 fn a_mapping_another_rotation_owns_blocks_the_mapping_step_before_any_name_is_typed() {
-    let mut app = app();
-    keys(
-        &mut app,
-        [
-            ch('n'),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-            key(KeyCode::Enter),
-        ],
-    );
-    assert_eq!(app.wizard.as_ref().unwrap().step, Step::Mapping);
+    let mut app = wizard_at(0, Step::Mapping);
     // search-index maps SEARCH_REDIS_USERNAME in dev at `/`, where the wizard starts.
     keys(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
     send(&mut app, ctrl('u'));
