@@ -5,7 +5,7 @@ use std::process::Command;
 
 use clap::CommandFactory;
 use clap_complete::Shell;
-use redis_rotator::cli::{Cli, write_completions, write_man_pages};
+use redis_rotator::docs::{Cli, write_completions, write_man_pages};
 
 /// Every command in the tree as its path of names, the root (`[]`) first.
 fn command_paths() -> Vec<(Vec<String>, clap::Command)> {

@@ -6,11 +6,11 @@ mod support;
 
 use std::time::Duration;
 
+use futures::future::join_all;
+
 use common::{ADMIN_PASSWORD, ADMIN_USER, Cluster, Persist, RedisServer};
 use redis_rotator::model::{Password, TopologyKind};
-use redis_rotator::redis::{
-    ConnectParams, Node, NodeAddr, Persistence, acl, fleet, probe, topology,
-};
+use redis_rotator::redis::{ConnectParams, Node, NodeAddr, Persistence, acl, probe, topology};
 
 fn params_at(addr: &NodeAddr, user: &str, password: &str) -> ConnectParams {
     ConnectParams {
@@ -268,25 +268,25 @@ async fn cluster_discovery_finds_masters_and_replicas_and_keeps_the_seed_as_type
     assert_eq!(found, sorted);
 
     // Fan out: connect to all, change a user on all, read it back on all.
-    let nodes: Vec<Node> = fleet::connect_all(admin_at, &found)
+    let params: Vec<ConnectParams> = found.iter().map(admin_at).collect();
+    let nodes: Vec<Node> = join_all(params.iter().map(Node::connect))
         .await
         .into_iter()
         .collect::<Result<_, _>>()
         .unwrap();
     let pw = Password::new("cluster-wide-pw");
-    let applied = fleet::on_all(&nodes, |n| {
-        let pw = pw.clone();
-        async move { acl::set_user(&n, "wide-0", &pw, &["+ping".into()]).await }
-    })
+    let scope = ["+ping".to_string()];
+    let applied = join_all(
+        nodes
+            .iter()
+            .map(|n| acl::set_user(n, "wide-0", &pw, &scope)),
+    )
     .await;
     assert!(applied.iter().all(Result::is_ok), "{applied:?}");
     for node in &cluster.nodes {
         assert!(node.can_auth("wide-0", pw.expose()), "{}", node.addr());
     }
-    let hashes = fleet::on_all(&nodes, |n| async move {
-        acl::password_hashes(&n, "wide-0").await
-    })
-    .await;
+    let hashes = join_all(nodes.iter().map(|n| acl::password_hashes(n, "wide-0"))).await;
     assert!(
         hashes
             .into_iter()
@@ -312,21 +312,4 @@ async fn cluster_discovery_on_a_non_cluster_node_explains() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("cluster"), "{err}");
-}
-
-#[tokio::test]
-async fn connect_all_reports_each_node_on_its_own() {
-    let server = RedisServer::start(Persist::Aclfile);
-    let good = NodeAddr::parse(&server.addr()).unwrap();
-    let bad = NodeAddr::parse(&format!("127.0.0.1:{}", common::free_port())).unwrap();
-    let results = fleet::connect_all(admin_at, &[good.clone(), bad.clone()]).await;
-    assert_eq!(results.len(), 2);
-    assert_eq!(results[0].as_ref().unwrap().addr, good);
-    assert!(
-        results[1]
-            .as_ref()
-            .unwrap_err()
-            .to_string()
-            .contains(&bad.to_string())
-    );
 }

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use redis_rotator::console::Theme;
+use redis_rotator::console::Zone;
+use redis_rotator::console::{App, render};
 use redis_rotator::model::Password;
 use redis_rotator::store::{KeySource, Store};
-use redis_rotator::tui::theme::Theme;
-use redis_rotator::tui::time::Zone;
-use redis_rotator::tui::{App, render};
 
 use super::fixture::{KEY, big_document};
 use super::stats::{ms, row, summarize};

@@ -5,7 +5,6 @@ pub mod acl;
 pub mod acl_access;
 pub mod acl_state;
 pub mod error;
-pub mod fleet;
 pub mod identity;
 pub mod node;
 pub mod probe;

@@ -23,8 +23,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::model::{Password, Sealed};
-
 use super::commit::{self, GroupCommit};
 use super::crypto::Binding;
 use super::file::{self, OnFile, io_error, stamp_of};
@@ -415,23 +413,6 @@ impl Store {
             }
         }
         Ok(cipher)
-    }
-
-    /// Opens a sealed value from this database (kept for callers that hold a bare cipher; the
-    /// store's cipher names the database itself).
-    pub fn unseal(
-        &self,
-        cipher: &Cipher,
-        sealed: &Sealed,
-        binding: &Binding,
-    ) -> Result<Password, StoreError> {
-        cipher.open(sealed, binding).map_err(|e| match e {
-            StoreError::Damaged { what, .. } => StoreError::Damaged {
-                path: self.path.clone(),
-                what,
-            },
-            other => other,
-        })
     }
 
     /// The current stamp of what changes with every commit (the commit log; the database file

@@ -147,8 +147,8 @@ impl Document {
     }
 
     /// A rotation by exact id or by name (names are unique per environment and path; when the
-    /// same name exists in several, the first in the document is returned and the caller
-    /// disambiguates with `rotation_at`, or counts matches with `rotations_named`).
+    /// same name exists in several, the first in the document is returned: the engine's lookups
+    /// narrow by environment and path first).
     pub fn rotation(&self, id_or_name: &str) -> Option<&Rotation> {
         if let Ok(id) = Uuid::parse_str(id_or_name)
             && let Some(r) = self.rotations.iter().find(|r| r.id == id)
@@ -156,23 +156,6 @@ impl Document {
             return Some(r);
         }
         self.rotations.iter().find(|r| r.name == id_or_name)
-    }
-
-    /// Every rotation with this name, across environments and paths (for "which one?" messages).
-    pub fn rotations_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Rotation> {
-        self.rotations.iter().filter(move |r| r.name == name)
-    }
-
-    /// The rotation called `name` in (environment, secretPath).
-    pub fn rotation_at(
-        &self,
-        environment: &str,
-        secret_path: &str,
-        name: &str,
-    ) -> Option<&Rotation> {
-        self.rotations.iter().find(|r| {
-            r.environment == environment && r.secret_path == secret_path && r.name == name
-        })
     }
 
     /// Only the row found is marked changed (see `Table`).
