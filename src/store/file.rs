@@ -262,25 +262,7 @@ pub(crate) fn sync_dir(db: &Path) -> Result<(), StoreError> {
 /// Removes temp files a crashed writer left behind in the parts folder `dir` (every temp file
 /// there is one of ours). Same rules as `remove_stale_temps`.
 pub(crate) fn remove_stale_temps_in(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let now = SystemTime::now();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with('.') && name.contains(".tmp-")) {
-            continue;
-        }
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|m| now.duration_since(m).ok())
-            .is_some_and(|age| age > STALE_TEMP_AGE);
-        if old {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
+    remove_old_files(dir, |name| name.starts_with('.') && name.contains(".tmp-"));
 }
 
 /// Removes temp files a crashed writer left behind. Called with the lock held, when no live
@@ -288,12 +270,18 @@ pub(crate) fn remove_stale_temps_in(dir: &Path) {
 /// ignored (a leftover temp file is harmless, load never reads it).
 pub(crate) fn remove_stale_temps(db: &Path) {
     let prefix = temp_prefix(db);
-    let Ok(entries) = fs::read_dir(parent_dir(db)) else {
+    remove_old_files(&parent_dir(db), |name| name.starts_with(&prefix));
+}
+
+/// Removes the files of `dir` whose name `ours` accepts and that are older than
+/// `STALE_TEMP_AGE`; errors are ignored.
+fn remove_old_files(dir: &Path, ours: impl Fn(&str) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let now = SystemTime::now();
     for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+        if !ours(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let old = entry
