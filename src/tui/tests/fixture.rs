@@ -396,3 +396,18 @@ pub fn wizard_at(downs: usize, step: crate::tui::state::wizard::Step) -> App {
     }
     panic!("the wizard did not reach {step:?} on Enter");
 }
+
+/// A new wizard (`n`) with step 1's "add a connection" row chosen: the inline connection form.
+pub fn wizard_inline_connection_form() -> App {
+    let mut app = app();
+    keys(
+        &mut app,
+        [
+            ch('n'),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Enter),
+        ],
+    );
+    app
+}

@@ -26,16 +26,7 @@ fn snap(name: &str, app: &App) {
 
 /// The wizard's inline connection form, open, with the model's real rules.
 fn wizard_form() -> App {
-    let mut app = app();
-    keys(
-        &mut app,
-        [
-            ch('n'),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Enter),
-        ],
-    );
+    let app = wizard_inline_connection_form();
     assert!(app.wizard.as_ref().unwrap().connection.form.is_some());
     app
 }

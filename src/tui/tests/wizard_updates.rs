@@ -125,16 +125,7 @@ fn an_untouched_wizard_closes_without_asking() {
 
 #[test]
 fn the_connection_step_can_add_a_connection_inline() {
-    let mut app = app();
-    keys(
-        &mut app,
-        [
-            ch('n'),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Enter),
-        ],
-    );
+    let mut app = wizard_inline_connection_form();
     let w = app.wizard.as_ref().unwrap();
     assert!(
         w.connection.form.is_some(),
