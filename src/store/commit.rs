@@ -219,5 +219,9 @@ fn duplicate(e: &StoreError) -> StoreError {
             what: what.clone(),
         },
         StoreError::Empty { path } => StoreError::Empty { path: path.clone() },
+        StoreError::Postgres { target, reason } => StoreError::Postgres {
+            target: target.clone(),
+            reason: reason.clone(),
+        },
     }
 }

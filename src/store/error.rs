@@ -38,4 +38,6 @@ pub enum StoreError {
         path.display()
     )]
     Empty { path: PathBuf },
+    #[error("PostgreSQL database {target}: {reason}")]
+    Postgres { target: String, reason: String },
 }

@@ -9,10 +9,12 @@ pub mod error;
 pub mod export;
 mod file;
 pub mod key_source;
+pub mod location;
 mod log;
 mod migrate;
 pub mod parts;
 pub mod paths;
+pub mod pg;
 pub mod secrets;
 pub mod table;
 
@@ -22,4 +24,5 @@ pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSIO
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
 pub use key_source::{KeyOrigin, ResolvedKey};
+pub use location::Location;
 pub use table::Table;

@@ -34,13 +34,15 @@
 //! same port with the same dir and config.
 //!
 //! Files: `server.rs` (one process), `cluster.rs`, `tls.rs` (certificates), `proxy.rs` (a
-//! fault-injecting TCP proxy: lost replies, resets, delays); this file holds the
+//! fault-injecting TCP proxy: lost replies, resets, delays), `pg.rs` (a throwaway PostgreSQL
+//! for the shared store); this file holds the
 //! shared constants and small helpers (`free_port`, `wait_until`, `raw_command`).
 
 // Each test binary uses only part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod cluster;
+mod pg;
 mod proxy;
 mod sentinel;
 mod server;
@@ -52,6 +54,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use cluster::Cluster;
+pub use pg::{PG_PASSWORD, PG_USER, PgCluster, PgDatabase};
 pub use proxy::{Fault, FaultProxy};
 pub use sentinel::{
     MASTER_NAME, SENTINEL_PASSWORD, SENTINEL_USER, SENTINEL_USER_PASSWORD, SentinelOptions,
