@@ -5,6 +5,7 @@
 //! The `postgres` client runs its own small runtime per connection, which must never be entered
 //! from a tokio worker: every client here lives on a thread of the store's own.
 
+pub mod password;
 mod target;
 
 pub use target::Target;
