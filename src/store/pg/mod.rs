@@ -5,8 +5,11 @@
 //! The `postgres` client runs its own small runtime per connection, which must never be entered
 //! from a tokio worker: every client here lives on a thread of the store's own.
 
+pub mod listen;
+pub mod password;
 mod target;
 
+pub use listen::Listener;
 pub use target::Target;
 
 /// The channel every commit is announced on (`NOTIFY`), for consoles and daemons elsewhere.
