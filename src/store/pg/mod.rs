@@ -12,6 +12,7 @@
 //! the seq, `NOTIFY`s and commits. Readers ask for the seq (one round trip) and replay only the
 //! commits they have not seen.
 
+pub mod password;
 mod read;
 mod rows;
 mod schema;
