@@ -12,6 +12,7 @@
 //! the seq, `NOTIFY`s and commits. Readers ask for the seq (one round trip) and replay only the
 //! commits they have not seen.
 
+pub mod listen;
 pub mod password;
 mod read;
 mod rows;
@@ -33,6 +34,7 @@ use super::db::{KEY_CHECK, check_key, next_origin};
 use super::log::{self, Before};
 use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError};
 
+pub use listen::Listener;
 pub use schema::LAYOUT;
 pub use target::Target;
 use worker::{Finish, Msg, Reply};
