@@ -61,7 +61,10 @@ fn file_of(db: &TestDb) -> Option<std::path::PathBuf> {
 fn a_new_database_reads_as_the_empty_document_and_is_not_written(db: &TestDb) {
     let store = db.store(key());
     assert_eq!(*store.load().unwrap(), Document::default());
-    assert_eq!(store.stamp().unwrap(), None);
+    if !db.is_postgres() {
+        // PostgreSQL's stamp is the change listener's count, not whether anything was written.
+        assert_eq!(store.stamp().unwrap(), None);
+    }
     if let Some(file) = file_of(db) {
         assert!(!file.exists());
     }
@@ -119,7 +122,10 @@ fn load_returns_the_cached_document_until_another_write(db: &TestDb) {
     db.store(key())
         .update_doc(|doc| doc.push_event(event("b")).seq)
         .unwrap();
-    assert_ne!(store.stamp().unwrap().unwrap(), stamp);
+    // PostgreSQL: heard through LISTEN/NOTIFY a moment after the other handle's commit.
+    common::wait_until(Duration::from_secs(10), "the stamp to move", || {
+        store.stamp().unwrap().unwrap() != stamp
+    });
     assert!(!std::sync::Arc::ptr_eq(&one, &store.load().unwrap()));
 }
 
@@ -136,7 +142,9 @@ fn failing_update_writes_nothing(db: &TestDb) {
         assert!(!file.exists());
     }
     assert_eq!(store.write_count(), 0);
-    assert_eq!(db.store(key()).stamp().unwrap(), None);
+    if !db.is_postgres() {
+        assert_eq!(db.store(key()).stamp().unwrap(), None);
+    }
 }
 
 fn nested_update_is_an_error_not_a_deadlock(db: &TestDb) {
