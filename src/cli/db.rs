@@ -15,7 +15,7 @@ use super::{CliError, CliResult};
 
 pub fn run(cmd: &DbCmd) -> CliResult {
     match cmd {
-        DbCmd::Copy { from, to } => copy(from, to),
+        DbCmd::Copy { from, to } => copy(from.as_os_str(), to.as_os_str()),
     }
 }
 
