@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{PG_PASSWORD, PgCluster, PgDatabase, Persist, RedisServer};
+use common::{PG_PASSWORD, Persist, PgCluster, PgDatabase, RedisServer};
 use redis_rotator::model::Password;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::store::{Document, KeySource, Location, Store};
@@ -91,12 +91,20 @@ async fn a_database_copied_to_postgresql_and_back_is_the_same_database() {
     let said = text(&out);
     assert!(said.contains("1 connections, 2 rotations"), "{said}");
     assert!(!said.contains(PG_PASSWORD), "{said}");
-    assert_eq!(load(url.as_ref()), original, "PostgreSQL holds the same document");
+    assert_eq!(
+        load(url.as_ref()),
+        original,
+        "PostgreSQL holds the same document"
+    );
 
     let back = db.dir.path().join("back.json");
     let out = copy(db.dir.path(), TEST_KEY, url.as_ref(), back.as_os_str());
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(load(back.as_os_str()), original, "and so does the JSON copy of it");
+    assert_eq!(
+        load(back.as_os_str()),
+        original,
+        "and so does the JSON copy of it"
+    );
 
     // And the copy works as a database: the engine rotates on it.
     let engine = support::engine_at(back);
@@ -117,7 +125,10 @@ async fn a_copy_into_a_database_that_is_not_empty_is_refused_naming_it() {
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
     let said = text(&again);
     assert!(said.contains("is not empty"), "{said}");
-    assert!(said.contains(&format!("127.0.0.1:{}", url_port(&url))), "{said}");
+    assert!(
+        said.contains(&format!("127.0.0.1:{}", url_port(&url))),
+        "{said}"
+    );
     assert!(!said.contains(PG_PASSWORD), "{said}");
     assert_eq!(load(url.as_ref()), before, "nothing written");
 
@@ -141,7 +152,12 @@ async fn a_copy_with_another_key_or_of_nothing_or_onto_itself_writes_nothing() {
     let pg = empty_pg();
     let url = pg.url();
 
-    let wrong = copy(db.dir.path(), OTHER_KEY, db.path().as_os_str(), url.as_ref());
+    let wrong = copy(
+        db.dir.path(),
+        OTHER_KEY,
+        db.path().as_os_str(),
+        url.as_ref(),
+    );
     assert!(!wrong.status.success(), "{}", text(&wrong));
     assert_eq!(
         load(url.as_ref()),
