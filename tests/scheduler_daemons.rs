@@ -140,6 +140,9 @@ async fn killing_the_lease_holder_hands_over_within_seconds(db: TestDb) {
         first.wait_for("scheduler active", Duration::from_secs(10)),
         "first daemon takes the lease"
     );
+    // Who holds it is recorded (a file, or a row written through the lease's own session).
+    let holder = |e: &redis_rotator::engine::Engine| e.lease_holder().map(|h| h.pid);
+    assert_eq!(holder(&db.engine), Some(first.child.id()));
     let second = Daemon::start(&db, &[]);
     assert!(
         second.wait_for("standby", Duration::from_secs(10)),
@@ -153,6 +156,7 @@ async fn killing_the_lease_holder_hands_over_within_seconds(db: TestDb) {
         "lease handed over"
     );
     println!("lease handed over in {:?}", start.elapsed());
+    assert_eq!(holder(&db.engine), Some(second.child.id()));
     // And it really rotates: make one due.
     db.engine
         .create_rotation(&create_request("handover", "local"))
