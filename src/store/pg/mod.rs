@@ -24,7 +24,7 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SendError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::model::Password;
 
@@ -58,6 +58,8 @@ pub(crate) struct PgStore {
     commits: GroupCommit,
     cipher: Mutex<Option<Cipher>>,
     writes: AtomicU64,
+    /// Other hosts' commits, heard through `LISTEN` (started by the first `generation`).
+    changes: OnceLock<Listener>,
 }
 
 impl PgStore {
@@ -71,6 +73,7 @@ impl PgStore {
             commits: GroupCommit::default(),
             cipher: Mutex::new(None),
             writes: AtomicU64::new(0),
+            changes: OnceLock::new(),
         }
     }
 
@@ -134,9 +137,12 @@ impl PgStore {
         })
     }
 
-    /// The last commit's seq: changes with every commit, on every host.
-    pub fn seq(&self) -> Result<i64, StoreError> {
-        self.ask(Msg::Seq)
+    /// Moves whenever the database may have changed, on any host (a notification, or the
+    /// listener reconnecting): read without a query.
+    pub fn generation(&self) -> u64 {
+        self.changes
+            .get_or_init(|| Listener::start(self.target.clone()))
+            .generation()
     }
 
     pub fn write_count(&self) -> u64 {
