@@ -30,7 +30,7 @@ use crate::model::Password;
 
 use super::commit::{self, GroupCommit, Job, Outcome, Round};
 use super::crypto::Binding;
-use super::db::{KEY_CHECK, check_key, next_origin};
+use super::db::{KEY_CHECK, checked_cipher, next_origin};
 use super::log::{self, Before};
 use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError};
 
@@ -202,18 +202,6 @@ impl PgStore {
     }
 
     pub fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
-        let cipher = {
-            let mut slot = locked(&self.cipher);
-            match slot.as_ref() {
-                Some(c) => c.clone(),
-                None => {
-                    let c = Cipher::load(&self.key)?.for_database(&self.shown);
-                    *slot = Some(c.clone());
-                    c
-                }
-            }
-        };
-        check_key(&cipher, doc, &self.shown, &self.key)?;
-        Ok(cipher)
+        checked_cipher(&self.cipher, &self.key, &self.shown, doc)
     }
 }
