@@ -1,6 +1,6 @@
 //! The benchmark suite: starts its own redis-server processes on loopback and prints markdown
 //! tables for BENCHMARKS.md. Run `cargo bench --bench rotator` (all sections) or
-//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps scale`.
+//! `cargo bench --bench rotator -- store rotation fanout cli mass console reconcile tls mass-steps scale pg`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -10,6 +10,8 @@ mod console_bench;
 mod engine_bench;
 #[path = "rotator/fixture.rs"]
 mod fixture;
+#[path = "rotator/pg_bench.rs"]
+mod pg_bench;
 #[path = "rotator/reconcile_bench.rs"]
 mod reconcile_bench;
 #[path = "rotator/rotation_bench.rs"]
@@ -66,6 +68,9 @@ fn main() {
     }
     if wants("tls") {
         rt.block_on(engine_bench::tls());
+    }
+    if wants("pg") {
+        rt.block_on(pg_bench::run());
     }
     if wants("mass-steps") {
         rt.block_on(engine_bench::mass_steps());

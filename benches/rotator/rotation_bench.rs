@@ -10,21 +10,23 @@ use redis_rotator::engine::{Engine, EngineEvent, Step, SystemClock};
 use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
 use redis_rotator::model::schedule::Trigger;
-use redis_rotator::store::{KeySource, Store};
+use redis_rotator::store::{KeySource, Location, Store};
 
 use super::common::{ADMIN_PASSWORD, ADMIN_USER, Cluster, Persist, RedisServer};
 use super::fixture::KEY;
 use super::stats::{Summary, ms, row, summarize};
 
 fn engine(dir: &std::path::Path) -> Engine {
-    let store = Arc::new(Store::open(
-        dir.join("db.json"),
-        KeySource::Env(Password::new(KEY)),
-    ));
+    engine_at(Location::File(dir.join("db.json")))
+}
+
+/// An engine on the database at `location` (a JSON file or PostgreSQL) with the bench key.
+pub fn engine_at(location: Location) -> Engine {
+    let store = Arc::new(Store::open_at(location, KeySource::Env(Password::new(KEY))));
     Engine::new(store, Arc::new(SystemClock))
 }
 
-async fn connect(engine: &Engine, host: &str, port: u16, topology: &str, nodes: Vec<String>) {
+pub async fn connect(engine: &Engine, host: &str, port: u16, topology: &str, nodes: Vec<String>) {
     let req = ConnectionRequest {
         name: Some("bench".into()),
         host: Some(host.into()),
@@ -40,7 +42,7 @@ async fn connect(engine: &Engine, host: &str, port: u16, topology: &str, nodes: 
         .expect("connection");
 }
 
-fn request(name: &str) -> RotationRequest {
+pub fn request(name: &str) -> RotationRequest {
     serde_json::from_value(serde_json::json!({
         "name": name, "connectionId": "bench", "environment": "prod", "secretPath": format!("/{name}"),
         "isAutoRotationEnabled": true, "rotationInterval": 30, "rotateAtUtc": {"hours": 0, "minutes": 0},
@@ -268,14 +270,21 @@ printf '%s' "$pw" > {f}
     );
 }
 
-pub async fn mass_due() {
-    let server = RedisServer::start(Persist::Aclfile);
-    let dir = tempfile::tempdir().expect("dir");
-    let e = engine(dir.path());
-    connect(&e, server.host(), server.port, "standalone", vec![]).await;
+/// What 1,000 rotations due at once cost on one engine.
+pub struct MassDue {
+    pub took: Duration,
+    pub done: usize,
+    pub failures: usize,
+    pub writes: u64,
+    pub setup: Duration,
+}
+
+/// Creates `count` rotations named `<prefix>-<i>` on `e` (connected as `bench`), makes them all
+/// due, and runs them through the scheduler path at its default parallelism.
+pub async fn due_at_once(e: &Engine, prefix: &str, count: usize) -> MassDue {
     let setup = Instant::now();
-    for i in 0..1000 {
-        e.create_rotation(&request(&format!("mass-{i}")))
+    for i in 0..count {
+        e.create_rotation(&request(&format!("{prefix}-{i}")))
             .await
             .expect("create");
     }
@@ -294,21 +303,34 @@ pub async fn mass_due() {
         .run_due(redis_rotator::engine::scheduler::SchedulerConfig::default().parallelism)
         .await;
     let took = start.elapsed();
-    let failures = done.iter().filter(|(_, r)| r.is_err()).count();
-    let writes = e.store().write_count() - writes_before;
+    MassDue {
+        took,
+        done: done.len(),
+        failures: done.iter().filter(|(_, r)| r.is_err()).count(),
+        writes: e.store().write_count() - writes_before,
+        setup,
+    }
+}
+
+pub async fn mass_due() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let dir = tempfile::tempdir().expect("dir");
+    let e = engine(dir.path());
+    connect(&e, server.host(), server.port, "standalone", vec![]).await;
+    let m = due_at_once(&e, "mass", 1000).await;
     println!(
         "\n4. 1,000 rotations due at once (scheduler path at its default parallelism, one local redis-server)"
     );
     println!("| measurement | value |\n|---|---|");
-    println!("| total | {} |", ms(took));
+    println!("| total | {} |", ms(m.took));
     println!(
         "| rotations per second | {:.0} |",
-        done.len() as f64 / took.as_secs_f64()
+        m.done as f64 / m.took.as_secs_f64()
     );
     println!(
-        "| database writes (group commit) | {writes} for {} rotations |",
-        done.len()
+        "| database writes (group commit) | {} for {} rotations |",
+        m.writes, m.done
     );
-    println!("| failures | {failures} |");
-    println!("(setup: 1,000 creates took {})", ms(setup));
+    println!("| failures | {} |", m.failures);
+    println!("(setup: 1,000 creates took {})", ms(m.setup));
 }

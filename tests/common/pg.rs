@@ -102,6 +102,8 @@ pub struct PgCluster {
     child: Option<Child>,
     /// An own cluster is deleted on drop; the shared one by its watchdog.
     own: bool,
+    /// Flush to disk as a production server does (tests run with `fsync=off`).
+    durable: bool,
 }
 
 /// A database of its own inside a cluster.
@@ -141,6 +143,15 @@ impl PgCluster {
     /// A cluster of this test's own (stopped and deleted on drop).
     pub fn start() -> PgCluster {
         let mut cluster = PgCluster::create(true);
+        cluster.launch();
+        cluster
+    }
+
+    /// An own cluster that flushes its commits to disk as a production server does (the
+    /// benchmarks: the JSON database fdatasyncs too).
+    pub fn start_durable() -> PgCluster {
+        let mut cluster = PgCluster::create(true);
+        cluster.durable = true;
         cluster.launch();
         cluster
     }
@@ -187,6 +198,7 @@ impl PgCluster {
             owner,
             child: None,
             own,
+            durable: false,
         }
     }
 
@@ -245,7 +257,14 @@ impl PgCluster {
             .args(["-c", "unix_socket_directories="])
             .args(["-c", "max_connections=400"])
             .args(["-c", "shared_buffers=16MB"])
-            .args(["-c", "fsync=off"])
+            .args([
+                "-c",
+                if self.durable {
+                    "fsync=on"
+                } else {
+                    "fsync=off"
+                },
+            ])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
