@@ -70,7 +70,7 @@ fn main() {
         rt.block_on(engine_bench::tls());
     }
     if wants("pg") {
-        rt.block_on(pg_bench::run());
+        pg_bench::run(&rt);
     }
     if wants("mass-steps") {
         rt.block_on(engine_bench::mass_steps());

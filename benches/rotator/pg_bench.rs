@@ -21,11 +21,21 @@ fn both(pg: &PgCluster, dir: &std::path::Path) -> (Engine, Engine, Location) {
     (json, engine_at(shared.clone()), shared)
 }
 
-pub async fn run() {
+/// The cluster and its databases are made outside the runtime: the harness's blocking client
+/// must not run on an async thread.
+pub fn run(rt: &tokio::runtime::Runtime) {
     let pg = PgCluster::start_durable();
     let dir = tempfile::tempdir().expect("dir");
-    let (json, shared, location) = both(&pg, dir.path());
+    let mass_dir = tempfile::tempdir().expect("dir");
+    let first = both(&pg, dir.path());
+    let second = both(&pg, mass_dir.path());
+    rt.block_on(measure(first, second));
+}
 
+async fn measure(
+    (json, shared, location): (Engine, Engine, Location),
+    (mass_json, mass_shared, _): (Engine, Engine, Location),
+) {
     // One rotation on one node: the two stores take turns, so outside load falls on both alike.
     let server = RedisServer::start(Persist::Aclfile);
     for e in [&json, &shared] {
@@ -66,10 +76,8 @@ pub async fn run() {
     heard(&location);
 
     // 1,000 due at once, each store on a server of its own (the ACL file's size is the same).
-    let mass_dir = tempfile::tempdir().expect("dir");
-    let (json, shared, _) = both(&pg, mass_dir.path());
     let mut results = Vec::new();
-    for (label, e) in [("JSON database", &json), ("PostgreSQL", &shared)] {
+    for (label, e) in [("JSON database", &mass_json), ("PostgreSQL", &mass_shared)] {
         let server = RedisServer::start(Persist::Aclfile);
         connect(e, server.host(), server.port, "standalone", vec![]).await;
         results.push((label, due_at_once(e, "mass", 1000).await));
