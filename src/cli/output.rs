@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Local, Utc};
 
-pub use crate::model::text::printable;
+pub(crate) use crate::model::text::printable;
 
 /// `--version`: the version, the store and key source in effect, and every file location.
 /// Computed before `--db` is parsed, so the database line names the environment's choice.

@@ -16,7 +16,8 @@ use crate::model::{
     Connection, Event, EventKind, Outcome, Parameters, Password, RotateAt, Rotation,
     RotationStatus, Sealed, SecretsMapping, Slot, SlotCredential, TlsSettings, TopologyKind,
 };
-use crate::redis::{NodeReport, Persistence, ServerKind};
+use crate::redis::server::ServerKind;
+use crate::redis::{NodeReport, Persistence};
 use crate::store::Document;
 use crate::tui::action::Action;
 use crate::tui::app::App;
