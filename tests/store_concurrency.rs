@@ -1,22 +1,30 @@
 //! Concurrent writers lose nothing: threads in one process (group-committed into few writes) and
-//! separate processes (serialised by the advisory lock file).
+//! separate processes (serialised by the advisory lock file, or by PostgreSQL's row lock), on
+//! both backends.
+
+mod common;
+
+use common::TestDb;
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 
 use chrono::Utc;
 use redis_rotator::model::{EventKind, Outcome, Password};
-use redis_rotator::store::{KeySource, NewEvent, Store, StoreError};
+use redis_rotator::store::{KeySource, Location, NewEvent, Store, StoreError};
 
 const KEY: &str = "2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 /// Tells a re-executed copy of this test binary to act as a writer on the given database.
 const CHILD_DB_ENV: &str = "REDIS_ROTATOR_TEST_CHILD_DB";
 const CHILD_UPDATES: usize = 50;
 
-fn store_at(path: &Path) -> Store {
-    Store::open(path, KeySource::Env(Password::new(KEY)))
+fn key() -> KeySource {
+    KeySource::Env(Password::new(KEY))
+}
+
+fn store_at(db: &TestDb) -> Store {
+    db.store(key())
 }
 
 fn event(message: String) -> NewEvent {
@@ -52,7 +60,8 @@ fn child_process_appends_events() {
     let Some(db) = std::env::var_os(CHILD_DB_ENV) else {
         return;
     };
-    let store = store_at(Path::new(&db));
+    let location = Location::parse(&db).unwrap();
+    let store = Store::open_at(location, key());
     let pid = std::process::id();
     for i in 0..CHILD_UPDATES {
         store
@@ -61,11 +70,8 @@ fn child_process_appends_events() {
     }
 }
 
-#[test]
-fn writers_in_several_processes_lose_nothing() {
+fn writers_in_several_processes_lose_nothing(db: &TestDb) {
     const PROCESSES: usize = 4;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.json");
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
@@ -76,7 +82,7 @@ fn writers_in_several_processes_lose_nothing() {
                     "--nocapture",
                     "--test-threads=1",
                 ])
-                .env(CHILD_DB_ENV, &db)
+                .env(CHILD_DB_ENV, db.arg())
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
@@ -85,17 +91,15 @@ fn writers_in_several_processes_lose_nothing() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    let store = store_at(&db);
+    let store = store_at(db);
     assert_distinct_consecutive_seqs(&store, PROCESSES * CHILD_UPDATES);
     let pids: HashSet<u32> = store.load().unwrap().events.iter().map(|e| e.pid).collect();
     assert_eq!(pids.len(), PROCESSES);
 }
 
-#[test]
-fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes() {
+fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes(db: &TestDb) {
     const THREADS: usize = 1000;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(store_at(&dir.path().join("db.json")));
+    let store = Arc::new(store_at(db));
     let barrier = Arc::new(Barrier::new(THREADS));
     let started = std::time::Instant::now();
     let handles: Vec<_> = (0..THREADS)
@@ -122,17 +126,15 @@ fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes() {
         writes < THREADS as u64 / 4,
         "group commit batched: {writes} writes"
     );
-    assert_distinct_consecutive_seqs(&store_at(store.path()), THREADS);
+    assert_distinct_consecutive_seqs(&store_at(db), THREADS);
 }
 
-#[test]
-fn threads_updating_in_loops_lose_nothing() {
+fn threads_updating_in_loops_lose_nothing(db: &TestDb) {
     const THREADS: usize = 8;
     const EACH: usize = 100;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.json");
-    // Two handles on one file in one process: the lock file serialises them too.
-    let stores = [Arc::new(store_at(&db)), Arc::new(store_at(&db))];
+    // Two handles on one database in one process (two sessions for PostgreSQL): the lock
+    // serialises them too.
+    let stores = [Arc::new(store_at(db)), Arc::new(store_at(db))];
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let store = Arc::clone(&stores[t % 2]);
@@ -151,10 +153,8 @@ fn threads_updating_in_loops_lose_nothing() {
     assert_distinct_consecutive_seqs(&stores[0], THREADS * EACH);
 }
 
-#[test]
-fn a_failing_closure_does_not_spoil_its_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(store_at(&dir.path().join("db.json")));
+fn a_failing_closure_does_not_spoil_its_batch(db: &TestDb) {
+    let store = Arc::new(store_at(db));
     let barrier = Arc::new(Barrier::new(40));
     let handles: Vec<_> = (0..40)
         .map(|i| {
@@ -185,10 +185,8 @@ fn a_failing_closure_does_not_spoil_its_batch() {
     assert_distinct_consecutive_seqs(&store, 20);
 }
 
-#[test]
-fn a_panicking_closure_panics_its_caller_and_others_still_commit() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(store_at(&dir.path().join("db.json")));
+fn a_panicking_closure_panics_its_caller_and_others_still_commit(db: &TestDb) {
+    let store = Arc::new(store_at(db));
     let s = Arc::clone(&store);
     let panicked = std::thread::spawn(move || s.update_doc(|_| panic!("bug in a closure")))
         .join()
@@ -199,3 +197,11 @@ fn a_panicking_closure_panics_its_caller_and_others_still_commit() {
         .unwrap();
     assert_distinct_consecutive_seqs(&store, 1);
 }
+
+on_both_backends!(
+    writers_in_several_processes_lose_nothing,
+    a_thousand_concurrent_updates_lose_nothing_and_share_few_writes,
+    threads_updating_in_loops_lose_nothing,
+    a_failing_closure_does_not_spoil_its_batch,
+    a_panicking_closure_panics_its_caller_and_others_still_commit,
+);

@@ -1,5 +1,10 @@
-//! The database file: persistence, mode 0600, change detection, crash safety, and refusing to
-//! touch a corrupt or newer file.
+//! The database: persistence and change detection on both backends; for the file, mode 0600,
+//! crash safety, and refusing to touch a corrupt or newer file (PostgreSQL's own refusals are
+//! in `store_pg`).
+
+mod common;
+
+use common::TestDb;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -41,68 +46,85 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-#[test]
-fn missing_file_reads_as_an_empty_database_and_is_not_created() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.json");
-    let store = store_at(&db);
-    assert_eq!(*store.load().unwrap(), Document::default());
-    assert_eq!(store.stamp().unwrap(), None);
-    assert!(!db.exists());
+fn key() -> KeySource {
+    KeySource::Env(Password::new(KEY))
 }
 
-#[test]
-fn database_is_0600_after_a_write_and_updates_persist_across_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nested").join("db.json");
-    let store = store_at(&db);
+/// The database file, for the file backend's own checks.
+fn file_of(db: &TestDb) -> Option<std::path::PathBuf> {
+    match db {
+        TestDb::File(_) => Some(std::path::PathBuf::from(db.arg())),
+        TestDb::Postgres(_) => None,
+    }
+}
+
+fn a_new_database_reads_as_the_empty_document_and_is_not_written(db: &TestDb) {
+    let store = db.store(key());
+    assert_eq!(*store.load().unwrap(), Document::default());
+    if let Some(file) = file_of(db) {
+        assert_eq!(store.stamp().unwrap(), None);
+        assert!(!file.exists());
+    }
+}
+
+fn updates_persist_and_each_handle_sees_the_others_writes(db: &TestDb) {
+    let store = db.store(key());
     let seq = store
         .update_doc(|doc| doc.push_event(event("first")).seq)
         .unwrap();
     assert_eq!(seq, 1);
-    assert_eq!(mode(&db), 0o600);
-    assert_eq!(mode(&redis_rotator::store::paths::lock_path(&db)), 0o600);
-    assert_eq!(mode(db.parent().unwrap()), 0o700);
     assert_eq!(store.write_count(), 1);
 
-    let again = store_at(&db);
+    let again = db.store(key());
     assert_eq!(messages(&again), ["first"]);
     again
         .update_doc(|doc| doc.push_event(event("second")).seq)
         .unwrap();
-    // The first handle notices the other's write through the file stamp.
+    // The first handle notices the other's write (the file stamp, or the commit seq).
     assert_eq!(messages(&store), ["first", "second"]);
+}
+
+#[test]
+fn database_is_0600_after_a_write_and_its_folder_0700() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested").join("db.json");
+    let store = store_at(&db);
+    store
+        .update_doc(|doc| doc.push_event(event("first")).seq)
+        .unwrap();
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&redis_rotator::store::paths::lock_path(&db)), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
     let raw: serde_json::Value = serde_json::from_slice(&std::fs::read(&db).unwrap()).unwrap();
     assert_eq!(raw["schemaVersion"], SCHEMA_VERSION);
 }
 
-#[test]
-fn load_returns_the_cached_document_until_the_file_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.json");
-    let store = store_at(&db);
+fn load_returns_the_cached_document_until_another_write(db: &TestDb) {
+    let store = db.store(key());
     store
         .update_doc(|doc| doc.push_event(event("a")).seq)
         .unwrap();
     let (one, two) = (store.load().unwrap(), store.load().unwrap());
     assert!(std::sync::Arc::ptr_eq(&one, &two));
     let stamp = store.stamp().unwrap().unwrap();
-    // The stamp follows the commit log, which every write appends to.
-    let log = redis_rotator::store::parts::log_path(&db);
-    assert_eq!(stamp.len, std::fs::metadata(&log).unwrap().len());
+    if let Some(file) = file_of(db) {
+        // The stamp follows the commit log, which every write appends to.
+        let log = redis_rotator::store::parts::log_path(&file);
+        assert_eq!(
+            stamp.file_len(),
+            Some(std::fs::metadata(&log).unwrap().len())
+        );
+    }
 
-    store_at(&db)
+    db.store(key())
         .update_doc(|doc| doc.push_event(event("b")).seq)
         .unwrap();
     assert_ne!(store.stamp().unwrap().unwrap(), stamp);
     assert!(!std::sync::Arc::ptr_eq(&one, &store.load().unwrap()));
 }
 
-#[test]
-fn failing_update_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.json");
-    let store = store_at(&db);
+fn failing_update_writes_nothing(db: &TestDb) {
+    let store = db.store(key());
     let result: Result<(), StoreError> = store.update(|_| {
         Err(StoreError::Key {
             key: "test".into(),
@@ -110,20 +132,34 @@ fn failing_update_writes_nothing() {
         })
     });
     assert!(result.is_err());
-    assert!(!db.exists());
+    if let Some(file) = file_of(db) {
+        assert!(!file.exists());
+    }
     assert_eq!(store.write_count(), 0);
+    assert_eq!(*db.store(key()).load().unwrap(), Document::default());
 }
 
-#[test]
-fn nested_update_is_an_error_not_a_deadlock() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = std::sync::Arc::new(store_at(&dir.path().join("db.json")));
+fn nested_update_is_an_error_not_a_deadlock(db: &TestDb) {
+    let store = std::sync::Arc::new(db.store(key()));
     let inner = std::sync::Arc::clone(&store);
     let nested = store
         .update_doc(move |_| inner.update_doc(|_| ()).map_err(|e| e.to_string()))
         .unwrap();
     assert!(nested.unwrap_err().contains("inside an update closure"));
+    let inner = std::sync::Arc::clone(&store);
+    let read = store
+        .update_doc(move |_| inner.load().map(|_| ()).map_err(|e| e.to_string()))
+        .unwrap();
+    assert!(read.unwrap_err().contains("inside an update closure"));
 }
+
+on_both_backends!(
+    a_new_database_reads_as_the_empty_document_and_is_not_written,
+    updates_persist_and_each_handle_sees_the_others_writes,
+    load_returns_the_cached_document_until_another_write,
+    failing_update_writes_nothing,
+    nested_update_is_an_error_not_a_deadlock,
+);
 
 #[test]
 fn crash_between_temp_write_and_rename_leaves_the_old_file_intact() {

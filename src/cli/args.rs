@@ -14,8 +14,15 @@ use crate::store::ExportFormat;
     long_about = "Rotates Redis ACL credentials on a schedule with zero downtime.\n\nWith no command, opens the console on the database."
 )]
 pub struct Cli {
-    /// The local JSON database [default: the data folder's db.json]
-    #[arg(long, global = true, env = "REDIS_ROTATOR_DB", value_name = "PATH")]
+    /// The database: a local JSON file, or a shared PostgreSQL database given as
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME [default: the data folder's db.json]
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_ROTATOR_DB",
+        value_name = "PATH|URL",
+        hide_env_values = true
+    )]
     pub(crate) db: Option<PathBuf>,
     /// No colours in the console (also when NO_COLOR is set)
     #[arg(long, global = true)]

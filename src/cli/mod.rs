@@ -57,11 +57,10 @@ mod run;
 mod secrets;
 mod settings;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{Engine, EngineError, SystemClock};
-use crate::store::{KeySource, Store, StoreError};
+use crate::store::{KeySource, Location, Store, StoreError};
 
 pub use args::Cli;
 pub(crate) use args::Command;
@@ -131,16 +130,20 @@ pub fn main() -> i32 {
     }
 }
 
-/// The database path: `--db`, else `REDIS_ROTATOR_DB`, else the data folder's `db.json`.
-fn db_path(cli: &Cli) -> PathBuf {
-    cli.db
+/// The database: `--db`, else `REDIS_ROTATOR_DB`, else the data folder's `db.json`; a
+/// `postgres://` URL names a shared PostgreSQL database.
+fn db_location(cli: &Cli) -> Result<Location, CliError> {
+    let given = cli
+        .db
         .clone()
-        .unwrap_or_else(crate::store::paths::default_db_path)
+        .unwrap_or_else(crate::store::paths::default_db_path);
+    Location::parse(given.as_os_str()).map_err(|e| CliError::bad_input(e.to_string()))
 }
 
 fn open_store(cli: &Cli) -> Result<Arc<Store>, CliError> {
+    let location = db_location(cli)?;
     let key = KeySource::from_env()?;
-    Ok(Arc::new(Store::open(db_path(cli), key)))
+    Ok(Arc::new(Store::open_at(location, key)))
 }
 
 fn engine(cli: &Cli) -> Result<Engine, CliError> {

@@ -16,10 +16,19 @@ pub(crate) fn version_text() -> String {
         Ok(resolved) => resolved.describe(),
         Err(e) => format!("unusable: {e}"),
     };
+    // A URL is shown without its password.
+    let (store, db) = match crate::store::Location::parse(paths::default_db_path().as_os_str()) {
+        Ok(crate::store::Location::Postgres(target)) => {
+            ("shared PostgreSQL database", target.shown().to_string())
+        }
+        Ok(crate::store::Location::File(path)) => {
+            ("local JSON database", path.display().to_string())
+        }
+        Err(e) => ("unusable", e.to_string()),
+    };
     format!(
-        "{}\nstore:     local JSON database\ndatabase:  {} ({db_from})\nkey:       {key}\nlogs:      {}",
+        "{}\nstore:     {store}\ndatabase:  {db} ({db_from})\nkey:       {key}\nlogs:      {}",
         env!("CARGO_PKG_VERSION"),
-        paths::default_db_path().display(),
         paths::log_dir().display()
     )
 }

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use crate::model::{Rotation, RotationStatus};
 use crate::store::Document;
 
-use super::{Engine, EngineError, locks};
+use super::{Engine, EngineError};
 
 impl Engine {
     /// Whether `r` is in flight with nobody working on it.
     pub fn is_interrupted(&self, r: &Rotation) -> bool {
         r.pending.is_some()
             && r.rotation_status == RotationStatus::Rotating
-            && !locks::is_rotation_locked(&self.inner.locks_dir, r.id)
+            && !self.inner.locks.is_rotation_locked(r.id)
     }
 
     /// `r` as an operator should see it: `interrupted` instead of `rotating` when no process

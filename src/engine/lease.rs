@@ -1,6 +1,7 @@
 //! Who holds the scheduler lease: the holder writes its pid, host and since-when next to the
 //! lock, so a console standing by can say who rotates (a forgotten console holding the lease
-//! is visible). The lock itself stays the kernel's advisory lock in `locks.rs`.
+//! is visible). The lock itself is in `locks` (a file lock, or a PostgreSQL session's advisory
+//! lock, whose holder is then a row of the lease table written through that session).
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
+use super::locks::{LockGuard, LockSpace, SCHEDULER};
 
 const HOLDER_FILE: &str = "scheduler.holder";
 
@@ -51,14 +53,37 @@ pub fn read(dir: &Path) -> Option<LeaseHolder> {
 }
 
 impl Engine {
-    /// The process that last took the scheduler lease (file I/O: call off the UI thread).
+    /// The process holding the scheduler lease, as it recorded itself (blocking I/O: call off
+    /// the UI thread). For PostgreSQL, only while some session holds the lease.
     pub fn lease_holder(&self) -> Option<LeaseHolder> {
-        read(&self.inner.locks_dir)
+        match &self.inner.locks {
+            LockSpace::Files(dir) => read(dir),
+            LockSpace::Postgres(pg) => match pg.read_holder(SCHEDULER) {
+                Ok(holder) => holder.and_then(|h| serde_json::from_value(h).ok()),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    None
+                }
+            },
+        }
     }
 
-    pub(crate) fn record_lease(&self) {
+    /// Records this process as the holder of `lease` (for PostgreSQL, through the session that
+    /// holds it, so the row is written only while the lease really is ours).
+    pub(crate) async fn record_lease(&self, lease: &LockGuard) {
         let holder = LeaseHolder::this_process(self.now());
-        if let Err(e) = record(&self.inner.locks_dir, &holder) {
+        let written = match (&self.inner.locks, lease.pg_held()) {
+            (LockSpace::Postgres(pg), Some(held)) => match serde_json::to_value(&holder) {
+                Ok(value) => pg
+                    .write_holder(held, SCHEDULER, value)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+            (LockSpace::Files(dir), _) => record(dir, &holder).map_err(|e| e.to_string()),
+            (LockSpace::Postgres(_), None) => Ok(()),
+        };
+        if let Err(e) = written {
             tracing::warn!("could not record the scheduler lease holder: {e}");
         }
     }

@@ -34,7 +34,6 @@ pub mod stragglers;
 mod views;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -104,7 +103,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<EngineEvent>,
     timeouts: Timeouts,
-    locks_dir: PathBuf,
+    /// Where rotation locks and the scheduler lease live (files, or PostgreSQL sessions).
+    locks: locks::LockSpace,
     /// How each node persists ACL changes, probed once per process.
     persistence: Mutex<HashMap<String, Persistence>>,
     /// Admin connections to every node of a connection, kept between rotations.
@@ -132,14 +132,14 @@ impl Engine {
 
     pub fn with_timeouts(store: Arc<Store>, clock: Arc<dyn Clock>, timeouts: Timeouts) -> Engine {
         let (events, _) = broadcast::channel(1024);
-        let locks_dir = crate::store::paths::locks_dir(store.path());
+        let locks = locks::LockSpace::Files(crate::store::paths::locks_dir(store.path()));
         Engine {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 events,
                 timeouts,
-                locks_dir,
+                locks,
                 persistence: Mutex::default(),
                 fleets: Mutex::default(),
                 seen: Mutex::default(),

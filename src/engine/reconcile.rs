@@ -18,7 +18,7 @@ use crate::store::Binding;
 
 use super::node_sync::{self, ExpectedUser, Fix, NodeSync, SyncStatus};
 use super::rotate::{event_for, parse_scope};
-use super::{Engine, EngineError, locks};
+use super::{Engine, EngineError};
 
 /// Nodes of a connection as reconcile sees them: the ones it could connect to, and a status
 /// line for each it could not (unreachable, or skipped by the topology).
@@ -348,7 +348,7 @@ impl Engine {
                 }
             };
             for id in ids {
-                let Ok(Some(_guard)) = locks::try_lock_rotation(&self.inner.locks_dir, id) else {
+                let Ok(Some(_guard)) = self.inner.locks.try_lock_rotation(id).await else {
                     continue;
                 };
                 let result = match self.rotation_by_id(id) {

@@ -11,7 +11,7 @@ use crate::model::{EventKind, JournalKind};
 use crate::redis::{NodeAddr, acl};
 
 use super::rotate::{Job, JobCredential};
-use super::{Engine, EngineError, Step, locks};
+use super::{Engine, EngineError, Step};
 
 /// Interrupted rotations finished at once by `recover_all` (as many as the scheduler runs).
 const RECOVER_PARALLELISM: usize = 16;
@@ -33,7 +33,11 @@ impl Engine {
             .collect();
         futures::stream::iter(pending)
             .map(|(id, name)| async move {
-                let guard = locks::try_lock_rotation(&self.inner.locks_dir, id)
+                let guard = self
+                    .inner
+                    .locks
+                    .try_lock_rotation(id)
+                    .await
                     .ok()
                     .flatten()?;
                 let result = self.recover_locked(id).await.map(|_| ());

@@ -14,7 +14,7 @@ use crate::model::{
 use crate::redis::{Node, NodeAddr};
 use crate::store::{Binding, NewEvent};
 
-use super::locks::{self, LockGuard};
+use super::locks::LockGuard;
 use super::{Engine, EngineError, SessionCounts, Step, crash};
 
 /// A rotation in flight: what the steps after record need.
@@ -137,12 +137,12 @@ impl Engine {
         id: Uuid,
     ) -> Result<Option<LockGuard>, EngineError> {
         for _ in 0..20 {
-            let held = locks::try_lock_rotation(&self.inner.locks_dir, id).map_err(|e| {
-                EngineError::Failed(format!(
-                    "cannot create lock in {}: {e}",
-                    self.inner.locks_dir.display()
-                ))
-            })?;
+            let held = self
+                .inner
+                .locks
+                .try_lock_rotation(id)
+                .await
+                .map_err(|e| EngineError::Failed(e.to_string()))?;
             if held.is_some() {
                 return Ok(held);
             }

@@ -17,7 +17,7 @@ use crate::model::schedule::{self, Trigger};
 use crate::model::{EventKind, Outcome, Rotation, RotationStatus};
 use crate::store::Document;
 
-use super::{Engine, EngineError, locks};
+use super::{Engine, EngineError};
 
 /// How the scheduler runs.
 #[derive(Clone, Copy, Debug)]
@@ -209,10 +209,16 @@ pub async fn run(
         if cancel.is_cancelled() {
             break;
         }
+        // A PostgreSQL session can end under the lease (a server restart, a lost connection):
+        // then another process may hold it already, so give it up and ask again.
+        if let Some(held) = &lease
+            && !engine.inner.locks.is_held(held).await
+        {
+            tracing::warn!("scheduler lease lost with its database session; asking for it again");
+            lease = None;
+        }
         if lease.is_none() {
-            lease = locks::try_lock_scheduler(&engine.inner.locks_dir)
-                .ok()
-                .flatten();
+            lease = engine.inner.locks.try_lock_scheduler().await.ok().flatten();
             if lease.is_none() {
                 state.send_replace(SchedulerState::Standby);
                 tokio::select! {
@@ -221,7 +227,9 @@ pub async fn run(
                 }
             }
             tracing::info!("scheduler lease taken");
-            engine.record_lease();
+            if let Some(held) = &lease {
+                engine.record_lease(held).await;
+            }
             // What a crash, a restart or a sink that gave up left owed; off this loop, since a
             // failing sink backs off for seconds.
             let owed = engine.clone();

@@ -33,14 +33,44 @@ use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError};
 mod write;
 
 /// The plaintext sealed into `keyCheck`: opening it proves the key is the database's.
-const KEY_CHECK: &str = "redis-rotator-key-check";
+pub(crate) const KEY_CHECK: &str = "redis-rotator-key-check";
+
+/// Whether `cipher` opens `doc`'s `keyCheck` (bound or, before migration, unbound); `db` and
+/// `key` name the database and the key in the error. A document without one accepts any key.
+pub(crate) fn check_key(
+    cipher: &Cipher,
+    doc: &Document,
+    db: &Path,
+    key: &KeySource,
+) -> Result<(), StoreError> {
+    if let Some(check) = &doc.key_check {
+        let binding = Binding::key_check();
+        let opened = if Cipher::is_legacy(check) {
+            cipher.open_legacy(check, &binding)
+        } else {
+            cipher.open(check, &binding)
+        };
+        if !opened.is_ok_and(|p| p.expose() == KEY_CHECK) {
+            return Err(StoreError::WrongKey {
+                path: db.to_path_buf(),
+                key: key.describe(),
+            });
+        }
+    }
+    Ok(())
+}
 
 /// Origins of cached tables (see `Table`): one per store handle, never 0.
 static ORIGINS: AtomicU64 = AtomicU64::new(1);
 
+/// A new origin for a store handle's cached tables.
+pub(crate) fn next_origin() -> u64 {
+    ORIGINS.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Cheap identity of the file on disk (len, mtime, inode), to notice other processes' writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
+pub(crate) struct FileStamp {
     pub len: u64,
     pub modified_nanos: i128,
     pub inode: u64,
@@ -51,10 +81,13 @@ enum OnDisk {
     /// The database file did not exist (the document is the empty default).
     Missing,
     /// A schema 1 or 2 single file.
-    Legacy { stamp: (Stamp, u64), _file: File },
+    Legacy {
+        stamp: (FileStamp, u64),
+        _file: File,
+    },
     /// The split layout: the manifest's stamp, the log's handle and how far it was read.
     Split {
-        manifest: (Stamp, u64),
+        manifest: (FileStamp, u64),
         _manifest_file: File,
         log: Option<File>,
         log_id: Option<(u64, u64)>,
@@ -79,7 +112,7 @@ struct CacheState {
 }
 
 /// A handle on one database, shared (Arc) by everything in the process.
-pub struct Store {
+pub(crate) struct FileStore {
     path: PathBuf,
     key: KeySource,
     cache: Mutex<CacheState>,
@@ -102,8 +135,8 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// What `stat` says about the files now.
 struct Probe {
-    manifest: Option<(Stamp, u64)>,
-    log: Option<(Stamp, u64)>,
+    manifest: Option<(FileStamp, u64)>,
+    log: Option<(FileStamp, u64)>,
 }
 
 enum Freshness {
@@ -145,7 +178,7 @@ fn freshness(disk: &OnDisk, now: &Probe) -> Freshness {
 /// A document taken out of the cache to be changed in place; put back with `put`, or the cache
 /// is emptied when it is dropped (an error or a panic: the next read goes to disk).
 struct Taken<'a> {
-    store: &'a Store,
+    store: &'a FileStore,
     cached: Option<Cached>,
     done: bool,
 }
@@ -176,11 +209,11 @@ impl Drop for Taken<'_> {
     }
 }
 
-impl Store {
+impl FileStore {
     /// Does not touch the file; a missing file reads as an empty database and is created by the
     /// first write.
-    pub fn open(path: impl Into<PathBuf>, key: KeySource) -> Store {
-        Store {
+    pub fn open(path: impl Into<PathBuf>, key: KeySource) -> FileStore {
+        FileStore {
             path: path.into(),
             key,
             cache: Mutex::new(CacheState::default()),
@@ -189,7 +222,7 @@ impl Store {
             commits: GroupCommit::default(),
             writes: AtomicU64::new(0),
             swept_temps: AtomicBool::new(false),
-            origin: ORIGINS.fetch_add(1, Ordering::Relaxed),
+            origin: next_origin(),
             flusher: Mutex::new(None),
             unsynced_from: Mutex::new(None),
         }
@@ -305,7 +338,7 @@ impl Store {
     fn split_cached(
         &self,
         loaded: parts::Loaded,
-        manifest: (Stamp, u64),
+        manifest: (FileStamp, u64),
         manifest_file: File,
     ) -> Result<Cached, StoreError> {
         let log_id = match &loaded.log {
@@ -380,7 +413,7 @@ impl Store {
         let cipher = self.checked_cipher(&*self.load()?)?;
         if self.load()?.schema_version < SCHEMA_VERSION {
             // A no-op update: `write_round` migrates before applying anything.
-            self.update_doc(|_| ())?;
+            self.touch()?;
         }
         Ok(cipher)
     }
@@ -398,26 +431,13 @@ impl Store {
                 }
             }
         };
-        if let Some(check) = &doc.key_check {
-            let binding = Binding::key_check();
-            let opened = if Cipher::is_legacy(check) {
-                cipher.open_legacy(check, &binding)
-            } else {
-                cipher.open(check, &binding)
-            };
-            if !opened.is_ok_and(|p| p.expose() == KEY_CHECK) {
-                return Err(StoreError::WrongKey {
-                    path: self.path.clone(),
-                    key: self.key.describe(),
-                });
-            }
-        }
+        check_key(&cipher, doc, &self.path, &self.key)?;
         Ok(cipher)
     }
 
     /// The current stamp of what changes with every commit (the commit log; the database file
     /// itself before its first write in the split layout), `None` when nothing exists yet.
-    pub fn stamp(&self) -> Result<Option<Stamp>, StoreError> {
+    pub fn stamp(&self) -> Result<Option<FileStamp>, StoreError> {
         let probe = self.probe()?;
         Ok(probe.log.or(probe.manifest).map(|(s, _)| s))
     }
@@ -428,7 +448,7 @@ impl Store {
         self.writes.load(Ordering::Relaxed)
     }
 
-    fn internal(&self, message: &str) -> StoreError {
+    pub(crate) fn internal(&self, message: &str) -> StoreError {
         io_error(&self.path, std::io::Error::other(message.to_string()))
     }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use super::db::Stamp;
+use super::db::FileStamp as Stamp;
 use super::{Document, SCHEMA_VERSION, StoreError};
 
 /// Temp files older than this are leftovers of a crashed writer and may be removed.

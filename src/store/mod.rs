@@ -1,5 +1,6 @@
-//! The local JSON database (SPEC 2.6): document schema, atomic durable writes, the file lock,
-//! encryption of secret fields, the secret store and the event log.
+//! The database (SPEC 2.6): document schema, encryption of secret fields, the secret store and
+//! the event log, kept in the local JSON database (atomic durable writes, the file lock) or in a
+//! shared PostgreSQL database (`pg`), behind one `Store`.
 
 mod commit;
 pub mod crypto;
@@ -8,6 +9,7 @@ pub mod document;
 pub mod error;
 pub mod export;
 mod file;
+mod handle;
 pub mod key_source;
 pub mod location;
 mod log;
@@ -19,10 +21,10 @@ pub mod secrets;
 pub mod table;
 
 pub use crypto::{Binding, Cipher, KeySource};
-pub use db::Store;
 pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
+pub use handle::{Stamp, Store};
 pub use key_source::{KeyOrigin, ResolvedKey};
 pub use location::Location;
 pub use table::Table;

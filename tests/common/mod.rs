@@ -41,6 +41,7 @@
 // Each test binary uses only part of the harness.
 #![allow(dead_code, unused_imports)]
 
+mod backend;
 mod cluster;
 mod pg;
 mod proxy;
@@ -53,6 +54,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use backend::TestDb;
 pub use cluster::Cluster;
 pub use pg::{PG_PASSWORD, PG_USER, PgCluster, PgDatabase};
 pub use proxy::{Fault, FaultProxy};

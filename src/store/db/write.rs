@@ -13,94 +13,36 @@ use std::sync::atomic::Ordering;
 
 use crate::model::Password;
 
-use super::super::commit::{Applied, Outcome, Round};
+use super::super::commit::{Applied, Job, Outcome, Round};
 use super::super::crypto::Binding;
 use super::super::file::{self, io_error, stamp_of};
 use super::super::log::{self, Before};
 use super::super::parts::{self, COMPACT_AT};
 use super::super::{Document, SCHEMA_VERSION, StoreError, migrate, paths};
-use super::{KEY_CHECK, OnDisk, Store, locked};
+use super::{FileStore, KEY_CHECK, OnDisk, locked};
 
-impl Store {
-    /// Read-modify-write under the exclusive file lock: reload if changed, apply `f`, commit
-    /// durably (the changed rows appended to the commit log and fdatasynced; mode 0600). When
-    /// `f` returns `Err` nothing is written (and `f` must not have changed the document).
-    /// Concurrent callers in one process are group-committed: one write for all closures
-    /// waiting at that moment.
-    ///
-    /// Blocking: from async code call it in `spawn_blocking`. `f` runs under the database lock,
-    /// so keep it to in-memory changes (no network calls). `f` must not call `update` or `load`
-    /// itself (that returns an error instead of deadlocking). A panic in `f` is resumed in the
-    /// caller; the other closures of its batch are still written.
-    pub fn update<T, E>(
-        &self,
-        f: impl FnOnce(&mut Document) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.submit(f, true)
-    }
-
-    /// `update` whose commit is written before this returns but made durable (fdatasynced) a
-    /// moment later, together with whatever commits next (group commit). Other processes see it
-    /// at once; only a power cut in that moment can lose it. For writes that the next start can
-    /// redo from an earlier durable record: the promotion, which recovery rolls forward from the
-    /// rotation's journal.
-    pub fn update_deferred<T, E>(
-        &self,
-        f: impl FnOnce(&mut Document) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.submit(f, false)
-    }
-
-    fn submit<T, E>(
-        &self,
-        f: impl FnOnce(&mut Document) -> Result<T, E> + Send + 'static,
-        durable: bool,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let job = Box::new(move |doc: &mut Document| {
-            let result = f(doc);
-            Applied {
-                ok: result.is_ok(),
-                value: Box::new(result),
-            }
-        });
-        match self
-            .commits
+impl FileStore {
+    /// Runs one update job (see `Store::update`): group-committed with whatever else is queued,
+    /// under the exclusive file lock; durably, or with the fdatasync deferred.
+    pub(crate) fn run(&self, job: Job, durable: bool) -> Outcome {
+        self.commits
             .submit(job, durable, |apply| self.write_round(apply))
-        {
-            Outcome::Value(value) => match value.downcast::<Result<T, E>>() {
-                Ok(result) => *result,
-                Err(_) => Err(E::from(
-                    self.internal("an update result had an unexpected type"),
-                )),
-            },
-            Outcome::Failed(e) => Err(E::from(e)),
-            Outcome::Abandoned => Err(E::from(
-                self.internal("the thread writing this update stopped before finishing it"),
-            )),
-            Outcome::Nested => Err(E::from(self.internal(
-                "Store::update was called inside an update closure; update after it returns",
-            ))),
-        }
     }
 
-    /// `update` for closures that cannot fail.
-    pub fn update_doc<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Document) -> T + Send + 'static,
-    ) -> Result<T, StoreError> {
-        self.update(move |doc| Ok::<T, StoreError>(f(doc)))
+    /// A write that changes nothing, for what `write_round` does before applying anything (the
+    /// migration of an older database).
+    pub(super) fn touch(&self) -> Result<(), StoreError> {
+        let job: Job = Box::new(|_| Applied {
+            ok: true,
+            value: Box::new(()),
+        });
+        match self.run(job, true) {
+            Outcome::Value(_) => Ok(()),
+            Outcome::Failed(e) => Err(e),
+            Outcome::Abandoned | Outcome::Nested => {
+                Err(self.internal("the migrating write did not finish"))
+            }
+        }
     }
 
     /// One group-commit round: lock, catch up with the files, apply, commit once when anything

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::password::{self, Wanted};
 use crate::store::StoreError;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -18,6 +19,10 @@ const SERVER_KEEPALIVES: &str = "-c tcp_keepalives_idle=3 -c tcp_keepalives_inte
 pub struct Target {
     config: postgres::Config,
     shown: String,
+    host: String,
+    port: u16,
+    user: String,
+    dbname: String,
 }
 
 impl Target {
@@ -43,13 +48,22 @@ impl Target {
             })
             .unwrap_or_else(|| "localhost".to_string());
         let port = config.get_ports().first().copied().unwrap_or(5432);
-        let user = config
-            .get_user()
-            .map(|u| format!("{u}@"))
-            .unwrap_or_default();
-        let db = config.get_dbname().unwrap_or_default();
-        let shown = format!("postgres://{user}{host}:{port}/{db}");
-        Ok(Target { config, shown })
+        let user = config.get_user().unwrap_or_default().to_string();
+        let dbname = config.get_dbname().unwrap_or(&user).to_string();
+        let at = if user.is_empty() {
+            String::new()
+        } else {
+            format!("{user}@")
+        };
+        let shown = format!("postgres://{at}{host}:{port}/{dbname}");
+        Ok(Target {
+            config,
+            shown,
+            host,
+            port,
+            user,
+            dbname,
+        })
     }
 
     /// The URL without its password: what errors, logs and screens show.
@@ -58,8 +72,22 @@ impl Target {
     }
 
     /// A new session (blocking; call it on a thread of the store's own, never a tokio worker).
+    /// A URL without a password takes it from the sources in `password`.
     pub fn connect(&self) -> Result<postgres::Client, StoreError> {
         let mut config = self.config.clone();
+        if config.get_password().is_none() {
+            let wanted = Wanted {
+                host: &self.host,
+                port: self.port,
+                dbname: &self.dbname,
+                user: &self.user,
+            };
+            if let Some(pw) =
+                password::resolve_with(&wanted, &self.shown, |name| std::env::var_os(name))?
+            {
+                config.password(pw.expose());
+            }
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -95,7 +123,9 @@ impl Target {
                 text
             }
         };
-        let fix = if e.is_closed() || e.as_db_error().is_none() {
+        let fix = if cause.contains("password missing") {
+            "give the password in a systemd credential `db-password`, the file named by REDIS_ROTATOR_DB_PASSWORD_FILE, PGPASSWORD or ~/.pgpass (or in the URL)"
+        } else if e.is_closed() || e.as_db_error().is_none() {
             "check that the server runs and accepts connections from this host, and the URL in --db / REDIS_ROTATOR_DB"
         } else {
             "check the user's rights on the database and the URL in --db / REDIS_ROTATOR_DB"
@@ -130,6 +160,9 @@ mod tests {
         assert!(!format!("{t:?} {t}").contains("s3cret-pw"));
         let t = Target::parse("postgresql://db.example/rotator").unwrap();
         assert_eq!(t.shown(), "postgres://db.example:5432/rotator");
+        // libpq's default: the database named like the user.
+        let t = Target::parse("postgres://app@db.example").unwrap();
+        assert_eq!(t.shown(), "postgres://app@db.example:5432/app");
     }
 
     #[test]

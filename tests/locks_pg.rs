@@ -1,0 +1,212 @@
+//! Rotation locks and the scheduler lease on a shared PostgreSQL database: advisory locks held
+//! by sessions, refused to any other holder (same process or not), released when the holding
+//! process dies or its session ends, and looked at without being taken.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{PgCluster, PgDatabase, wait_until};
+use redis_rotator::engine::locks::{LockSpace, key_of};
+use redis_rotator::store::pg::Target;
+use uuid::Uuid;
+
+/// Awaits `f` on a runtime of its own: the tests stay synchronous, since the harness's
+/// PostgreSQL client (like the store's) must not run on a tokio thread.
+fn on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn space(db: &PgDatabase) -> LockSpace {
+    LockSpace::postgres(Target::parse(&db.url()).unwrap())
+}
+
+/// Advisory locks granted in `db` right now, by any session.
+fn advisory_locks(db: &PgDatabase) -> i64 {
+    db.client()
+        .query_one(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.granted",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_held_rotation_lock_refuses_a_second_holder_in_the_same_process() {
+    let db = PgCluster::shared().fresh_database();
+    let locks = space(&db);
+    let other = space(&db);
+    let id = Uuid::new_v4();
+    let first = on(locks.try_lock_rotation(id))
+        .unwrap()
+        .expect("first holder");
+    // The same lock space (two rotations of one process) and another one both refuse: each
+    // held lock has a session of its own, so advisory-lock re-entrancy never lets a second in.
+    assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
+    assert!(on(other.try_lock_rotation(id)).unwrap().is_none());
+    assert!(locks.is_rotation_locked(id));
+    assert!(other.is_rotation_locked(id));
+    // Another rotation's lock is free.
+    let second = on(locks.try_lock_rotation(Uuid::new_v4())).unwrap();
+    assert!(second.is_some());
+    drop(first);
+    // The unlock goes to the keeper before this question does.
+    assert!(!locks.is_rotation_locked(id));
+    assert!(on(other.try_lock_rotation(id)).unwrap().is_some());
+}
+
+#[test]
+fn asking_whether_a_rotation_is_locked_takes_and_creates_nothing() {
+    let db = PgCluster::shared().fresh_database();
+    let locks = space(&db);
+    let id = Uuid::new_v4();
+    assert!(!locks.is_rotation_locked(id));
+    assert_eq!(advisory_locks(&db), 0, "no lock taken by asking");
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "nothing created by asking");
+    let held = on(space(&db).try_lock_rotation(id)).unwrap().unwrap();
+    assert!(locks.is_rotation_locked(id));
+    assert_eq!(advisory_locks(&db), 1, "only the holder's lock");
+    drop(held);
+}
+
+/// Run as a child by the test below: takes the rotation lock named in the environment, says
+/// so, and holds it until killed.
+#[test]
+#[ignore = "a child process of a_lock_held_by_another_process_is_refused_until_it_is_killed"]
+fn child_holds_a_rotation_lock() {
+    let (Ok(url), Ok(id)) = (
+        std::env::var("RR_TEST_LOCK_URL"),
+        std::env::var("RR_TEST_LOCK_ID"),
+    ) else {
+        return;
+    };
+    let locks = LockSpace::postgres(Target::parse(&url).unwrap());
+    let held = on(locks.try_lock_rotation(id.parse().unwrap()))
+        .unwrap()
+        .expect("the child takes the lock");
+    println!("lock held");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    drop(held);
+}
+
+#[test]
+fn a_lock_held_by_another_process_is_refused_until_it_is_killed() {
+    let db = PgCluster::shared().fresh_database();
+    let id = Uuid::new_v4();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_holds_a_rotation_lock",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("RR_TEST_LOCK_URL", db.url())
+        .env("RR_TEST_LOCK_ID", id.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let said = out
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("lock held"));
+    assert!(said, "the child took the lock");
+    let locks = space(&db);
+    assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
+    assert!(locks.is_rotation_locked(id));
+    // kill -9: no unlock is ever sent; the server ends the session, and the lock with it.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_until(Duration::from_secs(10), "the lock released", || {
+        !locks.is_rotation_locked(id)
+    });
+    assert!(on(locks.try_lock_rotation(id)).unwrap().is_some());
+}
+
+#[test]
+fn the_scheduler_lease_is_one_holders_and_records_who() {
+    let db = PgCluster::shared().fresh_database();
+    // The lease table as the store's schema creates it.
+    db.client()
+        .batch_execute(
+            "CREATE TABLE rr_lease (name text PRIMARY KEY, holder jsonb NOT NULL, updated_at timestamptz)",
+        )
+        .unwrap();
+    let LockSpace::Postgres(a) = space(&db) else {
+        unreachable!()
+    };
+    let b = space(&db);
+    let lease = on(LockSpace::Postgres(a.clone()).try_lock_scheduler())
+        .unwrap()
+        .expect("first holder");
+    assert!(on(b.try_lock_scheduler()).unwrap().is_none());
+    assert_eq!(
+        a.read_holder("scheduler").unwrap(),
+        None,
+        "nothing recorded yet"
+    );
+    let held = lease_pg(&lease);
+    on(a.write_holder(held, "scheduler", serde_json::json!({"pid": 7}))).unwrap();
+    let LockSpace::Postgres(b_pg) = &b else {
+        unreachable!()
+    };
+    assert_eq!(
+        b_pg.read_holder("scheduler").unwrap(),
+        Some(serde_json::json!({"pid": 7}))
+    );
+    drop(lease);
+    // A holder that let go is no longer shown, though its row stays.
+    wait_until(Duration::from_secs(10), "the lease released", || {
+        b_pg.read_holder("scheduler").unwrap().is_none()
+    });
+    assert!(on(b.try_lock_scheduler()).unwrap().is_some());
+    assert_ne!(
+        key_of("scheduler"),
+        key_of(&format!("rotation-{}", Uuid::nil()))
+    );
+}
+
+fn lease_pg(
+    guard: &redis_rotator::engine::locks::LockGuard,
+) -> &redis_rotator::engine::locks::PgHeld {
+    guard.pg_held().expect("a PostgreSQL lease")
+}
+
+#[test]
+fn a_server_restart_ends_the_lease_and_it_can_be_taken_again() {
+    let mut cluster = PgCluster::start();
+    let db = cluster.fresh_database();
+    let locks = space(&db);
+    let lease = on(locks.try_lock_scheduler()).unwrap().expect("lease");
+    let rotation = on(locks.try_lock_rotation(Uuid::new_v4())).unwrap();
+    assert!(on(locks.is_held(&lease)));
+    cluster.restart();
+    assert!(
+        !on(locks.is_held(&lease)),
+        "the lease's session ended with the server"
+    );
+    // Dropping guards of dead sessions is harmless, and the pool recovers.
+    drop(rotation);
+    drop(lease);
+    let again = on(locks.try_lock_scheduler()).unwrap().expect("retaken");
+    assert!(on(locks.is_held(&again)));
+    assert!(on(space(&db).try_lock_scheduler()).unwrap().is_none());
+}
