@@ -1,6 +1,8 @@
 //! Many processes on one database: two daemons, twenty rotations kept due for a minute by a
 //! third party writing to the store; every due time gives exactly one rotation. Killing the
-//! lease holder hands automatic rotation to the other daemon within seconds.
+//! lease holder hands automatic rotation to the other daemon within seconds. Each test runs on
+//! both backends: a JSON database (file locks) and a shared PostgreSQL database (session
+//! advisory locks, changes heard through LISTEN/NOTIFY), as two hosts would share it.
 
 mod common;
 mod support;
@@ -12,14 +14,43 @@ use chrono::Utc;
 use common::{Persist, RedisServer};
 use redis_rotator::model::EventKind;
 use support::daemon::Daemon;
-use support::{TestDb, add_connection, create_request, engine_at};
+use support::{TestDb, add_connection, create_request};
 
-// A one-minute soak: CI runs it (`.ci/run` passes `--include-ignored`); a developer's loop does not.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "one-minute soak; .ci/run includes it"]
-async fn two_daemons_rotate_each_due_time_exactly_once() {
+/// A test per backend for each named `async fn(TestDb)`, in modules `file` and `postgres`.
+macro_rules! on_both_backends {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        mod file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                $(#[$attr])*
+                async fn $name() {
+                    super::$name(super::TestDb::new()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                $(#[$attr])*
+                async fn $name() {
+                    super::$name(super::TestDb::postgres()).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    // A one-minute soak: CI runs it (`.ci/run` passes `--include-ignored`); a developer's loop
+    // does not.
+    #[ignore = "one-minute soak; .ci/run includes it"]
+    two_daemons_rotate_each_due_time_exactly_once,
+    killing_the_lease_holder_hands_over_within_seconds,
+    sigterm_stops_the_daemon_cleanly,
+);
+
+async fn two_daemons_rotate_each_due_time_exactly_once(db: TestDb) {
     let server = RedisServer::start(Persist::Aclfile);
-    let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     for i in 0..20 {
         db.engine
@@ -30,7 +61,7 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
     let a = Daemon::start(&db, &[]);
     let b = Daemon::start(&db, &[]);
     // A third process makes rotations due through the store, as an operator's edit would.
-    let writer = engine_at(db.path());
+    let writer = db.other_engine();
     let mut issued: HashMap<String, usize> = HashMap::new();
     let end = Instant::now() + Duration::from_secs(60);
     while Instant::now() < end {
@@ -101,16 +132,17 @@ async fn two_daemons_rotate_each_due_time_exactly_once() {
     assert_eq!(rotated, issued, "each due time gives exactly one rotation");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_the_lease_holder_hands_over_within_seconds() {
+async fn killing_the_lease_holder_hands_over_within_seconds(db: TestDb) {
     let server = RedisServer::start(Persist::Aclfile);
-    let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     let mut first = Daemon::start(&db, &[]);
     assert!(
         first.wait_for("scheduler active", Duration::from_secs(10)),
         "first daemon takes the lease"
     );
+    // Who holds it is recorded (a file, or a row written through the lease's own session).
+    let holder = |e: &redis_rotator::engine::Engine| e.lease_holder().map(|h| h.pid);
+    assert_eq!(holder(&db.engine), Some(first.child.id()));
     let second = Daemon::start(&db, &[]);
     assert!(
         second.wait_for("standby", Duration::from_secs(10)),
@@ -124,6 +156,7 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
         "lease handed over"
     );
     println!("lease handed over in {:?}", start.elapsed());
+    assert_eq!(holder(&db.engine), Some(second.child.id()));
     // And it really rotates: make one due.
     db.engine
         .create_rotation(&create_request("handover", "local"))
@@ -145,10 +178,8 @@ async fn killing_the_lease_holder_hands_over_within_seconds() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_the_daemon_cleanly() {
+async fn sigterm_stops_the_daemon_cleanly(db: TestDb) {
     let server = RedisServer::start(Persist::Aclfile);
-    let db = TestDb::new();
     add_connection(&db.engine, "local", &server).await;
     let mut d = Daemon::start(&db, &[]);
     assert!(d.wait_for("scheduler active", Duration::from_secs(10)));

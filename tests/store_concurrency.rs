@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::TestDb;
+use common::{TestDb, event};
 
 use std::collections::HashSet;
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 
-use chrono::Utc;
-use redis_rotator::model::{EventKind, Outcome, Password};
-use redis_rotator::store::{KeySource, Location, NewEvent, Store, StoreError};
+use redis_rotator::model::Password;
+use redis_rotator::store::{KeySource, Location, Store, StoreError};
 
 const KEY: &str = "2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 /// Tells a re-executed copy of this test binary to act as a writer on the given database.
@@ -25,18 +24,6 @@ fn key() -> KeySource {
 
 fn store_at(db: &TestDb) -> Store {
     db.store(key())
-}
-
-fn event(message: String) -> NewEvent {
-    NewEvent {
-        at: Utc::now(),
-        kind: EventKind::RotationStarted,
-        outcome: Outcome::Info,
-        rotation: None,
-        job_id: None,
-        message,
-        attempt: None,
-    }
 }
 
 fn assert_distinct_consecutive_seqs(store: &Store, expected: usize) {
@@ -193,7 +180,7 @@ fn a_panicking_closure_panics_its_caller_and_others_still_commit(db: &TestDb) {
         .is_err();
     assert!(panicked);
     store
-        .update_doc(|doc| doc.push_event(event("after".into())).seq)
+        .update_doc(|doc| doc.push_event(event("after")).seq)
         .unwrap();
     assert_distinct_consecutive_seqs(&store, 1);
 }

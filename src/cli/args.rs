@@ -62,6 +62,9 @@ pub(crate) enum Command {
     Settings(SettingsCmd),
     /// The scheduler without a screen, for a systemd service; logs to stdout
     Daemon(DaemonArgs),
+    /// The database as a whole: copy it between a JSON file and PostgreSQL
+    #[command(subcommand)]
+    Db(DbCmd),
     /// A throwaway redis-server, database, connection and rotation, opened in the console
     Demo,
     /// Print a shell completion script (e.g. `redis-rotator completions bash > /etc/bash_completion.d/redis-rotator`)
@@ -383,6 +386,21 @@ pub(crate) enum SettingsCmd {
     Get { key: Option<String> },
     /// Set a setting; an empty value clears it. Keys: notify-command
     Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Copy a whole database into an empty one (a JSON file or a PostgreSQL database, either
+    /// way), checking that every sealed value opens with the key, before and after
+    Copy {
+        /// The database to read: a JSON database's path or a postgres:// URL
+        #[arg(long, value_name = "PATH|URL")]
+        from: PathBuf,
+        /// The empty database to write: a new JSON database's path or an empty PostgreSQL
+        /// database's postgres:// URL
+        #[arg(long, value_name = "PATH|URL")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -43,6 +43,7 @@ macro_rules! errout {
 mod args;
 mod connection;
 mod daemon;
+mod db;
 mod demo;
 mod docs;
 mod events;
@@ -183,6 +184,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Events(c)) => events::run(&cli, c),
         Some(Command::Settings(c)) => settings::run(&cli, c),
         Some(Command::Daemon(c)) => daemon::run(&cli, c),
+        Some(Command::Db(c)) => db::run(c),
         Some(Command::Demo) => demo::run(&cli),
         Some(Command::Completions { shell }) => docs::completions(*shell),
         Some(Command::ManPages { dir }) => docs::man_pages(dir),

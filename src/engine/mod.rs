@@ -132,7 +132,7 @@ impl Engine {
 
     pub fn with_timeouts(store: Arc<Store>, clock: Arc<dyn Clock>, timeouts: Timeouts) -> Engine {
         let (events, _) = broadcast::channel(1024);
-        let locks = locks::LockSpace::Files(crate::store::paths::locks_dir(store.path()));
+        let locks = locks::LockSpace::for_location(store.location());
         Engine {
             inner: Arc::new(Inner {
                 store,

@@ -35,9 +35,32 @@ mod write;
 /// The plaintext sealed into `keyCheck`: opening it proves the key is the database's.
 pub(crate) const KEY_CHECK: &str = "redis-rotator-key-check";
 
+/// The key (loaded into `slot` on first use, named after the database `db` in messages),
+/// checked against `doc`'s `keyCheck`.
+pub(crate) fn checked_cipher(
+    slot: &Mutex<Option<Cipher>>,
+    key: &KeySource,
+    db: &Path,
+    doc: &Document,
+) -> Result<Cipher, StoreError> {
+    let cipher = {
+        let mut slot = locked(slot);
+        match slot.as_ref() {
+            Some(c) => c.clone(),
+            None => {
+                let c = Cipher::load(key)?.for_database(db);
+                *slot = Some(c.clone());
+                c
+            }
+        }
+    };
+    check_key(&cipher, doc, db, key)?;
+    Ok(cipher)
+}
+
 /// Whether `cipher` opens `doc`'s `keyCheck` (bound or, before migration, unbound); `db` and
 /// `key` name the database and the key in the error. A document without one accepts any key.
-pub(crate) fn check_key(
+fn check_key(
     cipher: &Cipher,
     doc: &Document,
     db: &Path,
@@ -420,19 +443,7 @@ impl FileStore {
 
     /// The key, checked against `doc`'s `keyCheck` (bound or, before migration, unbound).
     fn checked_cipher(&self, doc: &Document) -> Result<Cipher, StoreError> {
-        let cipher = {
-            let mut slot = locked(&self.cipher);
-            match slot.as_ref() {
-                Some(c) => c.clone(),
-                None => {
-                    let c = Cipher::load(&self.key)?.for_database(&self.path);
-                    *slot = Some(c.clone());
-                    c
-                }
-            }
-        };
-        check_key(&cipher, doc, &self.path, &self.key)?;
-        Ok(cipher)
+        checked_cipher(&self.cipher, &self.key, &self.path, doc)
     }
 
     /// The current stamp of what changes with every commit (the commit log; the database file

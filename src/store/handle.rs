@@ -28,7 +28,8 @@ pub struct Stamp(StampOf);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum StampOf {
     File(FileStamp),
-    Commit(i64),
+    /// The change listener's generation (see `pg::listen`).
+    Changes(u64),
 }
 
 impl Stamp {
@@ -37,7 +38,7 @@ impl Stamp {
     pub fn file_len(&self) -> Option<u64> {
         match self.0 {
             StampOf::File(s) => Some(s.len),
-            StampOf::Commit(_) => None,
+            StampOf::Changes(_) => None,
         }
     }
 }
@@ -201,15 +202,14 @@ impl Store {
         }
     }
 
-    /// What changes with every commit (`None`: nothing was written yet). For the JSON database
-    /// a `stat`; for PostgreSQL the last commit's seq.
+    /// What changes with every commit, compared to notice writes. For the JSON database a `stat`
+    /// (`None`: nothing was written yet); for PostgreSQL the change listener's generation, read
+    /// without a query, which moves a moment after a commit on any host is announced (and on a
+    /// reconnection, which may have missed some).
     pub fn stamp(&self) -> Result<Option<Stamp>, StoreError> {
         match &self.backend {
             Backend::Files(f) => Ok(f.stamp()?.map(|s| Stamp(StampOf::File(s)))),
-            Backend::Postgres(p) => Ok(match p.seq()? {
-                0 => None,
-                seq => Some(Stamp(StampOf::Commit(seq))),
-            }),
+            Backend::Postgres(p) => Ok(Some(Stamp(StampOf::Changes(p.generation())))),
         }
     }
 

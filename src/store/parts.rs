@@ -102,6 +102,18 @@ struct ManifestOut<'a> {
     connections: &'a [Connection],
 }
 
+/// The manifest of `doc` including commit `applied_seq` (also the PostgreSQL meta row's).
+pub(crate) fn manifest_json(doc: &Document, applied_seq: u64) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&ManifestOut {
+        schema_version: SCHEMA_VERSION,
+        applied_seq,
+        key_check: &doc.key_check,
+        next_event_seq: doc.next_event_seq,
+        settings: &doc.settings,
+        connections: &doc.connections,
+    })
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PartFile<T> {
@@ -361,15 +373,7 @@ pub(crate) fn write_checkpoint(
         }
     }
     file::sync_dir(&rotations_path(db))?;
-    let manifest = serde_json::to_vec(&ManifestOut {
-        schema_version: SCHEMA_VERSION,
-        applied_seq: seq,
-        key_check: &doc.key_check,
-        next_event_seq: doc.next_event_seq,
-        settings: &doc.settings,
-        connections: &doc.connections,
-    })
-    .map_err(|e| io_error(db, std::io::Error::other(e)))?;
+    let manifest = manifest_json(doc, seq).map_err(|e| io_error(db, std::io::Error::other(e)))?;
     replace(db, &manifest)?;
     file::sync_dir(db)?;
     let lpath = log_path(db);

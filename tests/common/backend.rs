@@ -8,7 +8,9 @@
 
 use std::ffi::OsString;
 
-use redis_rotator::store::{KeySource, Location, Store};
+use chrono::Utc;
+use redis_rotator::model::{EventKind, Outcome};
+use redis_rotator::store::{KeySource, Location, NewEvent, Store};
 
 use super::pg::{PgCluster, PgDatabase};
 
@@ -45,6 +47,19 @@ impl TestDb {
     /// A new handle (a new cache; for PostgreSQL a new session: another "host").
     pub fn store(&self, key: KeySource) -> Store {
         Store::open_at(self.location(), key)
+    }
+}
+
+/// An event with `message` and nothing else, for tests that count writes.
+pub fn event(message: impl Into<String>) -> NewEvent {
+    NewEvent {
+        at: Utc::now(),
+        kind: EventKind::Created,
+        outcome: Outcome::Info,
+        rotation: None,
+        job_id: None,
+        message: message.into(),
+        attempt: None,
     }
 }
 

@@ -18,7 +18,7 @@ impl Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
             .arg("daemon")
             .args(args)
-            .env("REDIS_ROTATOR_DB", db.path())
+            .env("REDIS_ROTATOR_DB", db.arg())
             .env("REDIS_ROTATOR_KEY", TEST_KEY)
             .env("HOME", db.dir.path())
             .stdout(Stdio::piped())

@@ -16,24 +16,66 @@ use std::time::Duration;
 use redis_rotator::engine::{Clock, Engine, SystemClock, Timeouts};
 use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
-use redis_rotator::store::{KeySource, Store};
+use redis_rotator::store::{KeySource, Location, Store};
 
 pub const TEST_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
 pub struct TestDb {
+    /// The temp folder (the JSON database's, and `HOME` for processes on either backend).
     pub dir: tempfile::TempDir,
     pub engine: Engine,
+    /// The PostgreSQL database, when the test runs on one (then `path()` names no file).
+    pub pg: Option<crate::common::PgDatabase>,
 }
 
 impl TestDb {
     pub fn new() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let engine = engine_at(dir.path().join("db.json"));
-        TestDb { dir, engine }
+        TestDb {
+            dir,
+            engine,
+            pg: None,
+        }
+    }
+
+    /// A fresh database on the shared throwaway PostgreSQL cluster (callable from async tests:
+    /// the harness's blocking client runs on a thread of its own).
+    pub fn postgres() -> TestDb {
+        let db = std::thread::spawn(|| crate::common::PgCluster::shared().fresh_database())
+            .join()
+            .expect("a PostgreSQL database");
+        TestDb::on(db)
+    }
+
+    /// `db`, a PostgreSQL database of the test's own cluster.
+    pub fn on(db: crate::common::PgDatabase) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = Location::parse(std::ffi::OsStr::new(&db.url())).expect("url");
+        let engine = engine_on(location, Arc::new(SystemClock));
+        TestDb {
+            dir,
+            engine,
+            pg: Some(db),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("db.json")
+    }
+
+    /// What `--db` / `REDIS_ROTATOR_DB` take: the file's path or the URL.
+    pub fn arg(&self) -> std::ffi::OsString {
+        match &self.pg {
+            Some(db) => db.url().into(),
+            None => self.path().into_os_string(),
+        }
+    }
+
+    /// Another engine on this database: what another process (or host) sees and does.
+    pub fn other_engine(&self) -> Engine {
+        let location = Location::parse(&self.arg()).expect("location");
+        engine_on(location, Arc::new(SystemClock))
     }
 }
 
@@ -43,7 +85,15 @@ pub fn engine_at(path: PathBuf) -> Engine {
 
 /// An engine on the database at `path` whose time (and the scheduler's waits) is `clock`'s.
 pub fn engine_with_clock(path: PathBuf, clock: Arc<dyn Clock>) -> Engine {
-    let store = Arc::new(Store::open(path, KeySource::Env(Password::new(TEST_KEY))));
+    engine_on(Location::File(path), clock)
+}
+
+/// An engine on the database at `location` whose time is `clock`'s.
+pub fn engine_on(location: Location, clock: Arc<dyn Clock>) -> Engine {
+    let store = Arc::new(Store::open_at(
+        location,
+        KeySource::Env(Password::new(TEST_KEY)),
+    ));
     let timeouts = Timeouts {
         connect: Duration::from_secs(3),
         command: Duration::from_secs(3),

@@ -20,6 +20,10 @@ use crate::store::pg::Target;
 const IDLE_MAX: usize = 32;
 /// An idle session unused this long is closed (a quiet process keeps few connections open).
 const IDLE_FOR: Duration = Duration::from_secs(30);
+/// After a failed connection, asking again within this long fails at once with the same
+/// reason: a batch of due rotations against an unreachable server waits for one connect
+/// timeout, not one per rotation.
+const REFUSED_FOR: Duration = Duration::from_secs(1);
 /// How long a synchronous caller (views, the console's lease pane) waits for an answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -102,6 +106,7 @@ impl PgLocks {
             idle: Vec::new(),
             held: HashMap::new(),
             next_id: 0,
+            refused: None,
         };
         let spawned = std::thread::Builder::new()
             .name("rr-pg-locks".to_string())
@@ -216,6 +221,8 @@ struct Keeper {
     /// Guard id → the session holding its lock, and the key.
     held: HashMap<u64, (postgres::Client, i64)>,
     next_id: u64,
+    /// The last failed connection: when, and why.
+    refused: Option<(Instant, String)>,
 }
 
 impl Keeper {
@@ -280,10 +287,33 @@ impl Keeper {
                 }
             }
         }
-        let mut client = self.target.connect()?;
+        let mut client = self.connect()?;
         match f(&mut client) {
             Ok(value) => Ok((value, client)),
             Err(e) => Err(self.target.error(&e, doing)),
+        }
+    }
+
+    fn connect(&mut self) -> Result<postgres::Client, StoreError> {
+        if let Some((at, reason)) = &self.refused
+            && at.elapsed() < REFUSED_FOR
+        {
+            return Err(StoreError::Postgres {
+                target: self.target.shown().to_string(),
+                reason: reason.clone(),
+            });
+        }
+        match self.target.connect() {
+            Ok(client) => {
+                self.refused = None;
+                Ok(client)
+            }
+            Err(e) => {
+                if let StoreError::Postgres { reason, .. } = &e {
+                    self.refused = Some((Instant::now(), reason.clone()));
+                }
+                Err(e)
+            }
         }
     }
 

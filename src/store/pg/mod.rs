@@ -24,13 +24,13 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SendError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::model::Password;
 
 use super::commit::{self, GroupCommit, Job, Outcome, Round};
 use super::crypto::Binding;
-use super::db::{KEY_CHECK, check_key, next_origin};
+use super::db::{KEY_CHECK, checked_cipher, next_origin};
 use super::log::{self, Before};
 use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError};
 
@@ -58,6 +58,8 @@ pub(crate) struct PgStore {
     commits: GroupCommit,
     cipher: Mutex<Option<Cipher>>,
     writes: AtomicU64,
+    /// Other hosts' commits, heard through `LISTEN` (started by the first `generation`).
+    changes: OnceLock<Listener>,
 }
 
 impl PgStore {
@@ -71,6 +73,7 @@ impl PgStore {
             commits: GroupCommit::default(),
             cipher: Mutex::new(None),
             writes: AtomicU64::new(0),
+            changes: OnceLock::new(),
         }
     }
 
@@ -134,9 +137,12 @@ impl PgStore {
         })
     }
 
-    /// The last commit's seq: changes with every commit, on every host.
-    pub fn seq(&self) -> Result<i64, StoreError> {
-        self.ask(Msg::Seq)
+    /// Moves whenever the database may have changed, on any host (a notification, or the
+    /// listener reconnecting): read without a query.
+    pub fn generation(&self) -> u64 {
+        self.changes
+            .get_or_init(|| Listener::start(self.target.clone()))
+            .generation()
     }
 
     pub fn write_count(&self) -> u64 {
@@ -196,18 +202,6 @@ impl PgStore {
     }
 
     pub fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
-        let cipher = {
-            let mut slot = locked(&self.cipher);
-            match slot.as_ref() {
-                Some(c) => c.clone(),
-                None => {
-                    let c = Cipher::load(&self.key)?.for_database(&self.shown);
-                    *slot = Some(c.clone());
-                    c
-                }
-            }
-        };
-        check_key(&cipher, doc, &self.shown, &self.key)?;
-        Ok(cipher)
+        checked_cipher(&self.cipher, &self.key, &self.shown, doc)
     }
 }

@@ -8,11 +8,12 @@ use postgres::GenericClient;
 
 use crate::model::{Event, Rotation, SecretEntry};
 use crate::store::log::Op;
+use crate::store::parts::Manifest;
 use crate::store::table::Table;
 use crate::store::{Document, SCHEMA_VERSION, StoreError};
 
 use super::Target;
-use super::rows::{Manifest, corrupt, parse};
+use super::rows::{corrupt, parse};
 use super::schema::{Statements, check_layout};
 
 /// A document and the last commit it includes.

@@ -1,63 +1,34 @@
-//! The JSONB rows: the meta row's manifest (the document's fields that are not rows) and the
-//! parsing of every row read, a row that does not parse named by its table and key.
+//! The JSONB rows: the same JSON as the JSON database's (the meta row holds its manifest), and
+//! the parsing of every row read, a row that does not parse named by its table and key.
 
 use std::fmt::Display;
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use crate::model::{Connection, Sealed};
-use crate::store::document::Settings;
+use crate::store::parts::manifest_json;
 use crate::store::{Document, StoreError};
 
 use super::Target;
 
-/// The document's fields that are not rows, as the meta row holds them.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Manifest {
-    pub schema_version: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_check: Option<Sealed>,
-    #[serde(default)]
-    pub next_event_seq: u64,
-    #[serde(default)]
-    pub settings: Settings,
-    #[serde(default)]
-    pub connections: Vec<Connection>,
+/// The manifest of `doc` as JSON text (the JSON database's manifest: the document's fields
+/// that are not rows, and the last commit it includes).
+pub fn manifest_text(target: &Target, doc: &Document, seq: i64) -> Result<String, StoreError> {
+    let json =
+        manifest_json(doc, u64::try_from(seq).unwrap_or(0)).map_err(|e| encoding(target, &e))?;
+    String::from_utf8(json).map_err(|e| encoding(target, &e))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ManifestOut<'a> {
-    schema_version: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_check: &'a Option<Sealed>,
-    next_event_seq: u64,
-    settings: &'a Settings,
-    connections: &'a [Connection],
-}
-
-/// The manifest of `doc` as JSON text.
-pub fn manifest_text(target: &Target, doc: &Document) -> Result<String, StoreError> {
-    to_text(
-        target,
-        &ManifestOut {
-            schema_version: doc.schema_version,
-            key_check: &doc.key_check,
-            next_event_seq: doc.next_event_seq,
-            settings: &doc.settings,
-            connections: &doc.connections,
-        },
-    )
+fn encoding(target: &Target, e: &dyn Display) -> StoreError {
+    StoreError::Postgres {
+        target: target.shown().to_string(),
+        reason: format!("cannot encode a row ({e})"),
+    }
 }
 
 /// A value as JSON text (what the statements cast to JSONB).
 pub fn to_text<T: Serialize + ?Sized>(target: &Target, value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Postgres {
-        target: target.shown().to_string(),
-        reason: format!("cannot encode a row ({e})"),
-    })
+    serde_json::to_string(value).map_err(|e| encoding(target, &e))
 }
 
 /// A row read back; one that does not parse is `Corrupt`, named by its table and key.

@@ -107,7 +107,7 @@ pub fn ensure(client: &mut Client, target: &Target) -> Result<(), StoreError> {
         check_layout(target, row.get(0))?;
     }
     tx.batch_execute(CREATE).map_err(err)?;
-    let manifest = super::rows::manifest_text(target, &Document::default())?;
+    let manifest = super::rows::manifest_text(target, &Document::default(), 0)?;
     tx.execute(
         "INSERT INTO rr_meta (id, layout, seq, manifest) VALUES (1, $1, 0, $2::text::jsonb) ON CONFLICT (id) DO NOTHING",
         &[&LAYOUT, &manifest],

@@ -29,8 +29,6 @@ pub enum Msg {
         secret_path: String,
         reply: Reply<Arc<Document>>,
     },
-    /// The last commit's seq.
-    Seq(Reply<i64>),
     /// Opens a write: the meta row locked, the document current. The worker then waits for
     /// the writer's `Finish` and does nothing else meanwhile.
     Begin(Reply<Begun>),
@@ -116,13 +114,6 @@ impl Worker {
                     reply,
                 } => {
                     let result = self.retrying(|w| w.place(&environment, &secret_path));
-                    let _ = reply.send(result);
-                }
-                Msg::Seq(reply) => {
-                    let result = self.retrying(|w| {
-                        let s = session(&mut w.session, &w.target)?;
-                        read::head(&mut s.client, &s.statements, &w.target, false)
-                    });
                     let _ = reply.send(result);
                 }
                 Msg::Begin(reply) => self.write(&reply),

@@ -137,7 +137,7 @@ pub fn commit(
         tx.execute(&st.trim_events, &[&first]).map_err(err)?;
     }
     if rows.manifest {
-        let manifest = manifest_text(target, doc)?;
+        let manifest = manifest_text(target, doc, seq)?;
         tx.execute(&st.set_meta, &[&seq, &manifest]).map_err(err)?;
     } else {
         tx.execute(&st.set_seq, &[&seq]).map_err(err)?;
