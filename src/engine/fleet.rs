@@ -145,20 +145,7 @@ impl Engine {
     /// the connection is unchanged, the topology was discovered less than a minute ago and every
     /// node still answers PING; otherwise discovered and connected afresh.
     pub(crate) async fn fleet(&self, conn: &Connection) -> Result<Vec<Node>, EngineError> {
-        // Sentinel: the master and replicas are asked of the Sentinels at every rotation.
-        let cacheable = conn.topology != TopologyKind::Sentinel;
-        let cached = self
-            .inner
-            .fleets
-            .lock()
-            .ok()
-            .filter(|_| cacheable)
-            .and_then(|m| {
-                m.get(&conn.id)
-                    .filter(|c| c.updated_at == conn.updated_at && c.at.elapsed() < FLEET_TTL)
-                    .map(|c| c.nodes.clone())
-            });
-        if let Some(nodes) = cached {
+        if let Some(nodes) = self.cached_fleet(conn) {
             let ping = redis::cmd("PING");
             let pings =
                 futures::future::join_all(nodes.iter().map(|n| n.query::<String>("PING", &ping)))
@@ -167,6 +154,37 @@ impl Engine {
                 return Ok(nodes);
             }
         }
+        self.fresh_fleet(conn).await
+    }
+
+    /// Like `fleet`, without the PING round: the kept connections as they are (`true`), or a
+    /// fresh fleet (`false`). The caller's first round on the nodes proves the kept ones alive,
+    /// and a command that gets no answer on them means `fresh_fleet` and that round once more.
+    pub(crate) async fn unchecked_fleet(
+        &self,
+        conn: &Connection,
+    ) -> Result<(Vec<Node>, bool), EngineError> {
+        match self.cached_fleet(conn) {
+            Some(nodes) => Ok((nodes, true)),
+            None => Ok((self.fresh_fleet(conn).await?, false)),
+        }
+    }
+
+    /// The kept admin connections of `conn`, if still trusted (see `fleet`).
+    fn cached_fleet(&self, conn: &Connection) -> Option<Vec<Node>> {
+        // Sentinel: the master and replicas are asked of the Sentinels at every rotation.
+        if conn.topology == TopologyKind::Sentinel {
+            return None;
+        }
+        let fleets = self.inner.fleets.lock().ok()?;
+        fleets
+            .get(&conn.id)
+            .filter(|c| c.updated_at == conn.updated_at && c.at.elapsed() < FLEET_TTL)
+            .map(|c| c.nodes.clone())
+    }
+
+    /// Discovers the nodes, connects to each as the admin user and keeps the connections.
+    pub(crate) async fn fresh_fleet(&self, conn: &Connection) -> Result<Vec<Node>, EngineError> {
         let (_, found) = self.discover(conn).await?;
         let nodes = self.connect_admin(conn, &found.nodes).await?;
         // Learned with every fresh discovery, so a rotation's store write carries it (`record`).

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{Connection, Password};
+use crate::model::{Connection, Password, Rotation};
 use crate::redis::verify::RestAs;
-use crate::redis::{Node, NodeAddr, Persistence, acl, probe};
+use crate::redis::{Node, NodeAddr, Persistence, acl, acl_state, probe};
 
 use super::{Engine, SessionCounts};
 
@@ -56,6 +56,59 @@ impl Engine {
         acl::persist(node, mode).await?;
         *saved = covers;
         Ok(())
+    }
+
+    /// A rotation's first round on its nodes, one round trip each (the questions travel
+    /// together on the node's multiplexed connection): the rotation's users as each node holds
+    /// them (`ACL GETUSER`, healed where they differ from the store, see `sync_on`), and the
+    /// sessions and failed AUTHs of `username`, the user about to be re-keyed. `lost` when a
+    /// node gave no answer at all (a dead connection, a timeout), as opposed to refusing: then
+    /// nothing is healed and the caller connects afresh and asks again.
+    pub(crate) async fn check_nodes(
+        &self,
+        r: &Rotation,
+        nodes: &[Node],
+        username: &str,
+    ) -> Checked {
+        let expected = self.expected_users(r).ok();
+        let usernames: Vec<String> = expected
+            .iter()
+            .flatten()
+            .map(|u| u.username.clone())
+            .collect();
+        let answers = futures::future::join_all(nodes.iter().map(|n| {
+            let usernames = &usernames;
+            async move {
+                tokio::join!(
+                    acl_state::user_states(n, usernames),
+                    probe::sessions(n, username),
+                    probe::failed_auths(n, username)
+                )
+            }
+        }))
+        .await;
+        let unanswered = |e: &crate::redis::RedisError| !e.was_refused();
+        let lost = answers.iter().any(|(u, s, f)| {
+            u.as_ref().err().is_some_and(unanswered)
+                || s.as_ref().err().is_some_and(unanswered)
+                || f.as_ref().err().is_some_and(unanswered)
+        });
+        let mut sessions = SessionCounts::default();
+        let mut states = Vec::with_capacity(answers.len());
+        for (u, s, f) in answers {
+            match (s, f) {
+                (Ok(s), Ok(f)) => {
+                    sessions.sessions += s;
+                    sessions.failed_auths += f;
+                }
+                _ => sessions.unreachable += 1,
+            }
+            states.push(u);
+        }
+        if !lost && let Some(expected) = expected {
+            self.sync_states(r, nodes, &expected, &states, true).await;
+        }
+        Checked { sessions, lost }
     }
 
     /// Sessions authenticated as `username` and its failed AUTHs, over all nodes.
@@ -114,4 +167,11 @@ impl Engine {
 pub(crate) struct SaveGroup {
     asked: AtomicU64,
     saved: tokio::sync::Mutex<u64>,
+}
+
+/// What a rotation's first round learned (see `Engine::check_nodes`).
+pub(crate) struct Checked {
+    pub sessions: SessionCounts,
+    /// Some node gave no answer (as opposed to refusing a command).
+    pub lost: bool,
 }

@@ -29,7 +29,7 @@ pub(crate) struct Reached {
 
 impl Engine {
     /// The users a rotation owns and the hashes of its stored passwords.
-    fn expected_users(&self, r: &Rotation) -> Result<Vec<ExpectedUser>, EngineError> {
+    pub(crate) fn expected_users(&self, r: &Rotation) -> Result<Vec<ExpectedUser>, EngineError> {
         let cipher = self.inner.store.cipher()?;
         let mut users: Vec<ExpectedUser> = Vec::new();
         for (slot, cred) in [Slot::Zero, Slot::One]
@@ -111,6 +111,19 @@ impl Engine {
         let states =
             futures::future::join_all(nodes.iter().map(|n| acl_state::user_states(n, &usernames)))
                 .await;
+        self.sync_states(r, nodes, &expected, &states, heal).await
+    }
+
+    /// `sync_on` with each node's `ACL GETUSER` states of `expected` already read (`states[i]`
+    /// of `nodes[i]`).
+    pub(crate) async fn sync_states(
+        &self,
+        r: &Rotation,
+        nodes: &[Node],
+        expected: &[ExpectedUser],
+        states: &[Result<Vec<Option<acl_state::UserState>>, crate::redis::RedisError>],
+        heal: bool,
+    ) -> Vec<NodeSync> {
         // One-user: the user's permissions are its own (adopted, or `default`): never healed.
         let reference = if r.is_one_user() {
             None
@@ -120,7 +133,7 @@ impl Engine {
         let scope = parse_scope(r).ok();
         let mut lines = Vec::with_capacity(nodes.len());
         let mut heals = Vec::new();
-        for (node, state) in nodes.iter().zip(&states) {
+        for (node, state) in nodes.iter().zip(states) {
             let observed = match state {
                 Ok(s) => s,
                 Err(e) => {
@@ -133,7 +146,7 @@ impl Engine {
                     continue;
                 }
             };
-            let fixes = node_sync::compare(&expected, observed, reference.as_deref());
+            let fixes = node_sync::compare(expected, observed, reference.as_deref());
             let status = node_sync::status_of(&fixes);
             if heal && !fixes.is_empty() {
                 heals.push((lines.len(), node.clone(), fixes));
@@ -151,7 +164,7 @@ impl Engine {
         let done = futures::future::join_all(
             heals
                 .iter()
-                .map(|(_, node, fixes)| self.heal_node(node, &expected, fixes, scope.as_deref())),
+                .map(|(_, node, fixes)| self.heal_node(node, expected, fixes, scope.as_deref())),
         )
         .await;
         let now = self.now();

@@ -222,7 +222,7 @@ impl Engine {
     /// which job, rotation and environment it belongs to.
     async fn rotate_job(&self, job: Job, trigger: Trigger) -> Result<Rotation, EngineError> {
         tracing::info!(slot = job.slot.index(), username = %job.username, ?trigger, "rotation started");
-        let nodes = match self.fleet(&job.conn).await {
+        let (mut nodes, kept) = match self.unchecked_fleet(&job.conn).await {
             Ok(n) => n,
             Err(e) => {
                 return Err(self
@@ -230,17 +230,39 @@ impl Engine {
                     .await);
             }
         };
-        // A node the last rotation did not reach may lack the credential that becomes the
-        // previous one now: heal it first (reconcile before every rotation).
-        self.sync_on(&job.rotation, &nodes, true).await;
-        // Counting live sessions and the journal write are independent: do them together.
-        let (sessions, recorded) = tokio::join!(
-            self.count_sessions(&nodes, &job.username),
+        // The first round on the nodes (their copy of the rotation's users, healed first where
+        // a node lacks the credential that becomes the previous one now, and the live sessions
+        // of the user about to be re-keyed) and the journal write are independent: together.
+        let (mut checked, recorded) = tokio::join!(
+            self.check_nodes(&job.rotation, &nodes, &job.username),
             self.record(&job, &nodes, None)
         );
         recorded?;
+        if kept && checked.lost {
+            // A kept admin connection gave no answer (a restarted node, a killed client):
+            // discover and connect afresh, before anything of this job touched Redis.
+            self.forget_fleet(job.conn.id);
+            let fresh = match self.fresh_fleet(&job.conn).await {
+                Ok(n) => n,
+                Err(e) => {
+                    return Err(self
+                        .record_failure(&job, trigger, e.to_string(), false)
+                        .await);
+                }
+            };
+            let same = fresh
+                .iter()
+                .map(|n| &n.addr)
+                .eq(nodes.iter().map(|n| &n.addr));
+            nodes = fresh;
+            checked = self.check_nodes(&job.rotation, &nodes, &job.username).await;
+            if !same {
+                // The journal names the nodes recovery must finish on.
+                self.record(&job, &nodes, None).await?;
+            }
+        }
         let mut job = job;
-        job.sessions = Some(sessions);
+        job.sessions = Some(checked.sessions);
         self.run_steps(job, nodes, trigger, EventKind::Rotated)
             .await
     }

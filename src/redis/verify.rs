@@ -64,18 +64,13 @@ impl Verifiers {
     ) -> Result<(), RedisError> {
         let password = params.password.clone().unwrap_or_else(|| Password::new(""));
         if let Some(kept) = self.take(group, stamp, &params.addr) {
-            match auth(&kept, &params.username, &password).await {
-                Auth::Accepted => {
-                    let (result, back) = whoami_then_rest(kept, &params.username, rest).await;
-                    self.put_back(group, stamp, back);
-                    return result;
-                }
-                Auth::Refused(e) => {
+            match prove_on_kept(&kept, &params.username, &password, rest).await {
+                Proof::Judged { verdict, rests } => {
                     // A refused AUTH changes nothing on the connection: it still rests as admin.
-                    self.put_back(group, stamp, Some(kept));
-                    return Err(e);
+                    self.put_back(group, stamp, rests.then_some(kept));
+                    return verdict;
                 }
-                Auth::Dead => {}
+                Proof::Dead => {}
             }
         }
         self.opened.fetch_add(1, Ordering::Relaxed);
@@ -134,25 +129,97 @@ impl Verifiers {
     }
 }
 
-enum Auth {
-    Accepted,
-    /// The server answered AUTH with an error (wrong password, no such user, user off).
-    Refused(RedisError),
-    /// No answer (the connection was closed or timed out): the credential is not judged.
+/// What a kept connection said about a credential.
+enum Proof {
+    /// `AUTH` was answered: accepted (then `ACL WHOAMI` decides) or refused. `rests`: the
+    /// connection answered the `AUTH` back to the admin user, so it is safe to keep.
+    Judged {
+        verdict: Result<(), RedisError>,
+        rests: bool,
+    },
+    /// No answer to `AUTH` (the connection was closed or timed out): the credential is not
+    /// judged.
     Dead,
 }
 
-/// `AUTH <user> <password>` on a kept connection.
-async fn auth(kept: &Node, username: &str, password: &Password) -> Auth {
-    let mut cmd = redis::cmd("AUTH");
-    cmd.arg(username).arg(password.expose());
-    let mut conn = kept.connection();
-    let reply =
-        tokio::time::timeout(kept.command_timeout(), cmd.query_async::<Value>(&mut conn)).await;
+/// `AUTH <user> <password>`, `ACL WHOAMI` and `AUTH` back to the admin user on a kept
+/// connection, in one round trip, each with its own reply (not a pipeline, whose replies are
+/// all lost when the connection dies after the first): so a connection that dies after `AUTH`
+/// answered still fails the verification, and only one dead before it is replaced. The three
+/// are queued in this order (`join3` polls in order) and the server runs one connection's
+/// commands in order, so `ACL WHOAMI` runs as whoever `AUTH` made the connection.
+async fn prove_on_kept(kept: &Node, username: &str, password: &Password, rest: &RestAs) -> Proof {
+    let addr = kept.addr.to_string();
+    let mut auth = redis::cmd("AUTH");
+    auth.arg(username).arg(password.expose());
+    let mut whoami = redis::cmd("ACL");
+    whoami.arg("WHOAMI");
+    let back = rest_command(rest);
+    let (mut a, mut w, mut b) = (kept.connection(), kept.connection(), kept.connection());
+    let all = futures::future::join3(
+        auth.query_async::<Value>(&mut a),
+        whoami.query_async::<Value>(&mut w),
+        back.query_async::<Value>(&mut b),
+    );
+    let limit = kept.command_timeout();
+    let Ok((authed, who, back)) = tokio::time::timeout(limit, all).await else {
+        return Proof::Dead;
+    };
+    let rests = matches!(back, Ok(Value::Okay))
+        || back.ok().as_ref().and_then(text).as_deref() == Some("OK");
+    let verdict = match authed {
+        Ok(Value::ServerError(e)) => Err(refused(
+            kept,
+            username,
+            password,
+            redis::RedisError::from(e),
+        )),
+        Ok(_) => whoami_verdict(&addr, username, limit, who),
+        Err(e) if e.code().is_some() => Err(refused(kept, username, password, e)),
+        Err(_) => return Proof::Dead,
+    };
+    Proof::Judged { verdict, rests }
+}
+
+/// `AUTH <admin> <password>`: where a kept connection rests between verifications.
+fn rest_command(rest: &RestAs) -> redis::Cmd {
+    let mut back = redis::cmd("AUTH");
+    back.arg(&rest.username)
+        .arg(rest.password.as_ref().map_or("", |p| p.expose()));
+    back
+}
+
+/// `ACL WHOAMI` must name the user; NOPERM (a scope without `acl|whoami`) still proves it,
+/// since `AUTH` named the user and succeeded.
+fn whoami_verdict(
+    addr: &str,
+    username: &str,
+    limit: std::time::Duration,
+    reply: redis::RedisResult<Value>,
+) -> Result<(), RedisError> {
+    let reply = match reply {
+        Ok(v) => v,
+        Err(e) if e.code() == Some("NOPERM") => return Ok(()),
+        Err(e) => return Err(from_command(addr, username, "ACL WHOAMI", limit, e)),
+    };
     match reply {
-        Ok(Ok(_)) => Auth::Accepted,
-        Ok(Err(e)) if e.code().is_some() => Auth::Refused(refused(kept, username, password, e)),
-        Ok(Err(_)) | Err(_) => Auth::Dead,
+        Value::ServerError(e) if e.code() == "NOPERM" => Ok(()),
+        Value::ServerError(e) => Err(RedisError::Command {
+            addr: addr.to_string(),
+            command: "ACL WHOAMI".into(),
+            message: e.to_string(),
+        }),
+        v => match text(&v) {
+            Some(who) if who == username => Ok(()),
+            who => Err(RedisError::Command {
+                addr: addr.to_string(),
+                command: "ACL WHOAMI".into(),
+                message: format!(
+                    "authenticated as `{}` instead of `{username}`",
+                    who.unwrap_or_default()
+                ),
+            }),
+        },
     }
 }
 
@@ -177,11 +244,10 @@ async fn whoami_then_rest(
     let addr = node.addr.to_string();
     let mut whoami = redis::cmd("ACL");
     whoami.arg("WHOAMI");
-    let mut back = redis::cmd("AUTH");
-    back.arg(&rest.username)
-        .arg(rest.password.as_ref().map_or("", |p| p.expose()));
     let mut pipe = redis::pipe();
-    pipe.add_command(whoami).add_command(back).ignore_errors();
+    pipe.add_command(whoami)
+        .add_command(rest_command(rest))
+        .ignore_errors();
     let mut conn = node.connection();
     let limit = node.command_timeout();
     let replies = match tokio::time::timeout(limit, pipe.query_async::<Vec<Value>>(&mut conn)).await
@@ -196,23 +262,7 @@ async fn whoami_then_rest(
         Err(_) => return (Err(timeout(&addr, "ACL WHOAMI", limit)), None),
     };
     let verdict = match replies.first() {
-        Some(Value::ServerError(e)) if e.code() == "NOPERM" => Ok(()),
-        Some(Value::ServerError(e)) => Err(RedisError::Command {
-            addr: addr.clone(),
-            command: "ACL WHOAMI".into(),
-            message: e.to_string(),
-        }),
-        Some(v) => match text(v) {
-            Some(who) if who == username => Ok(()),
-            who => Err(RedisError::Command {
-                addr: addr.clone(),
-                command: "ACL WHOAMI".into(),
-                message: format!(
-                    "authenticated as `{}` instead of `{username}`",
-                    who.unwrap_or_default()
-                ),
-            }),
-        },
+        Some(v) => whoami_verdict(&addr, username, limit, Ok(v.clone())),
         None => Err(RedisError::Command {
             addr: addr.clone(),
             command: "ACL WHOAMI".into(),
