@@ -228,17 +228,12 @@ fn popup_deleted_message() {
     let mut app = loaded();
     send(
         &mut app,
-        Action::Deleted(
-            id(AUTH),
-            Ok(DeleteOutcome {
-                name: "auth-tokens".into(),
-                revoked_users: vec!["auth-tokens-0".into(), "auth-tokens-1".into()],
-                deleted_secrets: Vec::new(),
-                kept: vec![
-                    "secrets REDIS_USERNAME and REDIS_PASSWORD stay in prod /apps/auth".into(),
-                ],
-            }),
-        ),
+        Action::Deleted(Ok(DeleteOutcome {
+            name: "auth-tokens".into(),
+            revoked_users: vec!["auth-tokens-0".into(), "auth-tokens-1".into()],
+            deleted_secrets: Vec::new(),
+            kept: vec!["secrets REDIS_USERNAME and REDIS_PASSWORD stay in prod /apps/auth".into()],
+        })),
     );
     snap("popup_deleted", &app);
 }
