@@ -25,7 +25,7 @@ const TICK: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(500);
 
 /// Terminal events the console cares about, as actions.
-pub fn from_terminal(ev: TermEvent) -> Option<Action> {
+pub(crate) fn from_terminal(ev: TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Action::Key(k)),
         TermEvent::Paste(s) => Some(Action::Paste(super::action::Pasted::new(s))),
@@ -36,7 +36,7 @@ pub fn from_terminal(ev: TermEvent) -> Option<Action> {
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard (also through SSH/tmux
 /// when the terminal allows it).
-pub fn osc52(text: &str) -> String {
+pub(crate) fn osc52(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("\x1b]52;c;{b64}\x07")
 }
@@ -49,7 +49,7 @@ fn apply(app: &mut App, action: Action) {
 }
 
 /// Runs until the operator quits.
-pub async fn run(
+pub(crate) async fn run(
     terminal: &mut DefaultTerminal,
     engine: Engine,
     mut app: App,
@@ -70,6 +70,8 @@ pub async fn run(
         tokio::time::interval_at(tokio::time::Instant::now() + health_every, health_every);
     health.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stamp = engine.store().stamp().ok().flatten();
+    // A shared database announces other hosts' writes: react to them at once.
+    let mut changes = engine.store().changes();
     let mut reload_running = false;
     let mut reload_again = false;
     let mut dirty = true;
@@ -162,6 +164,13 @@ pub async fn run(
                     });
                 }
             }
+            Some(()) = next_change(&mut changes) => {
+                let now = engine.store().stamp().ok().flatten();
+                if now != stamp {
+                    stamp = now;
+                    app.tasks.push(Task::Reload);
+                }
+            }
             _ = poll.tick() => {
                 // Another process (CLI, daemon) may have written: a cheap stat, then a reload.
                 let now = engine.store().stamp().ok().flatten();
@@ -172,6 +181,20 @@ pub async fn run(
             }
             _ = frame_due, if dirty => {}
         }
+    }
+}
+
+/// The next change a shared database's listener hears; pending forever without one.
+async fn next_change(rx: &mut Option<tokio::sync::watch::Receiver<u64>>) -> Option<()> {
+    match rx {
+        Some(r) => {
+            if r.changed().await.is_err() {
+                *rx = None;
+                return None;
+            }
+            Some(())
+        }
+        None => std::future::pending().await,
     }
 }
 
