@@ -242,13 +242,23 @@ pub async fn run(
             reconcile_at = engine.now() + reconcile_interval(&engine);
         }
         engine.run_due(config.parallelism).await;
+        // The stamp is taken before the document the next due time comes from: a write that
+        // lands in between moves it, so the wait wakes for it (read after, it was missed until
+        // the next due time or reconcile pass).
+        let seen = engine.store().stamp().ok().flatten();
         let next = engine
             .fresh_snapshot()
             .await
             .ok()
             .and_then(|d| next_due(&d));
         state.send_replace(SchedulerState::Active { next });
-        wait_until_due_or_changed(&engine, next, reconcile_at, config.poll, &cancel).await;
+        let wait = Wait {
+            seen,
+            next,
+            reconcile_at,
+            poll: config.poll,
+        };
+        wait_until_due_or_changed(&engine, wait, &cancel).await;
     }
     state.send_replace(SchedulerState::Stopped);
 }
@@ -273,16 +283,24 @@ fn chrono_duration(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d.min(Duration::from_secs(24 * 3600))).unwrap_or_default()
 }
 
-/// Sleeps until `next`, until `reconcile_at`, or until the database file changes, checking
-/// every `poll`.
-async fn wait_until_due_or_changed(
-    engine: &Engine,
+/// What the scheduler waits for between passes.
+struct Wait {
+    /// The database's stamp when the next due time was read.
+    seen: Option<crate::store::Stamp>,
     next: Option<DateTime<Utc>>,
     reconcile_at: DateTime<Utc>,
     poll: Duration,
-    cancel: &CancellationToken,
-) {
-    let stamp = engine.store().stamp().ok().flatten();
+}
+
+/// Sleeps until `next`, until `reconcile_at`, or until the database changes from `seen`,
+/// checking every `poll`.
+async fn wait_until_due_or_changed(engine: &Engine, wait: Wait, cancel: &CancellationToken) {
+    let Wait {
+        seen: stamp,
+        next,
+        reconcile_at,
+        poll,
+    } = wait;
     // A floor between passes: even a rotation that stays due (its failure could not be
     // recorded) never turns this loop into a busy one.
     let next = next.map(|t| t.max(engine.now() + chrono::Duration::milliseconds(100)));
