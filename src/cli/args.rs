@@ -23,10 +23,10 @@ pub struct Cli {
         value_name = "PATH|URL",
         hide_env_values = true
     )]
-    pub db: Option<PathBuf>,
+    pub(crate) db: Option<PathBuf>,
     /// No colours in the console (also when NO_COLOR is set)
     #[arg(long, global = true)]
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     /// How often the console samples live sessions and node health, in seconds
     #[arg(
         long,
@@ -36,13 +36,13 @@ pub struct Cli {
         default_value_t = 10,
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
-    pub health_every: u64,
+    pub(crate) health_every: u64,
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Redis connections: the admin user that performs rotations
     #[command(subcommand)]
     Connection(ConnectionCmd),
@@ -80,7 +80,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TopologyArg {
+pub(crate) enum TopologyArg {
     Standalone,
     Replication,
     Cluster,
@@ -89,63 +89,63 @@ pub enum TopologyArg {
 }
 
 #[derive(Debug, Args)]
-pub struct ConnectionFields {
+pub(crate) struct ConnectionFields {
     /// Description (≤ 256 characters)
     #[arg(long)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Host name, IPv4 or IPv6 literal (no scheme)
     #[arg(long)]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// Port [default: 6379]
     #[arg(long)]
-    pub port: Option<u32>,
+    pub(crate) port: Option<u32>,
     /// Admin username [default: default]
     #[arg(long)]
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// Read the admin password from stdin (first line); without it a terminal prompts
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
     /// Connect without a password (edit: remove the stored one; without either flag edit keeps it)
     #[arg(long, conflicts_with = "password_stdin")]
-    pub no_password: bool,
+    pub(crate) no_password: bool,
     /// Connect with TLS
     #[arg(long)]
-    pub tls: bool,
+    pub(crate) tls: bool,
     /// Connect without TLS (edit)
     #[arg(long, conflicts_with = "tls")]
-    pub no_tls: bool,
+    pub(crate) no_tls: bool,
     /// CA certificate (PEM file) to verify the server with
     #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<String>,
+    pub(crate) ca_cert: Option<String>,
     /// Accept any server certificate (rejectUnauthorized = false)
     #[arg(long)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// How to find every node
     #[arg(long, value_enum)]
-    pub topology: Option<TopologyArg>,
+    pub(crate) topology: Option<TopologyArg>,
     /// A node host:port (repeatable; with --topology nodes)
     #[arg(long = "node", value_name = "HOST:PORT")]
-    pub nodes: Vec<String>,
+    pub(crate) nodes: Vec<String>,
     /// A Sentinel host:port (repeatable; with --topology sentinel; --host defaults to the first)
     #[arg(long = "sentinel", value_name = "HOST:PORT", conflicts_with = "nodes")]
-    pub sentinels: Vec<String>,
+    pub(crate) sentinels: Vec<String>,
     /// The master name the Sentinels monitor (with --topology sentinel)
     #[arg(long, value_name = "NAME")]
-    pub master_name: Option<String>,
+    pub(crate) master_name: Option<String>,
     /// The user the Sentinels are authenticated as [default: default] (with --topology sentinel)
     #[arg(long, value_name = "USER")]
-    pub sentinel_username: Option<String>,
+    pub(crate) sentinel_username: Option<String>,
     /// Read the Sentinels' own password from stdin (the line after the admin password when
     /// --password-stdin is given too, else the first); without it a terminal prompts (add)
     #[arg(long)]
-    pub sentinel_password_stdin: bool,
+    pub(crate) sentinel_password_stdin: bool,
     /// Sentinels without a password (edit: remove the stored one; without either flag edit keeps it)
     #[arg(long, conflicts_with = "sentinel_password_stdin")]
-    pub no_sentinel_password: bool,
+    pub(crate) no_sentinel_password: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ConnectionCmd {
+pub(crate) enum ConnectionCmd {
     /// Add a connection (tested before it is saved)
     Add {
         /// Slug: a–z, 0–9 and single inner hyphens
@@ -187,7 +187,7 @@ pub enum ConnectionCmd {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum RotationCmd {
+pub(crate) enum RotationCmd {
     /// Create a rotation from the seed document's request body (JSON file, `-` for stdin)
     Create {
         #[arg(long, value_name = "REQ.json")]
@@ -263,20 +263,20 @@ pub enum RotationCmd {
 /// Which rotation: a name or an id. Names are unique only per environment and path, so a name
 /// that matches several rotations is refused until `--env`/`--path` (or the id) says which.
 #[derive(Debug, Args)]
-pub struct Target {
+pub(crate) struct Target {
     /// Rotation name or id
     #[arg(value_name = "NAME|ID")]
-    pub name: String,
+    pub(crate) name: String,
     /// Only the rotation of this environment
     #[arg(long)]
-    pub env: Option<String>,
+    pub(crate) env: Option<String>,
     /// Only the rotation at this secret path
     #[arg(long)]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 impl Target {
-    pub fn reference(&self) -> RotationRef {
+    pub(crate) fn reference(&self) -> RotationRef {
         RotationRef::new(self.name.as_str())
             .in_env(self.env.clone())
             .at_path(self.path.clone())
@@ -284,17 +284,17 @@ impl Target {
 }
 
 #[derive(Debug, Args)]
-pub struct Place {
+pub(crate) struct Place {
     /// Environment
     #[arg(long, default_value = "dev")]
-    pub env: String,
+    pub(crate) env: String,
     /// Secret path
     #[arg(long, default_value = "/")]
-    pub path: String,
+    pub(crate) path: String,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SecretsCmd {
+pub(crate) enum SecretsCmd {
     /// List secret names (values are not shown)
     List {
         #[command(flatten)]
@@ -326,27 +326,27 @@ pub enum SecretsCmd {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     #[command(flatten)]
-    pub place: Place,
+    pub(crate) place: Place,
     /// When the secrets change, restart CMD with the new values (or signal it, with --signal)
     #[arg(long)]
-    pub watch: bool,
+    pub(crate) watch: bool,
     /// With --watch: send this signal instead of restarting (CMD re-reads its credentials,
     /// e.g. from a file sink)
     #[arg(long, requires = "watch", conflicts_with = "restart", value_enum)]
-    pub signal: Option<WatchSignal>,
+    pub(crate) signal: Option<WatchSignal>,
     /// With --watch: restart CMD (the default)
     #[arg(long, requires = "watch")]
-    pub restart: bool,
+    pub(crate) restart: bool,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
 }
 
 /// A signal `run --watch --signal` may send.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum WatchSignal {
+pub(crate) enum WatchSignal {
     #[value(name = "HUP")]
     Hup,
     #[value(name = "USR1")]
@@ -360,7 +360,7 @@ pub enum WatchSignal {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum EventsCmd {
+pub(crate) enum EventsCmd {
     /// Show the event log, oldest first
     List {
         /// Only events of this rotation (name or id)
@@ -381,7 +381,7 @@ pub enum EventsCmd {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SettingsCmd {
+pub(crate) enum SettingsCmd {
     /// Show settings (or one)
     Get { key: Option<String> },
     /// Set a setting; an empty value clears it. Keys: notify-command
@@ -404,18 +404,18 @@ pub enum DbCmd {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct DaemonArgs {
+pub(crate) struct DaemonArgs {
     /// One line per event: text for people, json for machines
     #[arg(long, value_enum, default_value = "text")]
-    pub log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
     /// Serve Prometheus metrics on http://ADDR/metrics and a health check on /healthz
     /// (e.g. 127.0.0.1:9464)
     #[arg(long, value_name = "ADDR")]
-    pub metrics_addr: Option<std::net::SocketAddr>,
+    pub(crate) metrics_addr: Option<std::net::SocketAddr>,
 }

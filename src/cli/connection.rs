@@ -116,7 +116,7 @@ fn secrets(f: &ConnectionFields, editing: bool) -> Result<ConnectionSecrets, Cli
     Ok(ConnectionSecrets { admin, sentinel })
 }
 
-pub fn print_report(report: &ConnectionReport) {
+pub(crate) fn print_report(report: &ConnectionReport) {
     let rows: Vec<Vec<String>> = report
         .nodes
         .iter()
@@ -187,7 +187,7 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "NO" }
 }
 
-pub fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
+pub(crate) fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
     let engine = engine(cli)?;
     match cmd {
         ConnectionCmd::Add {

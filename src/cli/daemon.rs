@@ -68,7 +68,7 @@ async fn sample_sessions(
     }
 }
 
-pub fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
+pub(crate) fn run(cli: &Cli, args: &DaemonArgs) -> CliResult {
     let key = crate::store::key_source::resolve()?;
     let engine = engine(cli)?;
     // Load (or on first start create) the key now: a wrong or unreadable key stops the service

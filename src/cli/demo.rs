@@ -20,7 +20,7 @@ use super::args::Cli;
 use super::{CliError, CliResult, recover, runtime};
 
 /// The console with the in-process scheduler.
-pub async fn console(
+pub(crate) async fn console(
     engine: Engine,
     no_color: bool,
     title: Option<String>,
@@ -117,7 +117,7 @@ fn start_server(
     Ok(DemoServer(child))
 }
 
-pub fn run(cli: &Cli) -> CliResult {
+pub(crate) fn run(cli: &Cli) -> CliResult {
     let bin = find_redis_server()?;
     let dir = tempfile::Builder::new()
         .prefix("redis-rotator-demo-")

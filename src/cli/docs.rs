@@ -45,14 +45,14 @@ pub fn write_man_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-pub fn completions(shell: Shell) -> CliResult {
+pub(crate) fn completions(shell: Shell) -> CliResult {
     let mut out = std::io::stdout().lock();
     write_completions(shell, &mut out);
     out.flush()
         .map_err(|e| CliError::failed(format!("cannot write the completions: {e}")))
 }
 
-pub fn man_pages(dir: &Path) -> CliResult {
+pub(crate) fn man_pages(dir: &Path) -> CliResult {
     let written = write_man_pages(dir).map_err(|e| {
         CliError::failed(format!(
             "cannot write man pages into {}: {e}; check that the folder is writable",

@@ -10,7 +10,7 @@ use super::json::EventListAnswer;
 use super::output::print_json;
 use super::{CliError, CliResult, open_store};
 
-pub fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
+pub(crate) fn run(cli: &Cli, cmd: &EventsCmd) -> CliResult {
     let EventsCmd::List {
         rotation,
         env,

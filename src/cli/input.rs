@@ -10,10 +10,10 @@ use std::path::Path;
 use super::CliError;
 
 /// The largest request file read: far above any real request, far below a runaway input.
-pub const MAX_REQUEST_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_REQUEST_BYTES: u64 = 1024 * 1024;
 
 /// Reads `--file PATH` (or `-`, stdin) as UTF-8 text of at most `MAX_REQUEST_BYTES`.
-pub fn read_request_text(path: &Path) -> Result<String, CliError> {
+pub(crate) fn read_request_text(path: &Path) -> Result<String, CliError> {
     let name = format!("--file {}", path.display());
     let bytes = if path == Path::new("-") {
         let stdin = std::io::stdin();

@@ -33,7 +33,7 @@ fn environment_name(slug: &str) -> String {
 /// One rotation as the seed document's `secretRotation` object.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RotationView<'a> {
+pub(crate) struct RotationView<'a> {
     id: Uuid,
     name: &'a str,
     description: Option<&'a str>,
@@ -85,7 +85,7 @@ struct FolderView<'a> {
 }
 
 impl<'a> RotationView<'a> {
-    pub fn new(r: &'a Rotation, conn: Option<&'a Connection>) -> Self {
+    pub(crate) fn new(r: &'a Rotation, conn: Option<&'a Connection>) -> Self {
         let folder_id = stable_id("folder", &format!("{}:{}", r.environment, r.secret_path));
         Self {
             id: r.id,
@@ -131,24 +131,24 @@ impl<'a> RotationView<'a> {
 /// `rotation create|rotate|update --json`: `{"secretRotation": …}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RotationAnswer<'a> {
-    pub secret_rotation: RotationView<'a>,
+pub(crate) struct RotationAnswer<'a> {
+    pub(crate) secret_rotation: RotationView<'a>,
 }
 
 /// `rotation list --json`: `{"secretRotations": […]}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RotationListAnswer<'a> {
-    pub secret_rotations: Vec<RotationView<'a>>,
+pub(crate) struct RotationListAnswer<'a> {
+    pub(crate) secret_rotations: Vec<RotationView<'a>>,
 }
 
 /// `rotation get --json`: the rotation and whether every node holds both stored credentials.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RotationGetAnswer<'a> {
-    pub secret_rotation: RotationView<'a>,
-    pub sync: SyncView<'a>,
-    pub stragglers: StragglersView<'a>,
+pub(crate) struct RotationGetAnswer<'a> {
+    pub(crate) secret_rotation: RotationView<'a>,
+    pub(crate) sync: SyncView<'a>,
+    pub(crate) stragglers: StragglersView<'a>,
 }
 
 /// Stragglers in `rotation get --json`: `{"policy": {mode, maxWaitHours}, "held": {since,
@@ -156,32 +156,32 @@ pub struct RotationGetAnswer<'a> {
 /// failedAuths, unreachable}] | {"error": …}}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StragglersView<'a> {
-    pub policy: &'a StragglerPolicy,
-    pub held: Option<&'a HeldState>,
-    pub live_sessions: LiveSessionsView,
+pub(crate) struct StragglersView<'a> {
+    pub(crate) policy: &'a StragglerPolicy,
+    pub(crate) held: Option<&'a HeldState>,
+    pub(crate) live_sessions: LiveSessionsView,
 }
 
 /// Who is still logged in as each slot's user, summed over the nodes; or why nobody could ask.
 #[derive(Serialize)]
 #[serde(untagged)]
-pub enum LiveSessionsView {
+pub(crate) enum LiveSessionsView {
     Counted(Vec<SlotSessionsView>),
     NotCounted { error: String },
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SlotSessionsView {
-    pub slot: usize,
-    pub username: String,
-    pub sessions: usize,
-    pub failed_auths: u64,
-    pub unreachable: usize,
+pub(crate) struct SlotSessionsView {
+    pub(crate) slot: usize,
+    pub(crate) username: String,
+    pub(crate) sessions: usize,
+    pub(crate) failed_auths: u64,
+    pub(crate) unreachable: usize,
 }
 
 impl<'a> StragglersView<'a> {
-    pub fn new(r: &'a Rotation, sessions: &Result<[SessionCounts; 2], EngineError>) -> Self {
+    pub(crate) fn new(r: &'a Rotation, sessions: &Result<[SessionCounts; 2], EngineError>) -> Self {
         let live_sessions = match sessions {
             Ok(counts) => LiveSessionsView::Counted(
                 [Slot::Zero, Slot::One]
@@ -213,7 +213,7 @@ impl<'a> StragglersView<'a> {
 /// not be checked.
 #[derive(Serialize)]
 #[serde(untagged)]
-pub enum SyncView<'a> {
+pub(crate) enum SyncView<'a> {
     #[serde(rename_all = "camelCase")]
     Checked {
         in_sync: bool,
@@ -225,7 +225,7 @@ pub enum SyncView<'a> {
 }
 
 impl<'a> SyncView<'a> {
-    pub fn new(sync: &'a Result<Vec<NodeSync>, EngineError>) -> Self {
+    pub(crate) fn new(sync: &'a Result<Vec<NodeSync>, EngineError>) -> Self {
         match sync {
             Ok(nodes) => Self::Checked {
                 in_sync: nodes.iter().all(|n| n.status.is_in_sync()),
@@ -242,16 +242,16 @@ impl<'a> SyncView<'a> {
 /// `rotation credentials --json`: the active credential and the previous one, in clear (the
 /// command exists to reveal them). No `Debug`: it holds passwords.
 #[derive(Serialize)]
-pub struct CredentialsAnswer<'a> {
-    pub current: CredentialView<'a>,
-    pub previous: Option<CredentialView<'a>>,
+pub(crate) struct CredentialsAnswer<'a> {
+    pub(crate) current: CredentialView<'a>,
+    pub(crate) previous: Option<CredentialView<'a>>,
 }
 
 /// One slot's credential. `verified` is false, and `unverified` says why, while a change in
 /// flight or interrupted may be re-keying or revoking it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CredentialView<'a> {
+pub(crate) struct CredentialView<'a> {
     slot: Slot,
     username: &'a str,
     password: &'a str,
@@ -261,7 +261,7 @@ pub struct CredentialView<'a> {
 }
 
 impl<'a> CredentialView<'a> {
-    pub fn new(v: &'a SlotView) -> Self {
+    pub(crate) fn new(v: &'a SlotView) -> Self {
         Self {
             slot: v.slot,
             username: &v.username,
@@ -277,7 +277,7 @@ impl<'a> CredentialView<'a> {
 /// is stored).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ConnectionView<'a> {
+pub(crate) struct ConnectionView<'a> {
     id: Uuid,
     name: &'a str,
     app: &'static str,
@@ -297,7 +297,7 @@ pub struct ConnectionView<'a> {
 }
 
 impl<'a> ConnectionView<'a> {
-    pub fn new(c: &'a Connection) -> Self {
+    pub(crate) fn new(c: &'a Connection) -> Self {
         Self {
             id: c.id,
             name: &c.name,
@@ -321,69 +321,69 @@ impl<'a> ConnectionView<'a> {
 
 /// `connection add|edit --json`: the saved connection and the test that ran before saving.
 #[derive(Serialize)]
-pub struct ConnectionSavedAnswer<'a> {
-    pub connection: ConnectionView<'a>,
-    pub report: &'a ConnectionReport,
+pub(crate) struct ConnectionSavedAnswer<'a> {
+    pub(crate) connection: ConnectionView<'a>,
+    pub(crate) report: &'a ConnectionReport,
 }
 
 /// `connection list --json`.
 #[derive(Serialize)]
-pub struct ConnectionListAnswer<'a> {
-    pub connections: Vec<ConnectionView<'a>>,
+pub(crate) struct ConnectionListAnswer<'a> {
+    pub(crate) connections: Vec<ConnectionView<'a>>,
 }
 
 /// `connection test --json`: the report's fields, plus per rotation on the connection whether
 /// every node holds both stored credentials.
 #[derive(Serialize)]
-pub struct ConnectionTestAnswer<'a> {
+pub(crate) struct ConnectionTestAnswer<'a> {
     #[serde(flatten)]
-    pub report: &'a ConnectionReport,
-    pub sync: Vec<RotationSyncView<'a>>,
+    pub(crate) report: &'a ConnectionReport,
+    pub(crate) sync: Vec<RotationSyncView<'a>>,
 }
 
 /// One rotation's node sync, named: `{"rotation": name, "inSync": …, …}`.
 #[derive(Serialize)]
-pub struct RotationSyncView<'a> {
-    pub rotation: &'a str,
+pub(crate) struct RotationSyncView<'a> {
+    pub(crate) rotation: &'a str,
     #[serde(flatten)]
-    pub sync: SyncView<'a>,
+    pub(crate) sync: SyncView<'a>,
 }
 
 /// `secrets list --json`.
 #[derive(Serialize)]
-pub struct SecretListAnswer {
-    pub secrets: Vec<SecretListItem>,
+pub(crate) struct SecretListAnswer {
+    pub(crate) secrets: Vec<SecretListItem>,
 }
 
 /// A secret's name, current version and the rotation that owns it (none for a free secret).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SecretListItem {
-    pub name: String,
-    pub version: Option<u32>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub owner_rotation: Option<String>,
+pub(crate) struct SecretListItem {
+    pub(crate) name: String,
+    pub(crate) version: Option<u32>,
+    pub(crate) updated_at: Option<DateTime<Utc>>,
+    pub(crate) owner_rotation: Option<String>,
 }
 
 /// `secrets get --json`: the current value in clear. No `Debug`: it holds a secret.
 #[derive(Serialize)]
-pub struct SecretAnswer<'a> {
-    pub secret: SecretValueView<'a>,
+pub(crate) struct SecretAnswer<'a> {
+    pub(crate) secret: SecretValueView<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SecretValueView<'a> {
-    pub name: &'a str,
-    pub environment: &'a str,
-    pub secret_path: &'a str,
-    pub version: u32,
-    pub value: &'a str,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct SecretValueView<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) environment: &'a str,
+    pub(crate) secret_path: &'a str,
+    pub(crate) version: u32,
+    pub(crate) value: &'a str,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// `events list --json`: the selected events, oldest first.
 #[derive(Serialize)]
-pub struct EventListAnswer<'a> {
-    pub events: &'a [&'a Event],
+pub(crate) struct EventListAnswer<'a> {
+    pub(crate) events: &'a [&'a Event],
 }

@@ -15,14 +15,14 @@ use tracing_subscriber::fmt::MakeWriter;
 use super::args::LogFormat;
 
 /// File names in the log folder: `redis-rotator.YYYY-MM-DD.log`.
-pub const LOG_PREFIX: &str = "redis-rotator";
+pub(crate) const LOG_PREFIX: &str = "redis-rotator";
 const LOG_SUFFIX: &str = "log";
 /// Daily files kept (older ones are removed as a new day starts).
-pub const LOG_FILES_KEPT: usize = 14;
+pub(crate) const LOG_FILES_KEPT: usize = 14;
 
 /// Which face is running, and so where its logs go.
 #[derive(Clone, Copy, Debug)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// The console (and `demo`): daily files in the data folder's `logs/`.
     Console,
     /// `daemon`: stdout, text or JSON.
@@ -32,11 +32,11 @@ pub enum Mode {
 }
 
 /// Keeps the console's background log writer alive; its drop flushes what is queued.
-pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+pub(crate) struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
 
 /// Installs the subscriber for `mode`. Logging that cannot be set up (an unwritable log folder)
 /// never stops the program: it runs without logs.
-pub fn init(mode: Mode) -> LogGuard {
+pub(crate) fn init(mode: Mode) -> LogGuard {
     let filter = |default: &str| {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
     };
@@ -111,7 +111,7 @@ fn console_writer(
 
 /// Makes the log folder private: created (or reset to) 0700, and every log file in it 0600. Logs
 /// hold no secrets, but they do hold hosts, user names and rotation times.
-pub fn make_logs_private(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn make_logs_private(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)

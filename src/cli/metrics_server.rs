@@ -28,7 +28,7 @@ struct Served {
 
 /// Binds `addr` now (a taken port stops the daemon at start, where systemd shows it) and
 /// returns the bound address and the server, which runs until `cancel`.
-pub async fn bind(
+pub(crate) async fn bind(
     addr: SocketAddr,
     engine: Engine,
     metrics: Arc<Metrics>,

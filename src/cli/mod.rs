@@ -63,25 +63,26 @@ use std::sync::Arc;
 use crate::engine::{Engine, EngineError, SystemClock};
 use crate::store::{KeySource, Location, Store, StoreError};
 
-pub use args::{Cli, Command};
+pub use args::Cli;
+pub(crate) use args::Command;
 pub use docs::{write_completions, write_man_pages};
 
 /// A failure to report: the message and the exit code (1 failed, 2 bad input).
 #[derive(Debug)]
-pub struct CliError {
-    pub code: i32,
-    pub message: String,
+pub(crate) struct CliError {
+    pub(crate) code: i32,
+    pub(crate) message: String,
 }
 
 impl CliError {
-    pub fn bad_input(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_input(message: impl Into<String>) -> Self {
         Self {
             code: 2,
             message: message.into(),
         }
     }
 
-    pub fn failed(message: impl Into<String>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
         Self {
             code: 1,
             message: message.into(),
@@ -104,7 +105,7 @@ impl From<StoreError> for CliError {
     }
 }
 
-pub type CliResult = Result<(), CliError>;
+pub(crate) type CliResult = Result<(), CliError>;
 
 /// Runs the command line and returns the process exit code (0 ok, 1 failed, 2 bad input).
 pub fn main() -> i32 {

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Local, Utc};
 
-pub use crate::model::text::printable;
+pub(crate) use crate::model::text::printable;
 
 /// `--version`: the version, the store and key source in effect, and every file location.
 /// Computed before `--db` is parsed, so the database line names the environment's choice.
-pub fn version_text() -> String {
+pub(crate) fn version_text() -> String {
     use crate::store::{key_source, paths};
     let db_from = match std::env::var_os(paths::DB_ENV) {
         Some(v) if !v.is_empty() => paths::DB_ENV.to_string(),
@@ -35,7 +35,7 @@ pub fn version_text() -> String {
 
 /// Columns padded to the widest cell; the last column is not padded. Every cell is made
 /// printable (`\x1b`), as cells hold stored names and text.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|row| row.iter().map(|c| printable(c).into_owned()).collect())
@@ -71,7 +71,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// A UTC time shown in local time with the zone.
-pub fn local(t: Option<DateTime<Utc>>) -> String {
+pub(crate) fn local(t: Option<DateTime<Utc>>) -> String {
     match t {
         Some(t) => t
             .with_timezone(&Local)
@@ -83,7 +83,7 @@ pub fn local(t: Option<DateTime<Utc>>) -> String {
 
 /// Writes to stdout; a closed pipe (`| head -1`) ends the program quietly with exit 0, as the
 /// reader has all it wanted. Other write errors are ignored like `print!` would not.
-pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_fmt(args)
@@ -96,7 +96,7 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
 /// Writes to stderr, ignoring errors (a closed stderr leaves nowhere to report them). Warnings
 /// and errors may quote stored text or a server's reply: anything unprintable but the newline
 /// is written visibly (`\x1b`, `\x7f`, `\u{9b}`).
-pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+pub(crate) fn write_stderr(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let text = args.to_string();
     let safe = crate::model::text::printable_lines(&text);
@@ -106,7 +106,7 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
 /// Prints a `--json` answer, pretty. It goes through a `serde_json::Value` on purpose: its maps
 /// are sorted, so every object's keys come out in alphabetical order, as they always have,
 /// whatever order the answer's struct declares them in.
-pub fn print_json(answer: &impl serde::Serialize) {
+pub(crate) fn print_json(answer: &impl serde::Serialize) {
     let text = serde_json::to_value(answer)
         .and_then(|value| serde_json::to_string_pretty(&value))
         .unwrap_or_else(|_| "null".into());

@@ -7,7 +7,7 @@ use crate::model::Password;
 use super::CliError;
 
 /// The first line of stdin, without its line ending.
-pub fn password_from_stdin() -> Result<Password, CliError> {
+pub(crate) fn password_from_stdin() -> Result<Password, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -20,7 +20,7 @@ pub fn password_from_stdin() -> Result<Password, CliError> {
 
 /// Prompts on the terminal with echo off (`rpassword` reads the terminal itself, so nothing
 /// typed is shown); `None` when stdin is not a terminal.
-pub fn password_prompt(prompt: &str) -> Result<Option<Password>, CliError> {
+pub(crate) fn password_prompt(prompt: &str) -> Result<Option<Password>, CliError> {
     if !std::io::stdin().is_terminal() {
         return Ok(None);
     }

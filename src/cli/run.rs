@@ -18,7 +18,7 @@ use super::{CliError, CliResult, open_store, runtime};
 
 const POLL: Duration = Duration::from_millis(500);
 
-pub fn run(cli: &Cli, args: &RunArgs) -> CliResult {
+pub(crate) fn run(cli: &Cli, args: &RunArgs) -> CliResult {
     let store = open_store(cli)?;
     let (env, path) = normalise(&args.place)?;
     let values = current(&store, &env, &path)?;

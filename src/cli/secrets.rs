@@ -11,14 +11,14 @@ use super::output::{local, print_json, table};
 use super::{CliError, CliResult, open_store};
 
 /// The place with its path normalised (`/app/` → `/app`); a bad path is bad input.
-pub fn normalise(place: &Place) -> Result<(String, String), CliError> {
+pub(crate) fn normalise(place: &Place) -> Result<(String, String), CliError> {
     let path = validate_secret_path(&place.path)
         .map_err(|e| CliError::bad_input(format!("--path: {}", e.message)))?;
     Ok((place.env.clone(), path))
 }
 
 /// Every current value at a place, in name order.
-pub fn values_at(
+pub(crate) fn values_at(
     store: &Store,
     doc: &Document,
     env: &str,
@@ -49,7 +49,7 @@ fn owner_name(doc: &Document, e: &SecretEntry) -> Option<String> {
         .and_then(|id| doc.rotation(&id.to_string()).map(|r| r.name.clone()))
 }
 
-pub fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
+pub(crate) fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
     // Reading needs the store only; deleting goes through the engine (lock, event log).
     let load = || -> Result<_, CliError> {
         let store = open_store(cli)?;

@@ -5,7 +5,7 @@ use super::{CliError, CliResult, open_store};
 
 const KEYS: &str = "notify-command, reconcile-interval";
 
-pub fn run(cli: &Cli, cmd: &SettingsCmd) -> CliResult {
+pub(crate) fn run(cli: &Cli, cmd: &SettingsCmd) -> CliResult {
     let store = open_store(cli)?;
     match cmd {
         SettingsCmd::Get { key } => {

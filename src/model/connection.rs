@@ -42,12 +42,12 @@ pub enum TopologyKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TlsSettings {
     #[serde(default)]
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     #[serde(default = "default_true")]
-    pub reject_unauthorized: bool,
+    pub(crate) reject_unauthorized: bool,
     /// PEM text, or a path to a PEM file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_certificate: Option<String>,
+    pub(crate) ca_certificate: Option<String>,
 }
 
 impl Default for TlsSettings {
@@ -64,8 +64,8 @@ fn default_true() -> bool {
     true
 }
 
-pub const DEFAULT_PORT: u16 = 6379;
-pub const DEFAULT_USERNAME: &str = "default";
+pub(crate) const DEFAULT_PORT: u16 = 6379;
+pub(crate) const DEFAULT_USERNAME: &str = "default";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -109,12 +109,12 @@ pub struct Connection {
 
 impl Connection {
     /// TLS without verifying the server's certificate (`--insecure`).
-    pub fn is_tls_unverified(&self) -> bool {
+    pub(crate) fn is_tls_unverified(&self) -> bool {
         self.tls.enabled && !self.tls.reject_unauthorized
     }
 
     /// The warning every use of an `--insecure` connection prints, `None` otherwise.
-    pub fn insecure_warning(&self) -> Option<String> {
+    pub(crate) fn insecure_warning(&self) -> Option<String> {
         self.is_tls_unverified().then(|| {
             format!(
                 "connection `{}` uses TLS without verifying the server's certificate (--insecure): anyone on the network path can pose as the server and receive the admin password and every new password; give --ca-cert instead",
@@ -124,20 +124,20 @@ impl Connection {
     }
 
     /// The user the Sentinels are authenticated as.
-    pub fn sentinel_user(&self) -> &str {
+    pub(crate) fn sentinel_user(&self) -> &str {
         self.sentinel_username
             .as_deref()
             .unwrap_or(DEFAULT_USERNAME)
     }
 
     /// `host:port`, with IPv6 literals bracketed.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format_address(&self.host, self.port)
     }
 }
 
 /// `host:port`, bracketing IPv6 literals so the port stays unambiguous.
-pub fn format_address(host: &str, port: u16) -> String {
+pub(crate) fn format_address(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
     } else {

@@ -89,13 +89,17 @@ pub struct Event {
 /// The facts of one rotation attempt an outcome event carries (the history view lists them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempt {
-    pub trigger: Trigger,
-    pub duration_us: Option<u64>,
-    pub nodes: Option<u32>,
+    pub(crate) trigger: Trigger,
+    pub(crate) duration_us: Option<u64>,
+    pub(crate) nodes: Option<u32>,
 }
 
 impl Attempt {
-    pub fn new(trigger: Trigger, elapsed: std::time::Duration, nodes: Option<usize>) -> Attempt {
+    pub(crate) fn new(
+        trigger: Trigger,
+        elapsed: std::time::Duration,
+        nodes: Option<usize>,
+    ) -> Attempt {
         Attempt {
             trigger,
             duration_us: Some(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)),

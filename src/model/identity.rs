@@ -15,26 +15,26 @@ pub struct ServerIdentity {
     pub run_ids: Vec<String>,
     /// `INFO replication` `master_replid`/`master_replid2` (a replica carries its primary's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replication_ids: Vec<String>,
+    pub(crate) replication_ids: Vec<String>,
     /// `CLUSTER MYID` of each node of a cluster (kept across restarts in nodes.conf).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cluster_node_ids: Vec<String>,
+    pub(crate) cluster_node_ids: Vec<String>,
     /// When the ids were learned.
-    pub learned_at: DateTime<Utc>,
+    pub(crate) learned_at: DateTime<Utc>,
 }
 
 /// The ids one node answered with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NodeIds {
-    pub run_id: Option<String>,
-    pub replication_ids: Vec<String>,
-    pub cluster_node_id: Option<String>,
+pub(crate) struct NodeIds {
+    pub(crate) run_id: Option<String>,
+    pub(crate) replication_ids: Vec<String>,
+    pub(crate) cluster_node_id: Option<String>,
 }
 
 impl ServerIdentity {
     /// The identity of a connection from the ids of its nodes. An all-zero replication id
     /// ("none yet") and empty ids are dropped: they would make unrelated servers look alike.
-    pub fn from_nodes<'a>(
+    pub(crate) fn from_nodes<'a>(
         nodes: impl IntoIterator<Item = &'a NodeIds>,
         learned_at: DateTime<Utc>,
     ) -> ServerIdentity {
@@ -78,7 +78,7 @@ impl ServerIdentity {
     }
 
     /// The same ids, whenever they were learned.
-    pub fn same_ids(&self, other: &ServerIdentity) -> bool {
+    pub(crate) fn same_ids(&self, other: &ServerIdentity) -> bool {
         self.run_ids == other.run_ids
             && self.replication_ids == other.replication_ids
             && self.cluster_node_ids == other.cluster_node_ids
@@ -86,7 +86,7 @@ impl ServerIdentity {
 
     /// "run ids 1a2b3c4d, 5e6f7a8b; replication ids 9c0d1e2f; cluster node ids —", each id
     /// cut to 8 characters (enough to tell servers apart on a screen).
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let list = |ids: &[String]| {
             if ids.is_empty() {
                 "—".to_string()
@@ -107,7 +107,7 @@ impl ServerIdentity {
         parts.join("; ")
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.run_ids.is_empty()
             && self.replication_ids.is_empty()
             && self.cluster_node_ids.is_empty()

@@ -1,29 +1,29 @@
 //! The domain with no I/O: connections, rotations, secrets, events, validation, password
 //! generation, the permission-scope grammar and schedule arithmetic.
 
-pub mod connection;
+pub(crate) mod connection;
 pub mod event;
-pub mod identity;
-pub mod password;
-pub mod reference;
+pub(crate) mod identity;
+pub(crate) mod password;
+pub(crate) mod reference;
 pub mod request;
 pub mod rotation;
-pub mod rules;
+pub(crate) mod rules;
 mod rules_connection;
 mod rules_parameters;
 mod rules_patch;
 mod rules_rotation;
 pub mod schedule;
-pub mod scope;
-pub mod scope_categories;
+pub(crate) mod scope;
+pub(crate) mod scope_categories;
 mod scope_commands;
 mod scope_rule;
 pub mod secret;
-pub mod sensitive;
-pub mod sink;
-pub mod strict;
-pub mod suggest;
-pub mod text;
+pub(crate) mod sensitive;
+pub(crate) mod sink;
+pub(crate) mod strict;
+pub(crate) mod suggest;
+pub(crate) mod text;
 pub mod validation;
 
 #[cfg(test)]
@@ -31,7 +31,7 @@ mod tests;
 
 pub use connection::{Connection, TlsSettings, TopologyKind};
 pub use event::{Event, EventKind, Outcome};
-pub use identity::{NodeIds, ServerIdentity};
+pub(crate) use identity::{NodeIds, ServerIdentity};
 pub use reference::{Resolution, RotationRef};
 pub use rotation::{
     HeldState, Journal, JournalKind, Parameters, PasswordRequirements, RequiredChars, RotateAt,
@@ -40,4 +40,4 @@ pub use rotation::{
 };
 pub use secret::{SecretEntry, SecretVersion};
 pub use sensitive::{Password, Sealed};
-pub use validation::{FieldError, ValidationErrors};
+pub(crate) use validation::{FieldError, ValidationErrors};

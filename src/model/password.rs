@@ -21,7 +21,7 @@ const UPPERCASE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const MAX_COUNT: u32 = 1024;
 
 /// Generates a password meeting validated `req` from the operating system's CSPRNG.
-pub fn generate(req: &PasswordRequirements) -> Password {
+pub(crate) fn generate(req: &PasswordRequirements) -> Password {
     generate_with(req, &mut rand::rngs::OsRng.unwrap_err())
 }
 
@@ -29,7 +29,7 @@ pub fn generate(req: &PasswordRequirements) -> Password {
 ///
 /// Never panics: on inconsistent requirements (not possible after validation) the password grows
 /// to hold every required character, and symbols are dropped when none is usable.
-pub fn generate_with<R: Rng + CryptoRng + ?Sized>(
+pub(crate) fn generate_with<R: Rng + CryptoRng + ?Sized>(
     req: &PasswordRequirements,
     rng: &mut R,
 ) -> Password {
@@ -63,8 +63,10 @@ pub fn generate_with<R: Rng + CryptoRng + ?Sized>(
     Password::new(text)
 }
 
-/// Every character a password generated for `req` may contain.
-pub fn charset(req: &PasswordRequirements) -> String {
+/// Every character a password generated for `req` may contain (what the property tests check
+/// generated passwords against).
+#[cfg(test)]
+pub(crate) fn charset(req: &PasswordRequirements) -> String {
     let symbols = symbol_set(req);
     let with_symbols = req.required.symbols > 0;
     pool(&symbols, with_symbols)

@@ -12,9 +12,9 @@ use super::Rotation;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RotationRef {
     /// What was typed: an id (any form `Uuid::parse_str` takes) or a name.
-    pub key: String,
-    pub environment: Option<String>,
-    pub secret_path: Option<String>,
+    pub(crate) key: String,
+    pub(crate) environment: Option<String>,
+    pub(crate) secret_path: Option<String>,
 }
 
 /// What a reference matched.
@@ -36,13 +36,13 @@ impl RotationRef {
     }
 
     /// Only rotations of this environment (`None` leaves it open).
-    pub fn in_env(mut self, environment: Option<String>) -> RotationRef {
+    pub(crate) fn in_env(mut self, environment: Option<String>) -> RotationRef {
         self.environment = environment;
         self
     }
 
     /// Only rotations at this secret path; a trailing `/` is ignored as it is when stored.
-    pub fn at_path(mut self, secret_path: Option<String>) -> RotationRef {
+    pub(crate) fn at_path(mut self, secret_path: Option<String>) -> RotationRef {
         self.secret_path = secret_path.map(|p| {
             let trimmed = p.trim_end_matches('/');
             if trimmed.is_empty() {
@@ -66,7 +66,7 @@ impl RotationRef {
 
     /// An exact id wins (a rotation whose *name* looks like another's id never shadows it);
     /// otherwise every rotation of that name within the narrowing.
-    pub fn resolve<'a>(&self, rotations: &'a [Rotation]) -> Resolution<'a> {
+    pub(crate) fn resolve<'a>(&self, rotations: &'a [Rotation]) -> Resolution<'a> {
         if let Ok(id) = Uuid::parse_str(&self.key)
             && let Some(r) = rotations.iter().find(|r| r.id == id)
         {
@@ -88,7 +88,7 @@ impl RotationRef {
     }
 
     /// "", " in prod", " in prod at /orders".
-    pub fn narrowing(&self) -> String {
+    pub(crate) fn narrowing(&self) -> String {
         let mut s = String::new();
         if let Some(e) = &self.environment {
             s.push_str(&format!(" in {e}"));

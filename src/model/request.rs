@@ -8,33 +8,33 @@ use serde_json::Number;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateAtRequest {
-    pub hours: Option<Number>,
-    pub minutes: Option<Number>,
+    pub(crate) hours: Option<Number>,
+    pub(crate) minutes: Option<Number>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequiredRequest {
-    pub digits: Option<Number>,
-    pub lowercase: Option<Number>,
-    pub uppercase: Option<Number>,
-    pub symbols: Option<Number>,
+pub(crate) struct RequiredRequest {
+    pub(crate) digits: Option<Number>,
+    pub(crate) lowercase: Option<Number>,
+    pub(crate) uppercase: Option<Number>,
+    pub(crate) symbols: Option<Number>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PasswordRequirementsRequest {
-    pub length: Option<Number>,
-    pub required: Option<RequiredRequest>,
-    pub allowed_symbols: Option<String>,
+pub(crate) struct PasswordRequirementsRequest {
+    pub(crate) length: Option<Number>,
+    pub(crate) required: Option<RequiredRequest>,
+    pub(crate) allowed_symbols: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParametersRequest {
-    pub password_requirements: Option<PasswordRequirementsRequest>,
+    pub(crate) password_requirements: Option<PasswordRequirementsRequest>,
     pub permission_scope: Option<String>,
-    pub username_prefix: Option<String>,
+    pub(crate) username_prefix: Option<String>,
     /// `two-users` (default) or `one-user`.
     pub strategy: Option<String>,
     /// One-user: the ACL user whose passwords rotate; two-users: an existing user to adopt.
@@ -52,28 +52,28 @@ pub struct StragglerPolicyRequest {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretsMappingRequest {
-    pub username: Option<String>,
-    pub password: Option<String>,
+pub(crate) struct SecretsMappingRequest {
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 /// The seed document's create body; also used (all fields optional) as an update patch.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotationRequest {
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Accepted and ignored (the hosted original's project).
-    pub project_id: Option<String>,
-    pub description: Option<String>,
+    pub(crate) project_id: Option<String>,
+    pub(crate) description: Option<String>,
     /// A connection id or a connection name.
-    pub connection_id: Option<String>,
+    pub(crate) connection_id: Option<String>,
     pub environment: Option<String>,
-    pub secret_path: Option<String>,
-    pub is_auto_rotation_enabled: Option<bool>,
+    pub(crate) secret_path: Option<String>,
+    pub(crate) is_auto_rotation_enabled: Option<bool>,
     pub rotation_interval: Option<Number>,
     pub rotate_at_utc: Option<RotateAtRequest>,
     pub parameters: Option<ParametersRequest>,
-    pub secrets_mapping: Option<SecretsMappingRequest>,
+    pub(crate) secrets_mapping: Option<SecretsMappingRequest>,
     /// Where the credentials are delivered after every promotion; a patch replaces the list.
     pub sinks: Option<Vec<super::sink::SinkRequest>>,
 }

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::Sealed;
 
-pub const ROTATION_TYPE: &str = "redis-credentials";
-pub const DEFAULT_SCOPE: &str = "~* +@all";
-pub const DEFAULT_SYMBOLS: &str = "-_.~!*";
-pub const DEFAULT_LENGTH: u32 = 48;
+pub(crate) const ROTATION_TYPE: &str = "redis-credentials";
+pub(crate) const DEFAULT_SCOPE: &str = "~* +@all";
+pub(crate) const DEFAULT_SYMBOLS: &str = "-_.~!*";
+pub(crate) const DEFAULT_LENGTH: u32 = 48;
 
 /// Slot 0 or slot 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,14 +21,14 @@ pub enum Slot {
 }
 
 impl Slot {
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Slot::Zero => 0,
             Slot::One => 1,
         }
     }
 
-    pub fn other(self) -> Slot {
+    pub(crate) fn other(self) -> Slot {
         match self {
             Slot::Zero => Slot::One,
             Slot::One => Slot::Zero,
@@ -63,10 +63,10 @@ pub struct RotateAt {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequiredChars {
-    pub digits: u32,
-    pub lowercase: u32,
-    pub uppercase: u32,
-    pub symbols: u32,
+    pub(crate) digits: u32,
+    pub(crate) lowercase: u32,
+    pub(crate) uppercase: u32,
+    pub(crate) symbols: u32,
 }
 
 impl Default for RequiredChars {
@@ -83,9 +83,9 @@ impl Default for RequiredChars {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordRequirements {
-    pub length: u32,
-    pub required: RequiredChars,
-    pub allowed_symbols: String,
+    pub(crate) length: u32,
+    pub(crate) required: RequiredChars,
+    pub(crate) allowed_symbols: String,
 }
 
 impl Default for PasswordRequirements {
@@ -122,7 +122,7 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    pub fn is_two_users(&self) -> bool {
+    pub(crate) fn is_two_users(&self) -> bool {
         *self == Strategy::TwoUsers
     }
 }
@@ -151,24 +151,24 @@ pub enum StragglerMode {
 }
 
 /// The longest a scheduled re-key may wait for stragglers: 30 days.
-pub const MAX_WAIT_HOURS: u32 = 720;
+pub(crate) const MAX_WAIT_HOURS: u32 = 720;
 
 /// `parameters.stragglerPolicy`: `{mode: rotate}` (default) or `{mode: wait, maxWaitHours}`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StragglerPolicy {
-    pub mode: StragglerMode,
+    pub(crate) mode: StragglerMode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_wait_hours: Option<u32>,
+    pub(crate) max_wait_hours: Option<u32>,
 }
 
 impl StragglerPolicy {
-    pub fn is_rotate(&self) -> bool {
+    pub(crate) fn is_rotate(&self) -> bool {
         self.mode == StragglerMode::Rotate
     }
 
     /// The longest hold, when the policy waits.
-    pub fn max_wait(&self) -> Option<chrono::Duration> {
+    pub(crate) fn max_wait(&self) -> Option<chrono::Duration> {
         match self.mode {
             StragglerMode::Wait => Some(chrono::Duration::hours(i64::from(
                 self.max_wait_hours.unwrap_or(0),
@@ -183,11 +183,11 @@ impl StragglerPolicy {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HeldState {
     /// When the re-key was due (the hold counts from there).
-    pub since: DateTime<Utc>,
+    pub(crate) since: DateTime<Utc>,
     /// It rotates anyway from then on.
     pub until: DateTime<Utc>,
     /// When the sessions are counted again.
-    pub next_check_at: DateTime<Utc>,
+    pub(crate) next_check_at: DateTime<Utc>,
     /// Sessions on the slot at the last count.
     pub sessions: usize,
     /// The ACL user they are authenticated as.
@@ -195,26 +195,26 @@ pub struct HeldState {
 }
 
 /// The built-in user behind `requirepass`: its passwords rotate, its permissions never change.
-pub const DEFAULT_USER: &str = "default";
+pub(crate) const DEFAULT_USER: &str = "default";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Parameters {
-    pub password_requirements: PasswordRequirements,
+    pub(crate) password_requirements: PasswordRequirements,
     pub permission_scope: String,
     /// Base of the two ACL usernames (`<base>-0`, `<base>-1`); the rotation name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username_prefix: Option<String>,
+    pub(crate) username_prefix: Option<String>,
     /// `two-users` (default) or `one-user`.
     #[serde(default, skip_serializing_if = "Strategy::is_two_users")]
-    pub strategy: Strategy,
+    pub(crate) strategy: Strategy,
     /// One-user: the ACL user whose passwords rotate. Two-users: the existing user that was
     /// adopted (left untouched), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// Hold a scheduled re-key while the slot still has live sessions (`wait`), or not.
     #[serde(default, skip_serializing_if = "StragglerPolicy::is_rotate")]
-    pub straggler_policy: StragglerPolicy,
+    pub(crate) straggler_policy: StragglerPolicy,
 }
 
 impl Default for Parameters {
@@ -367,7 +367,7 @@ pub struct Rotation {
 
 impl Rotation {
     /// The base of both ACL usernames.
-    pub fn username_base(&self) -> &str {
+    pub(crate) fn username_base(&self) -> &str {
         self.parameters
             .username_prefix
             .as_deref()
@@ -382,12 +382,12 @@ impl Rotation {
         }
     }
 
-    pub fn is_one_user(&self) -> bool {
+    pub(crate) fn is_one_user(&self) -> bool {
         self.parameters.strategy == Strategy::OneUser
     }
 
     /// Every ACL user the rotation owns, each once.
-    pub fn usernames(&self) -> Vec<String> {
+    pub(crate) fn usernames(&self) -> Vec<String> {
         let mut out = vec![self.username_for(Slot::Zero)];
         let other = self.username_for(Slot::One);
         if other != out[0] {
@@ -397,23 +397,23 @@ impl Rotation {
     }
 
     /// False for the `default` user: only its passwords change, never its permissions.
-    pub fn manages_permissions(&self) -> bool {
+    pub(crate) fn manages_permissions(&self) -> bool {
         !(self.is_one_user() && self.parameters.username.as_deref() == Some(DEFAULT_USER))
     }
 
-    pub fn slot(&self, slot: Slot) -> Option<&SlotCredential> {
+    pub(crate) fn slot(&self, slot: Slot) -> Option<&SlotCredential> {
         self.slots[slot.index()].as_ref()
     }
 
-    pub fn active(&self) -> Option<&SlotCredential> {
+    pub(crate) fn active(&self) -> Option<&SlotCredential> {
         self.slot(self.active_index)
     }
 
-    pub fn inactive_slot(&self) -> Slot {
+    pub(crate) fn inactive_slot(&self) -> Slot {
         self.active_index.other()
     }
 }
 
-pub fn username_for(base: &str, slot: Slot) -> String {
+pub(crate) fn username_for(base: &str, slot: Slot) -> String {
     format!("{base}-{}", slot.index())
 }

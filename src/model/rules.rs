@@ -8,30 +8,26 @@ use serde_json::Number;
 
 use super::validation::{FieldError, ValidationErrors};
 
-pub use super::rules_connection::{validate_connection, validate_node};
-pub use super::rules_parameters::{LENGTH_MAX, LENGTH_MIN};
-pub use super::rules_patch::validate_rotation_patch;
-pub use super::rules_rotation::{
-    DEFAULT_ENVIRONMENT, DEFAULT_INTERVAL_DAYS, DEFAULT_SECRET_PATH, INTERVAL_MAX_DAYS,
-    validate_new_rotation,
-};
+pub use super::rules_connection::validate_connection;
+pub(crate) use super::rules_patch::validate_rotation_patch;
+pub(crate) use super::rules_rotation::validate_new_rotation;
 
 /// Longest slug (rotation and connection names, environments).
-pub const SLUG_MAX: usize = 64;
+pub(crate) const SLUG_MAX: usize = 64;
 /// Longest `usernamePrefix`, so that `<prefix>-0` still fits a slug.
-pub const USERNAME_PREFIX_MAX: usize = 60;
+pub(crate) const USERNAME_PREFIX_MAX: usize = 60;
 /// Longest description.
-pub const DESCRIPTION_MAX: usize = 256;
+pub(crate) const DESCRIPTION_MAX: usize = 256;
 /// Longest secret name.
-pub const SECRET_NAME_MAX: usize = 256;
+pub(crate) const SECRET_NAME_MAX: usize = 256;
 
 /// Slug: 1–64 chars of `[a-z0-9]` with single inner hyphens. `field` names it in the error.
-pub fn validate_slug(field: &str, value: &str) -> Result<(), FieldError> {
+pub(crate) fn validate_slug(field: &str, value: &str) -> Result<(), FieldError> {
     validate_slug_up_to(field, value, SLUG_MAX, "orders-cache")
 }
 
 /// A slug of at most `max` characters; `example` is shown in the error.
-pub fn validate_slug_up_to(
+pub(crate) fn validate_slug_up_to(
     field: &str,
     value: &str,
     max: usize,
@@ -72,14 +68,14 @@ pub fn validate_slug_up_to(
 }
 
 /// Environment: a slug of at most 64 characters.
-pub fn validate_environment(value: &str) -> Result<(), FieldError> {
+pub(crate) fn validate_environment(value: &str) -> Result<(), FieldError> {
     validate_slug_up_to("environment", value, SLUG_MAX, "prod")
 }
 
 /// `secretPath`: starts with `/`, segments of `[A-Za-z0-9_.-]`, no `..`; returns it normalised
 /// (trailing `/` removed except for root). `.` segments and empty inner segments (`//`) are refused
 /// too, so two spellings never name the same folder.
-pub fn validate_secret_path(value: &str) -> Result<String, FieldError> {
+pub(crate) fn validate_secret_path(value: &str) -> Result<String, FieldError> {
     if value == "/" {
         return Ok(value.to_string());
     }
@@ -121,7 +117,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// A secret name: `[A-Za-z0-9_.-]`, 1–256 chars.
-pub fn validate_secret_name(field: &str, value: &str) -> Result<(), FieldError> {
+pub(crate) fn validate_secret_name(field: &str, value: &str) -> Result<(), FieldError> {
     let count = value.chars().count();
     let problem = if value.is_empty() {
         "it is empty".to_string()
@@ -142,7 +138,7 @@ pub fn validate_secret_name(field: &str, value: &str) -> Result<(), FieldError> 
 }
 
 /// Hostname, IPv4 or IPv6 literal; no scheme, no spaces.
-pub fn validate_host(value: &str) -> Result<(), FieldError> {
+pub(crate) fn validate_host(value: &str) -> Result<(), FieldError> {
     match host_problem(value) {
         None => Ok(()),
         Some(problem) => Err(FieldError::new("host", problem)),
@@ -226,7 +222,12 @@ fn hostname_problem(value: &str) -> Option<String> {
 
 /// A JSON number that must be a whole number in `min..=max`. Fractions are refused, never
 /// truncated; `30.0` is whole and accepted.
-pub fn whole_number(field: &str, value: &Number, min: u32, max: u32) -> Result<u32, FieldError> {
+pub(crate) fn whole_number(
+    field: &str,
+    value: &Number,
+    min: u32,
+    max: u32,
+) -> Result<u32, FieldError> {
     whole_number_of(field, value, min, max, "")
 }
 

@@ -271,7 +271,7 @@ fn nodes(kind: TopologyKind, given: &[String], errors: &mut Collect) -> Vec<Stri
 
 /// One `host:port` (IPv6 as `[v6]:port`); returns it normalised as `Connection::address` writes
 /// it. `field` names it in the error (`nodes[2]`).
-pub fn validate_node(field: &str, value: &str) -> Result<String, FieldError> {
+pub(crate) fn validate_node(field: &str, value: &str) -> Result<String, FieldError> {
     let error = |problem: String| FieldError::new(field, problem);
     let (host, port) = if let Some(rest) = value.strip_prefix('[') {
         let (host, port) = rest

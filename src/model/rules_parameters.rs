@@ -28,17 +28,17 @@ const STRAGGLER_MODE: &str = "parameters.stragglerPolicy.mode";
 const MAX_WAIT: &str = "parameters.stragglerPolicy.maxWaitHours";
 
 /// Longest `parameters.username`.
-pub const USERNAME_MAX: usize = 128;
+pub(crate) const USERNAME_MAX: usize = 128;
 pub(super) const MAPPED_USERNAME: &str = "secretsMapping.username";
 pub(super) const MAPPED_PASSWORD: &str = "secretsMapping.password";
 
 /// Shortest and longest generated password.
-pub const LENGTH_MIN: u32 = 8;
-pub const LENGTH_MAX: u32 = 250;
+pub(crate) const LENGTH_MIN: u32 = 8;
+pub(crate) const LENGTH_MAX: u32 = 250;
 
 /// The review step's warnings for a valid scope, single risky commands judged by `server`'s own
 /// categories when given (the built-in table otherwise); none for an invalid scope.
-pub fn scope_warnings(scope: &str, server: Option<&scope::RiskyCommands>) -> Vec<String> {
+pub(crate) fn scope_warnings(scope: &str, server: Option<&scope::RiskyCommands>) -> Vec<String> {
     scope::parse_for(scope, server)
         .map(|s| s.warnings.iter().map(|w| format!("{SCOPE}: {w}")).collect())
         .unwrap_or_default()

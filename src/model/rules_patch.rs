@@ -19,7 +19,7 @@ const FIXED: &str = "cannot change after creation; create a new rotation instead
 /// An update patch applied to `existing`: connection, environment and path may not change (giving
 /// the same value again is fine). A blank `description` or `usernamePrefix` clears it; a blank
 /// `permissionScope` resets it to the default.
-pub fn validate_rotation_patch(
+pub(crate) fn validate_rotation_patch(
     existing: &Rotation,
     patch: &RotationRequest,
     ctx: Context<'_>,

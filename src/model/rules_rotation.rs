@@ -19,13 +19,13 @@ use super::validation::{Context, FieldError, RotationSpec, ValidationErrors};
 
 /// The environment of a body that names none: the first one the seed document offers, so the
 /// smallest body (name, connection, mapping) is enough to start.
-pub const DEFAULT_ENVIRONMENT: &str = "dev";
-pub const DEFAULT_SECRET_PATH: &str = "/";
-pub const DEFAULT_INTERVAL_DAYS: u32 = 30;
-pub const INTERVAL_MAX_DAYS: u32 = 365;
+pub(crate) const DEFAULT_ENVIRONMENT: &str = "dev";
+pub(crate) const DEFAULT_SECRET_PATH: &str = "/";
+pub(crate) const DEFAULT_INTERVAL_DAYS: u32 = 30;
+pub(crate) const INTERVAL_MAX_DAYS: u32 = 365;
 
 /// A create body (the seed document's request). `connectionId` may be an id or a name.
-pub fn validate_new_rotation(
+pub(crate) fn validate_new_rotation(
     req: &RotationRequest,
     ctx: Context<'_>,
 ) -> Result<RotationSpec, ValidationErrors> {

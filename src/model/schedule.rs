@@ -19,7 +19,7 @@ pub enum Trigger {
 }
 
 /// The next time a rotation is due, or `None` when auto-rotation is off.
-pub fn next_rotation_at(
+pub(crate) fn next_rotation_at(
     auto_rotation: bool,
     interval_days: u32,
     at: RotateAt,
@@ -40,7 +40,7 @@ pub fn next_rotation_at(
 
 /// Delay before retry number `attempt` (1-based) of a failed due rotation: 1, 2, 4, 8, 16 s,
 /// then hourly.
-pub fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     match attempt {
         0 | 1 => Duration::from_secs(1),
         2..=5 => Duration::from_secs(1 << (attempt - 1)),

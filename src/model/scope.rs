@@ -10,20 +10,20 @@ use std::fmt;
 
 use super::rotation::DEFAULT_SCOPE;
 use super::scope_commands;
-pub use super::scope_commands::RiskyCommands;
+pub(crate) use super::scope_commands::RiskyCommands;
 use super::scope_rule::{Grants, UNBALANCED, check_rule, redact};
 
 /// A scope that passed the grammar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
     /// One `ACL SETUSER` argument each; a selector `( … )` is one argument `(~k +get)`.
-    pub tokens: Vec<String>,
-    pub warnings: Vec<String>,
+    pub(crate) tokens: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Scope {
     /// The scope as one normalised string (tokens joined by single spaces).
-    pub fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         self.tokens.join(" ")
     }
 }
@@ -31,8 +31,8 @@ impl Scope {
 /// Why a token is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScopeError {
-    pub token: String,
-    pub reason: String,
+    pub(crate) token: String,
+    pub(crate) reason: String,
 }
 
 impl ScopeError {
@@ -54,12 +54,12 @@ impl std::error::Error for ScopeError {}
 
 /// Parses a scope; empty or whitespace means `~* +@all`. Single risky commands are judged by the
 /// built-in table.
-pub fn parse(scope: &str) -> Result<Scope, ScopeError> {
+pub(crate) fn parse(scope: &str) -> Result<Scope, ScopeError> {
     parse_for(scope, None)
 }
 
 /// Parses a scope, judging single risky commands by `server`'s own categories when given.
-pub fn parse_for(scope: &str, server: Option<&RiskyCommands>) -> Result<Scope, ScopeError> {
+pub(crate) fn parse_for(scope: &str, server: Option<&RiskyCommands>) -> Result<Scope, ScopeError> {
     let text = if scope.trim().is_empty() {
         DEFAULT_SCOPE
     } else {

@@ -4,7 +4,7 @@
 //! whole `ACL SETUSER`.
 
 /// Every category `ACL CAT` lists on the servers we support.
-pub const CATEGORIES: &[&str] = &[
+pub(crate) const CATEGORIES: &[&str] = &[
     "all",
     "keyspace",
     "read",
@@ -39,7 +39,7 @@ pub const CATEGORIES: &[&str] = &[
 ];
 
 /// `Ok` for a known category (lower case, without `@`); otherwise why, with the closest one.
-pub fn check(sign: char, category: &str) -> Result<(), String> {
+pub(crate) fn check(sign: char, category: &str) -> Result<(), String> {
     if CATEGORIES.contains(&category) {
         return Ok(());
     }

@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 /// The commands one server files under `@admin` or `@dangerous`, as `ACL CAT admin` and `ACL CAT
 /// dangerous` list them: `name`, or `name|sub` where the server has subcommands (Redis 7).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RiskyCommands(BTreeSet<String>);
+pub(crate) struct RiskyCommands(BTreeSet<String>);
 
 impl RiskyCommands {
-    pub fn new<S: AsRef<str>>(commands: impl IntoIterator<Item = S>) -> RiskyCommands {
+    pub(crate) fn new<S: AsRef<str>>(commands: impl IntoIterator<Item = S>) -> RiskyCommands {
         RiskyCommands(
             commands
                 .into_iter()

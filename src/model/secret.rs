@@ -40,12 +40,12 @@ impl SecretEntry {
         self.versions.last()
     }
 
-    pub fn is_at(&self, environment: &str, secret_path: &str) -> bool {
+    pub(crate) fn is_at(&self, environment: &str, secret_path: &str) -> bool {
         self.environment == environment && self.secret_path == secret_path
     }
 
     /// Appends a version, trimming history to `MAX_VERSIONS`.
-    pub fn push_version(&mut self, mut version: SecretVersion) {
+    pub(crate) fn push_version(&mut self, mut version: SecretVersion) {
         version.version = self.versions.last().map_or(1, |v| v.version + 1);
         self.versions.push(version);
         if self.versions.len() > MAX_VERSIONS {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// What every secret prints as in `Debug` and `Display`.
-pub const MASK: &str = "••••••";
+pub(crate) const MASK: &str = "••••••";
 
 /// A plaintext secret (password or secret value). Reading it takes a deliberate `expose()`.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ impl Password {
         &self.0
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }

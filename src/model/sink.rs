@@ -14,24 +14,24 @@ use super::validation::FieldError;
 pub struct SinkRequest {
     /// `file` (the only kind so far).
     #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub path: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) path: Option<String>,
     /// `dotenv` (default), `json` or `template`.
-    pub format: Option<String>,
+    pub(crate) format: Option<String>,
     /// With `format: template`: the text, e.g. `redis://{{ username }}:{{ password }}@host:6379/0`.
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// Octal, e.g. `0600` (the default) or `0640`.
-    pub mode: Option<String>,
+    pub(crate) mode: Option<String>,
     /// `user` or `user:group` (names or numeric ids); default: the process's own.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// A shell command run after each write, e.g. `systemctl reload app`.
-    pub reload: Option<String>,
+    pub(crate) reload: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
-pub enum SinkFormat {
+pub(crate) enum SinkFormat {
     Dotenv,
     Json,
     Template,
@@ -42,22 +42,22 @@ pub enum SinkFormat {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Sink {
     #[serde(rename = "type")]
-    pub kind: String,
-    pub path: String,
-    pub format: SinkFormat,
+    pub(crate) kind: String,
+    pub(crate) path: String,
+    pub(crate) format: SinkFormat,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// Permission bits, e.g. 0o600.
-    pub mode: u32,
+    pub(crate) mode: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reload: Option<String>,
+    pub(crate) reload: Option<String>,
 }
 
 impl Sink {
     /// Back to the request shape (for patches and the wizard).
-    pub fn to_request(&self) -> SinkRequest {
+    pub(crate) fn to_request(&self) -> SinkRequest {
         SinkRequest {
             kind: Some(self.kind.clone()),
             path: Some(self.path.clone()),
@@ -72,7 +72,7 @@ impl Sink {
     /// One line for people: type, path, format, mode, owner and reload
     /// (`file /etc/app/redis.env · dotenv · 0600 · owner (own) · reload systemctl reload app`).
     /// Stored text, so callers escape it for a terminal.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "{} {} · {} · {:04o} · owner {} · reload {}",
             self.kind,
@@ -86,7 +86,7 @@ impl Sink {
 }
 
 /// Validates every sink; `sinks[i].field` names the first problem.
-pub fn validate_sinks(reqs: &[SinkRequest]) -> Result<Vec<Sink>, FieldError> {
+pub(crate) fn validate_sinks(reqs: &[SinkRequest]) -> Result<Vec<Sink>, FieldError> {
     reqs.iter()
         .enumerate()
         .map(|(i, r)| validate_sink(i, r))

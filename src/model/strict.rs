@@ -8,10 +8,10 @@ use super::suggest;
 
 /// A JSON text that did not parse; `unknown` is set when the cause is an unknown field.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StrictError {
-    pub message: String,
+pub(crate) struct StrictError {
+    pub(crate) message: String,
     /// The unknown field and, when one is close, the known field it probably meant.
-    pub unknown: Option<(String, Option<String>)>,
+    pub(crate) unknown: Option<(String, Option<String>)>,
 }
 
 impl std::fmt::Display for StrictError {
@@ -23,17 +23,17 @@ impl std::fmt::Display for StrictError {
 impl std::error::Error for StrictError {}
 
 /// Parses `text` as `T`, refusing unknown fields with a "did you mean" message.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, StrictError> {
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, StrictError> {
     serde_json::from_str(text).map_err(|e| describe(&e))
 }
 
 /// Parses `bytes` as `T`, like `from_str`.
-pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StrictError> {
+pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StrictError> {
     serde_json::from_slice(bytes).map_err(|e| describe(&e))
 }
 
 /// A serde_json error in words; an unknown field is named with the closest known one.
-pub fn describe(error: &serde_json::Error) -> StrictError {
+pub(crate) fn describe(error: &serde_json::Error) -> StrictError {
     let raw = error.to_string();
     let Some(rest) = raw.strip_prefix("unknown field `") else {
         return StrictError {

@@ -2,7 +2,7 @@
 
 /// The candidate closest to `typed` by edit distance (case-insensitive), when close enough to be
 /// a plausible typo: at most a third of the longer name, and never more than 3 edits.
-pub fn closest<'a>(typed: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(typed: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let typed_lower = typed.to_lowercase();
     candidates
         .iter()
@@ -16,7 +16,7 @@ pub fn closest<'a>(typed: &str, candidates: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Levenshtein distance (insert, delete, substitute), with an adjacent swap counted as one edit.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];

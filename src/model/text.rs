@@ -7,18 +7,18 @@ use super::validation::FieldError;
 
 /// Characters a terminal may act on instead of showing: C0 (ESC, BEL, newline, tab …), DEL, C1,
 /// and the bidirectional overrides that reorder what is shown ("Trojan Source").
-pub fn is_unprintable(c: char) -> bool {
+pub(crate) fn is_unprintable(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The first unprintable character of `value`, with its character position (0-based).
-pub fn first_unprintable(value: &str) -> Option<(usize, char)> {
+pub(crate) fn first_unprintable(value: &str) -> Option<(usize, char)> {
     value.chars().enumerate().find(|(_, c)| is_unprintable(*c))
 }
 
 /// Refuses any unprintable character in a one-line text field, naming the field, the character
 /// and where it is.
-pub fn refuse_control(field: &str, value: &str) -> Result<(), FieldError> {
+pub(crate) fn refuse_control(field: &str, value: &str) -> Result<(), FieldError> {
     match first_unprintable(value) {
         None => Ok(()),
         Some((at, c)) => Err(FieldError::new(
@@ -47,7 +47,7 @@ fn escape_char(c: char) -> String {
 /// `value` with every unprintable character written visibly (`\x1b`, `\n`); borrowed when
 /// already clean. For any stored text on its way to a terminal: databases written before
 /// control characters were refused may hold them.
-pub fn printable(value: &str) -> Cow<'_, str> {
+pub(crate) fn printable(value: &str) -> Cow<'_, str> {
     if first_unprintable(value).is_none() {
         return Cow::Borrowed(value);
     }
@@ -64,7 +64,7 @@ pub fn printable(value: &str) -> Cow<'_, str> {
 
 /// `value` with every unprintable character but the newline written visibly: each line of a
 /// multi-line text (a log line ends with one) stays a line.
-pub fn printable_lines(value: &str) -> Cow<'_, str> {
+pub(crate) fn printable_lines(value: &str) -> Cow<'_, str> {
     if !value.chars().any(|c| c != '\n' && is_unprintable(c)) {
         return Cow::Borrowed(value);
     }
@@ -84,7 +84,7 @@ pub fn printable_lines(value: &str) -> Cow<'_, str> {
 /// Outside strings JSON holds only ASCII punctuation, digits, letters, spaces and newlines, so
 /// the newline is the one character kept as it is. One mechanism for `--json` output and JSON
 /// log lines.
-pub fn json_escaped(text: &str) -> Cow<'_, str> {
+pub(crate) fn json_escaped(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c != '\n' && is_unprintable(c)) {
         return Cow::Borrowed(text);
     }

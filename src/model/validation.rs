@@ -15,13 +15,13 @@ use super::secret::SecretEntry;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     /// The field's path as written in the request (`secretsMapping.username`).
-    pub field: String,
+    pub(crate) field: String,
     /// What is wrong and how to fix it.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
@@ -61,36 +61,36 @@ impl From<FieldError> for ValidationErrors {
 
 /// What validation needs to know about the rest of the database.
 #[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
-    pub connections: &'a [Connection],
-    pub rotations: &'a [Rotation],
-    pub secrets: &'a [SecretEntry],
+pub(crate) struct Context<'a> {
+    pub(crate) connections: &'a [Connection],
+    pub(crate) rotations: &'a [Rotation],
+    pub(crate) secrets: &'a [SecretEntry],
 }
 
 /// A rotation request that passed every rule: the values to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RotationSpec {
-    pub name: String,
-    pub description: Option<String>,
-    pub connection_id: Uuid,
-    pub environment: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) connection_id: Uuid,
+    pub(crate) environment: String,
     /// Normalised (trailing `/` removed except for root).
-    pub secret_path: String,
-    pub is_auto_rotation_enabled: bool,
-    pub rotation_interval: u32,
-    pub rotate_at_utc: RotateAt,
+    pub(crate) secret_path: String,
+    pub(crate) is_auto_rotation_enabled: bool,
+    pub(crate) rotation_interval: u32,
+    pub(crate) rotate_at_utc: RotateAt,
     /// `permissionScope` normalised (default `~* +@all` when empty).
-    pub parameters: Parameters,
-    pub secrets_mapping: SecretsMapping,
-    pub sinks: Vec<super::sink::Sink>,
+    pub(crate) parameters: Parameters,
+    pub(crate) secrets_mapping: SecretsMapping,
+    pub(crate) sinks: Vec<super::sink::Sink>,
     /// Allowed but worth a look on the review step (e.g. the scope grants `@admin`).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Rotation {
     /// The one way a rotation is made: from a validated spec, with no credential yet (slot 0
     /// becomes active when the create job promotes), status `rotating` until then.
-    pub fn from_spec(spec: &RotationSpec, id: Uuid, now: DateTime<Utc>) -> Rotation {
+    pub(crate) fn from_spec(spec: &RotationSpec, id: Uuid, now: DateTime<Utc>) -> Rotation {
         let mut r = Rotation {
             id,
             name: String::new(),
@@ -126,7 +126,7 @@ impl Rotation {
 
     /// Lays the fields an update may change over this rotation (connection, environment and
     /// path are fixed at creation, so the spec's are ignored here).
-    pub fn take_spec(&mut self, spec: &RotationSpec) {
+    pub(crate) fn take_spec(&mut self, spec: &RotationSpec) {
         self.name = spec.name.clone();
         self.description = spec.description.clone();
         self.is_auto_rotation_enabled = spec.is_auto_rotation_enabled;
@@ -141,20 +141,20 @@ impl Rotation {
 /// A connection request that passed every rule (the password is handled separately).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectionSpec {
-    pub name: String,
-    pub description: Option<String>,
-    pub host: String,
-    pub port: u16,
-    pub username: String,
-    pub tls: TlsSettings,
-    pub topology: TopologyKind,
-    pub nodes: Vec<String>,
-    pub master_name: Option<String>,
-    pub sentinel_username: Option<String>,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) username: String,
+    pub(crate) tls: TlsSettings,
+    pub(crate) topology: TopologyKind,
+    pub(crate) nodes: Vec<String>,
+    pub(crate) master_name: Option<String>,
+    pub(crate) sentinel_username: Option<String>,
 }
 
-pub use super::rules::{
-    validate_connection, validate_environment, validate_host, validate_new_rotation,
-    validate_rotation_patch, validate_secret_name, validate_secret_path, validate_slug,
+pub use super::rules::validate_connection;
+pub(crate) use super::rules::{
+    validate_new_rotation, validate_rotation_patch, validate_secret_path,
 };
-pub use super::rules_parameters::scope_warnings;
+pub(crate) use super::rules_parameters::scope_warnings;

@@ -78,7 +78,7 @@ pub async fn users(node: &Node) -> Result<Vec<String>, RedisError> {
 
 /// The commands the server files under `@admin` or `@dangerous` (`ACL CAT admin`, `ACL CAT
 /// dangerous`): `name`, or `name|sub` on servers with subcommands.
-pub async fn risky_commands(node: &Node) -> Result<Vec<String>, RedisError> {
+pub(crate) async fn risky_commands(node: &Node) -> Result<Vec<String>, RedisError> {
     let mut all = Vec::new();
     for category in ["admin", "dangerous"] {
         let mut cmd = redis::cmd("ACL");

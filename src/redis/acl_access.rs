@@ -6,7 +6,7 @@ use super::RedisError;
 
 /// The sentence for a node whose answer to `ACL …` says the command is not there for anyone
 /// (as opposed to NOPERM, which a grant fixes); `None` for any other failure.
-pub fn acl_unavailable(addr: &str, error: &RedisError) -> Option<String> {
+pub(crate) fn acl_unavailable(addr: &str, error: &RedisError) -> Option<String> {
     let RedisError::Command { message, .. } = error else {
         return None;
     };

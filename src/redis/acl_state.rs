@@ -10,17 +10,17 @@ use super::{Node, RedisError};
 /// One user as a node reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserState {
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// SHA-256 hex of each password, lower case.
-    pub hashes: Vec<String>,
+    pub(crate) hashes: Vec<String>,
     /// The permissions (flags other than on/off, commands, keys, channels, selectors) in the
     /// node's own canonical form: two users with the same scope on the same server compare equal.
-    pub permissions: String,
+    pub(crate) permissions: String,
 }
 
 /// `ACL GETUSER <u>` for each name, in parallel over one multiplexed connection; `None` for a
 /// user that does not exist.
-pub async fn user_states(
+pub(crate) async fn user_states(
     node: &Node,
     usernames: &[String],
 ) -> Result<Vec<Option<UserState>>, RedisError> {
@@ -38,7 +38,7 @@ pub async fn user_states(
 
 impl UserState {
     /// Whether the user takes any password (`nopass`).
-    pub fn nopass(&self) -> bool {
+    pub(crate) fn nopass(&self) -> bool {
         self.permissions
             .split("; ")
             .filter_map(|p| p.strip_prefix("flags="))
@@ -107,7 +107,7 @@ fn flatten(v: &Value) -> String {
 }
 
 /// Creates a missing user from the stored hashes: `ACL SETUSER <u> reset on #<h>… <scope…>`.
-pub async fn create_from_hashes(
+pub(crate) async fn create_from_hashes(
     node: &Node,
     username: &str,
     hashes: &[String],
@@ -126,7 +126,11 @@ pub async fn create_from_hashes(
 
 /// Adds the stored hashes a user lacks and switches it on, keeping every password it has:
 /// `ACL SETUSER <u> on #<h>…`.
-pub async fn add_hashes(node: &Node, username: &str, hashes: &[String]) -> Result<(), RedisError> {
+pub(crate) async fn add_hashes(
+    node: &Node,
+    username: &str,
+    hashes: &[String],
+) -> Result<(), RedisError> {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER").arg(username).arg("on");
     for h in hashes {
@@ -138,7 +142,11 @@ pub async fn add_hashes(node: &Node, username: &str, hashes: &[String]) -> Resul
 /// Sets a user's whole password list to exactly `hashes` and switches it on, keeping its
 /// permissions: `ACL SETUSER <u> on resetpass #<h>…`. One atomic command, idempotent, so a
 /// repeat after a lost reply is harmless (a one-user rotation's apply, undo and roll-forward).
-pub async fn set_hashes(node: &Node, username: &str, hashes: &[String]) -> Result<(), RedisError> {
+pub(crate) async fn set_hashes(
+    node: &Node,
+    username: &str,
+    hashes: &[String],
+) -> Result<(), RedisError> {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER").arg(username).arg("on").arg("resetpass");
     for h in hashes {

@@ -39,13 +39,13 @@ pub enum RedisError {
 
 impl RedisError {
     /// The node answered `LOADING` (still loading its dataset): worth retrying shortly.
-    pub fn is_loading(&self) -> bool {
+    pub(crate) fn is_loading(&self) -> bool {
         matches!(self, RedisError::Command { message, .. } if message.starts_with("LOADING"))
     }
 
     /// The server answered the command with an error, so it was not applied. Anything else
     /// (a timeout, a lost connection) leaves it unknown whether the command took effect.
-    pub fn was_refused(&self) -> bool {
+    pub(crate) fn was_refused(&self) -> bool {
         matches!(
             self,
             RedisError::NoPermission { .. } | RedisError::Command { .. }
@@ -54,7 +54,7 @@ impl RedisError {
 
     /// Masks every occurrence of `secret` in the texts. Commands never put arguments in errors,
     /// but a server may echo one back (e.g. an `ACL SETUSER` syntax error names the token).
-    pub fn redacted(self, secret: &str) -> RedisError {
+    pub(crate) fn redacted(self, secret: &str) -> RedisError {
         if secret.is_empty() {
             return self;
         }
@@ -91,19 +91,6 @@ impl RedisError {
                 message: r(message),
             },
             other @ (RedisError::Timeout { .. } | RedisError::WrongPassword { .. }) => other,
-        }
-    }
-
-    /// The node address the error is about.
-    pub fn addr(&self) -> &str {
-        match self {
-            RedisError::Unreachable { addr, .. }
-            | RedisError::Timeout { addr, .. }
-            | RedisError::WrongPassword { addr, .. }
-            | RedisError::Tls { addr, .. }
-            | RedisError::NoPermission { addr, .. }
-            | RedisError::Command { addr, .. }
-            | RedisError::Discovery { addr, .. } => addr,
         }
     }
 }

@@ -7,7 +7,7 @@ use super::probe::parse_info_field;
 use super::{Node, RedisError};
 
 /// The ids of one connected node (one `INFO`, plus `CLUSTER MYID` on a cluster node).
-pub async fn identify(node: &Node) -> Result<NodeIds, RedisError> {
+pub(crate) async fn identify(node: &Node) -> Result<NodeIds, RedisError> {
     // Plain `INFO` (default sections) holds server, replication and cluster on every version;
     // several section names in one call need 7.0.
     let info: String = node.query("INFO", &redis::cmd("INFO")).await?;

@@ -2,18 +2,17 @@
 //! discovery, ACL commands, probes (permissions, persistence mode, sessions).
 
 pub mod acl;
-pub mod acl_access;
-pub mod acl_state;
-pub mod error;
-pub mod identity;
-pub mod node;
+pub(crate) mod acl_access;
+pub(crate) mod acl_state;
+pub(crate) mod error;
+pub(crate) mod identity;
+pub(crate) mod node;
 pub mod probe;
-pub mod sentinel;
-pub mod server;
+pub(crate) mod sentinel;
+pub(crate) mod server;
 pub mod topology;
 pub mod verify;
 
 pub use error::RedisError;
 pub use node::{ConnectParams, Node, NodeAddr, TlsParams, install_crypto_provider};
 pub use probe::{NodeReport, Persistence};
-pub use server::{ServerInfo, ServerKind};

@@ -84,9 +84,9 @@ pub struct ConnectParams {
 /// An authenticated connection (multiplexed; cheap to clone).
 #[derive(Clone)]
 pub struct Node {
-    pub addr: NodeAddr,
+    pub(crate) addr: NodeAddr,
     /// The user this connection authenticated as (named in permission hints).
-    pub username: String,
+    pub(crate) username: String,
     conn: MultiplexedConnection,
     command_timeout: Duration,
     tls: bool,
@@ -201,16 +201,16 @@ impl Node {
     }
 
     /// The underlying multiplexed connection, for callers that pipeline.
-    pub fn connection(&self) -> MultiplexedConnection {
+    pub(crate) fn connection(&self) -> MultiplexedConnection {
         self.conn.clone()
     }
 
-    pub fn command_timeout(&self) -> Duration {
+    pub(crate) fn command_timeout(&self) -> Duration {
         self.command_timeout
     }
 
     /// Whether this connection speaks TLS (cluster discovery then picks the nodes' TLS ports).
-    pub fn is_tls(&self) -> bool {
+    pub(crate) fn is_tls(&self) -> bool {
         self.tls
     }
 }

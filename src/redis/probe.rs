@@ -58,7 +58,7 @@ fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::
 
 impl NodeReport {
     /// "valkey 9.1.2", "redis 6.2.14", or just the version when the kind is unknown.
-    pub fn server_label(&self) -> Option<String> {
+    pub(crate) fn server_label(&self) -> Option<String> {
         match (&self.server, &self.version) {
             (Some(kind), Some(v)) => Some(format!("{kind} {v}")),
             (None, Some(v)) => Some(v.clone()),
@@ -67,7 +67,7 @@ impl NodeReport {
     }
 
     /// The report of a node that could not even be connected to.
-    pub fn failed(address: String, error: &dyn std::fmt::Display) -> NodeReport {
+    pub(crate) fn failed(address: String, error: &dyn std::fmt::Display) -> NodeReport {
         NodeReport {
             address,
             role: None,
@@ -179,7 +179,7 @@ pub async fn probe(node: &Node, own_username: &str) -> NodeReport {
 }
 
 /// What the server is and its real version (`INFO server`).
-pub async fn server_info(node: &Node) -> Result<Option<ServerInfo>, RedisError> {
+pub(crate) async fn server_info(node: &Node) -> Result<Option<ServerInfo>, RedisError> {
     let mut cmd = redis::cmd("INFO");
     cmd.arg("server");
     let info: String = node.query("INFO", &cmd).await?;
@@ -187,7 +187,7 @@ pub async fn server_info(node: &Node) -> Result<Option<ServerInfo>, RedisError> 
 }
 
 /// The command that persists ACL changes on a node of this kind, as `ACL DRYRUN` takes it.
-pub fn persist_command(p: Persistence) -> Option<[&'static str; 2]> {
+pub(crate) fn persist_command(p: Persistence) -> Option<[&'static str; 2]> {
     match p {
         Persistence::Aclfile => Some(["ACL", "SAVE"]),
         Persistence::Config => Some(["CONFIG", "REWRITE"]),

@@ -8,20 +8,20 @@ use super::{Node, NodeAddr, RedisError};
 
 /// What one Sentinel says about a master.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SentinelView {
-    pub master: NodeAddr,
+pub(crate) struct SentinelView {
+    pub(crate) master: NodeAddr,
     /// Every replica it lists, flagged or not: a flag may be stale during a failover (a
     /// replica being reconfigured shows `disconnected`), and a replica left out would keep the
     /// old credentials; one that is really down fails the rotation like any node.
-    pub replicas: Vec<NodeAddr>,
+    pub(crate) replicas: Vec<NodeAddr>,
     /// The replicas it flags as down or disconnected, with why (for the connection test).
-    pub noted: Vec<(NodeAddr, String)>,
+    pub(crate) noted: Vec<(NodeAddr, String)>,
     /// The other Sentinels monitoring this master.
-    pub sentinels: Vec<NodeAddr>,
+    pub(crate) sentinels: Vec<NodeAddr>,
 }
 
 /// The master, its replicas and its other Sentinels according to `sentinel`.
-pub async fn ask(sentinel: &Node, master_name: &str) -> Result<SentinelView, RedisError> {
+pub(crate) async fn ask(sentinel: &Node, master_name: &str) -> Result<SentinelView, RedisError> {
     let mut get = redis::cmd("SENTINEL");
     get.arg("GET-MASTER-ADDR-BY-NAME").arg(master_name);
     let reply: Value = sentinel

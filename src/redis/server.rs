@@ -16,14 +16,14 @@ pub enum ServerKind {
 /// A server's kind and real version (`9.1.2` for Valkey 9.1.2, never its compatibility
 /// `redis_version`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerInfo {
-    pub kind: ServerKind,
-    pub version: String,
+pub(crate) struct ServerInfo {
+    pub(crate) kind: ServerKind,
+    pub(crate) version: String,
 }
 
 impl ServerInfo {
     /// From the text of `INFO server`; `None` when it names no version at all.
-    pub fn from_info(info: &str) -> Option<ServerInfo> {
+    pub(crate) fn from_info(info: &str) -> Option<ServerInfo> {
         let field = |name: &str| {
             info.lines().find_map(|line| {
                 let (k, v) = line.trim_end_matches('\r').split_once(':')?;
@@ -56,12 +56,12 @@ impl ServerInfo {
 
     /// Redis 7.0 brought `ACL DRYRUN`, selectors `( … )`, `%R~`/`%W~` key permissions and
     /// subcommand removal (`-acl|setuser`); every Valkey has them (it forked from 7.2).
-    pub fn has_acl_v2(&self) -> bool {
+    pub(crate) fn has_acl_v2(&self) -> bool {
         self.kind == ServerKind::Valkey || self.major_minor() >= (7, 0)
     }
 
     /// "Redis 6.2.14", "Valkey 9.1.2".
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let name = match self.kind {
             ServerKind::Redis => "Redis",
             ServerKind::Valkey => "Valkey",
@@ -71,7 +71,7 @@ impl ServerInfo {
 }
 
 /// Why `ACL DRYRUN` could not tell whether the admin may persist, on a server that has none.
-pub fn no_dryrun_note(addr: &str, info: &ServerInfo, user: &str, command: &str) -> String {
+pub(crate) fn no_dryrun_note(addr: &str, info: &ServerInfo, user: &str, command: &str) -> String {
     format!(
         "{addr} runs {}, which has no ACL DRYRUN: whether user `{user}` may run {command} is only known at the first rotation (a refusal there is rolled back and named)",
         info.label()

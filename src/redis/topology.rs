@@ -14,7 +14,7 @@ use super::{Node, NodeAddr, RedisError};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Discovered {
     pub nodes: Vec<NodeAddr>,
-    pub noted: Vec<(NodeAddr, String)>,
+    pub(crate) noted: Vec<(NodeAddr, String)>,
 }
 
 /// Given a connected seed node: standalone → itself; replication → itself plus every replica

@@ -14,7 +14,7 @@ use crate::store::Document;
 
 /// Where a connection form lives, so its result goes back to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FormOrigin {
+pub(crate) enum FormOrigin {
     /// The connections screen.
     Screen,
     /// Step 1 of the wizard (add and test inline).
@@ -23,20 +23,20 @@ pub enum FormOrigin {
 
 /// What a connection test was about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TestTarget {
+pub(crate) enum TestTarget {
     Stored(Uuid),
     Draft(FormOrigin),
 }
 
 /// An engine failure as the console shows it: the sentence, and the fields it names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskError {
-    pub message: String,
-    pub fields: Vec<FieldError>,
+pub(crate) struct TaskError {
+    pub(crate) message: String,
+    pub(crate) fields: Vec<FieldError>,
 }
 
 impl TaskError {
-    pub fn new(message: impl Into<String>) -> TaskError {
+    pub(crate) fn new(message: impl Into<String>) -> TaskError {
         TaskError {
             message: message.into(),
             fields: Vec::new(),
@@ -57,19 +57,19 @@ impl From<EngineError> for TaskError {
     }
 }
 
-pub type Outcome<T> = Result<T, TaskError>;
+pub(crate) type Outcome<T> = Result<T, TaskError>;
 
 /// Pasted text. It may be a password, so `Debug` (an action in a log line or a test failure)
 /// shows only its length.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Pasted(pub zeroize::Zeroizing<String>);
+pub(crate) struct Pasted(pub zeroize::Zeroizing<String>);
 
 impl Pasted {
-    pub fn new(text: impl Into<String>) -> Pasted {
+    pub(crate) fn new(text: impl Into<String>) -> Pasted {
         Pasted(zeroize::Zeroizing::new(text.into()))
     }
 
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.0
     }
 }
@@ -81,7 +81,7 @@ impl std::fmt::Debug for Pasted {
 }
 
 #[derive(Clone, Debug)]
-pub enum Action {
+pub(crate) enum Action {
     // Terminal and clock.
     Key(KeyEvent),
     /// Bracketed paste: may be a password on its way into a masked field.
@@ -101,8 +101,6 @@ pub enum Action {
     // Movement and focus.
     Up,
     Down,
-    Left,
-    Right,
     Top,
     Bottom,
     PageUp,
@@ -172,15 +170,15 @@ pub enum Action {
     Engine(EngineEvent),
     Rotated(Uuid, Outcome<Rotation>),
     Created(Outcome<Rotation>),
-    Updated(Uuid, Outcome<Rotation>),
-    AutoRotationSet(Uuid, Outcome<Rotation>),
-    Deleted(Uuid, Outcome<DeleteOutcome>),
+    Updated(Outcome<Rotation>),
+    AutoRotationSet(Outcome<Rotation>),
+    Deleted(Outcome<DeleteOutcome>),
     CredentialsLoaded(Uuid, Outcome<Credentials>),
     SessionsLoaded(Uuid, Outcome<[SessionCounts; 2]>),
     SyncLoaded(Uuid, Outcome<Vec<crate::engine::NodeSync>>),
     ConnectionTested(TestTarget, Outcome<ConnectionReport>),
     ConnectionSaved(FormOrigin, Outcome<(Connection, ConnectionReport)>),
-    ConnectionRemoved(Uuid, Outcome<Connection>),
+    ConnectionRemoved(Outcome<Connection>),
     LeftoversLoaded(Uuid, Outcome<Vec<crate::engine::LeftoverUser>>),
     UserRevoked(Uuid, String, Outcome<()>),
 }

@@ -24,14 +24,14 @@ use crate::store::Document;
 
 /// Something fetched in the background.
 #[derive(Clone, Debug)]
-pub enum Loadable<T> {
+pub(crate) enum Loadable<T> {
     Loading,
     Ready(T),
     Failed(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Screen {
+pub(crate) enum Screen {
     Dashboard,
     Connections,
     Credentials,
@@ -40,7 +40,7 @@ pub enum Screen {
 
 /// The tabs of a rotation's own view (Enter or `H` on a rotation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RotationTab {
+pub(crate) enum RotationTab {
     /// Every attempt (trigger, outcome, duration, nodes, message) and the secrets' versions.
     History,
     /// The detail pane, full size.
@@ -49,101 +49,101 @@ pub enum RotationTab {
 
 /// The dashboard's panes, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
+pub(crate) enum Pane {
     Rotations,
     Detail,
     Scheduler,
 }
 
 #[derive(Clone, Debug)]
-pub struct Status {
-    pub text: String,
-    pub tone: Tone,
+pub(crate) struct Status {
+    pub(crate) text: String,
+    pub(crate) tone: Tone,
 }
 
 #[derive(Clone, Debug)]
-pub struct DashboardState {
+pub(crate) struct DashboardState {
     /// Position in `visible`.
-    pub selected: usize,
+    pub(crate) selected: usize,
     /// Indices into `doc.rotations`: sorted, filtered.
-    pub visible: Vec<usize>,
-    pub filter: TextField,
-    pub filtering: bool,
-    pub focus: Pane,
+    pub(crate) visible: Vec<usize>,
+    pub(crate) filter: TextField,
+    pub(crate) filtering: bool,
+    pub(crate) focus: Pane,
     /// Enter: the selected rotation's own view (history and details tabs) takes the whole body.
-    pub zoom: bool,
+    pub(crate) zoom: bool,
     /// Which tab that view shows.
-    pub tab: RotationTab,
-    pub detail_scroll: u16,
+    pub(crate) tab: RotationTab,
+    pub(crate) detail_scroll: u16,
     /// Lines scrolled back from the newest event.
-    pub log_scroll: usize,
+    pub(crate) log_scroll: usize,
     /// Select this rotation once the next snapshot has it (just created).
-    pub select_after_reload: Option<Uuid>,
+    pub(crate) select_after_reload: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct ConnectionsState {
-    pub selected: usize,
-    pub form: Option<ConnectionForm>,
+pub(crate) struct ConnectionsState {
+    pub(crate) selected: usize,
+    pub(crate) form: Option<ConnectionForm>,
     /// `u`: the ACL users on the selected connection's server that no rotation owns.
-    pub leftovers: Option<LeftoversState>,
+    pub(crate) leftovers: Option<LeftoversState>,
 }
 
 /// The leftover users of one connection, and which one is selected (`x` revokes it).
 #[derive(Clone, Debug)]
-pub struct LeftoversState {
-    pub connection_id: Uuid,
-    pub users: Loadable<Vec<crate::engine::LeftoverUser>>,
-    pub selected: usize,
+pub(crate) struct LeftoversState {
+    pub(crate) connection_id: Uuid,
+    pub(crate) users: Loadable<Vec<crate::engine::LeftoverUser>>,
+    pub(crate) selected: usize,
 }
 
 #[derive(Clone, Debug)]
-pub struct CredentialsState {
-    pub rotation_id: Uuid,
-    pub creds: Loadable<Credentials>,
-    pub revealed: bool,
+pub(crate) struct CredentialsState {
+    pub(crate) rotation_id: Uuid,
+    pub(crate) creds: Loadable<Credentials>,
+    pub(crate) revealed: bool,
     /// 0 current, 1 previous.
-    pub row: usize,
+    pub(crate) row: usize,
 }
 
 pub struct App {
-    pub doc: Arc<Document>,
+    pub(crate) doc: Arc<Document>,
     /// The display clock; ticks move it.
-    pub now: DateTime<Utc>,
-    pub zone: Zone,
-    pub theme: Theme,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) zone: Zone,
+    pub(crate) theme: Theme,
     /// Shown in the header (e.g. "demo").
-    pub title: Option<String>,
-    pub screen: Screen,
-    pub dashboard: DashboardState,
-    pub connections: ConnectionsState,
-    pub credentials: Option<CredentialsState>,
-    pub wizard: Option<Wizard>,
+    pub(crate) title: Option<String>,
+    pub(crate) screen: Screen,
+    pub(crate) dashboard: DashboardState,
+    pub(crate) connections: ConnectionsState,
+    pub(crate) credentials: Option<CredentialsState>,
+    pub(crate) wizard: Option<Wizard>,
     /// The top popup gets keys first.
-    pub popups: Vec<Popup>,
-    pub sessions: HashMap<Uuid, Loadable<[SessionCounts; 2]>>,
+    pub(crate) popups: Vec<Popup>,
+    pub(crate) sessions: HashMap<Uuid, Loadable<[SessionCounts; 2]>>,
     /// Per rotation, whether each node holds both its credentials.
-    pub sync: HashMap<Uuid, Loadable<Vec<crate::engine::NodeSync>>>,
+    pub(crate) sync: HashMap<Uuid, Loadable<Vec<crate::engine::NodeSync>>>,
     /// Connection test reports, by connection id.
-    pub reports: HashMap<Uuid, Loadable<ConnectionReport>>,
-    pub progress: HashMap<Uuid, RotationProgress>,
+    pub(crate) reports: HashMap<Uuid, Loadable<ConnectionReport>>,
+    pub(crate) progress: HashMap<Uuid, RotationProgress>,
     /// Events announced by this process's engine and not yet in `doc`.
-    pub live_events: Vec<Event>,
-    pub status: Option<Status>,
+    pub(crate) live_events: Vec<Event>,
+    pub(crate) status: Option<Status>,
     /// Engine work for the event loop to run.
-    pub tasks: Vec<Task>,
-    pub should_quit: bool,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) should_quit: bool,
     /// An hour of live-session samples per rotation (the detail pane's chart).
-    pub session_history: HashMap<Uuid, crate::tui::health::SessionHistory>,
+    pub(crate) session_history: HashMap<Uuid, crate::tui::health::SessionHistory>,
     /// Rotations and connections with a health read in flight (no second one is queued).
-    pub in_flight: std::collections::HashSet<Uuid>,
+    pub(crate) in_flight: std::collections::HashSet<Uuid>,
     /// The in-process scheduler: holding the lease or standing by, and the holder.
-    pub scheduler: Option<(
+    pub(crate) scheduler: Option<(
         crate::engine::scheduler::SchedulerState,
         Option<crate::engine::lease::LeaseHolder>,
     )>,
     /// The terminal's size when known (None in tests that never say: drawn as if it fits).
-    pub size: Option<(u16, u16)>,
+    pub(crate) size: Option<(u16, u16)>,
 }
 
 impl App {
@@ -190,22 +190,22 @@ impl App {
         app
     }
 
-    pub fn with_title(mut self, title: Option<String>) -> App {
+    pub(crate) fn with_title(mut self, title: Option<String>) -> App {
         self.title = title;
         self
     }
 
     /// First work once running: live sessions of the selected rotation.
-    pub fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         self.selection_changed();
     }
 
-    pub fn take_tasks(&mut self) -> Vec<Task> {
+    pub(crate) fn take_tasks(&mut self) -> Vec<Task> {
         std::mem::take(&mut self.tasks)
     }
 
     /// The status line: one line, so a multi-line engine message is joined with "; ".
-    pub fn set_status(&mut self, tone: Tone, text: impl Into<String>) {
+    pub(crate) fn set_status(&mut self, tone: Tone, text: impl Into<String>) {
         let text: String = text.into();
         self.status = Some(Status {
             text: text.lines().collect::<Vec<_>>().join("; "),
@@ -213,28 +213,28 @@ impl App {
         });
     }
 
-    pub fn selected_rotation(&self) -> Option<&Rotation> {
+    pub(crate) fn selected_rotation(&self) -> Option<&Rotation> {
         let i = *self.dashboard.visible.get(self.dashboard.selected)?;
         self.doc.rotations.get(i)
     }
 
-    pub fn rotation(&self, id: Uuid) -> Option<&Rotation> {
+    pub(crate) fn rotation(&self, id: Uuid) -> Option<&Rotation> {
         self.doc.rotations.iter().find(|r| r.id == id)
     }
 
-    pub fn is_running(&self, id: Uuid) -> bool {
+    pub(crate) fn is_running(&self, id: Uuid) -> bool {
         self.progress
             .get(&id)
             .is_some_and(RotationProgress::running)
     }
 
-    pub fn any_running(&self) -> bool {
+    pub(crate) fn any_running(&self) -> bool {
         self.progress.values().any(RotationProgress::running)
     }
 
     /// Whether something on screen changes with the clock (countdowns, spinners), so the event
     /// loop ticks only then.
-    pub fn needs_ticks(&self) -> bool {
+    pub(crate) fn needs_ticks(&self) -> bool {
         let spinner = self.any_running()
             || self.wizard.as_ref().is_some_and(|w| w.submitting)
             || self
@@ -253,7 +253,7 @@ impl App {
     /// How often the screen's clock-driven text changes, in seconds: every second while a
     /// spinner turns or a countdown is under an hour, else every minute. The event loop redraws
     /// on a tick only when `now` crosses this step, so an idle console does not draw.
-    pub fn clock_resolution(&self) -> i64 {
+    pub(crate) fn clock_resolution(&self) -> i64 {
         let spinner = self.any_running()
             || self.wizard.as_ref().is_some_and(|w| w.submitting)
             || self
@@ -270,7 +270,7 @@ impl App {
 
     /// Queues a health read of what the dashboard shows: the selected rotation's live sessions
     /// and its connection's nodes. The last values stay on screen until the answers arrive.
-    pub fn sample(&mut self) {
+    pub(crate) fn sample(&mut self) {
         if self.screen != Screen::Dashboard {
             return;
         }
@@ -286,14 +286,14 @@ impl App {
     }
 
     /// True while the terminal is below the minimum: only the "too small" notice is drawn.
-    pub fn too_small(&self) -> bool {
+    pub(crate) fn too_small(&self) -> bool {
         use super::screens::{MIN_HEIGHT, MIN_WIDTH};
         self.size
             .is_some_and(|(w, h)| w < MIN_WIDTH || h < MIN_HEIGHT)
     }
 
     /// Who gets keys now: the top popup, else the screen (and what it is focused on).
-    pub fn context(&self) -> Context {
+    pub(crate) fn context(&self) -> Context {
         if let Some(p) = self.popups.last() {
             return p.context();
         }
@@ -326,7 +326,7 @@ impl App {
     }
 
     /// The single entry point: applies `action`, returns a follow-up action if any.
-    pub fn update(&mut self, action: Action) -> Option<Action> {
+    pub(crate) fn update(&mut self, action: Action) -> Option<Action> {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Paste(pasted) => {

@@ -25,7 +25,7 @@ const TICK: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(500);
 
 /// Terminal events the console cares about, as actions.
-pub fn from_terminal(ev: TermEvent) -> Option<Action> {
+pub(crate) fn from_terminal(ev: TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Action::Key(k)),
         TermEvent::Paste(s) => Some(Action::Paste(super::action::Pasted::new(s))),
@@ -36,7 +36,7 @@ pub fn from_terminal(ev: TermEvent) -> Option<Action> {
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard (also through SSH/tmux
 /// when the terminal allows it).
-pub fn osc52(text: &str) -> String {
+pub(crate) fn osc52(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("\x1b]52;c;{b64}\x07")
 }
@@ -49,7 +49,7 @@ fn apply(app: &mut App, action: Action) {
 }
 
 /// Runs until the operator quits.
-pub async fn run(
+pub(crate) async fn run(
     terminal: &mut DefaultTerminal,
     engine: Engine,
     mut app: App,

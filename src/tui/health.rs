@@ -11,18 +11,18 @@ use chrono::{DateTime, Utc};
 use crate::engine::SessionCounts;
 
 /// The default sampling period.
-pub const DEFAULT_EVERY: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_EVERY: Duration = Duration::from_secs(10);
 /// How much history the chart shows.
-pub const WINDOW_SECS: i64 = 3600;
+pub(crate) const WINDOW_SECS: i64 = 3600;
 
 /// Session counts per slot over the last hour, oldest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SessionHistory {
+pub(crate) struct SessionHistory {
     samples: VecDeque<(DateTime<Utc>, [usize; 2])>,
 }
 
 impl SessionHistory {
-    pub fn push(&mut self, at: DateTime<Utc>, counts: &[SessionCounts; 2]) {
+    pub(crate) fn push(&mut self, at: DateTime<Utc>, counts: &[SessionCounts; 2]) {
         self.samples
             .push_back((at, [counts[0].sessions, counts[1].sessions]));
         while self
@@ -34,23 +34,19 @@ impl SessionHistory {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.samples.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-
     /// One slot's counts, oldest first.
-    pub fn slot(&self, slot: usize) -> Vec<u64> {
+    pub(crate) fn slot(&self, slot: usize) -> Vec<u64> {
         self.samples.iter().map(|(_, s)| s[slot] as u64).collect()
     }
 }
 
 /// A sparkline in block characters, the newest sample at the right, at most `width` wide,
 /// scaled to `max` (so both slots share one scale); zero is a flat baseline.
-pub fn sparkline(values: &[u64], max: u64, width: usize) -> String {
+pub(crate) fn sparkline(values: &[u64], max: u64, width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let tail = &values[values.len().saturating_sub(width)..];
     tail.iter()

@@ -8,21 +8,21 @@
 //! than one screen draws: fields, badges, the pane, a connection report, the connection form,
 //! layout helpers). No screen imports another screen's module.
 
-pub mod action;
-pub mod app;
-pub mod event;
+pub(crate) mod action;
+pub(crate) mod app;
+pub(crate) mod event;
 mod handlers;
-pub mod health;
-pub mod keymap;
-pub mod popup;
-pub mod progress;
-pub mod screens;
-pub mod state;
-pub mod tasks;
-pub mod theme;
-pub mod time;
-pub mod widgets;
-pub mod wording;
+pub(crate) mod health;
+pub(crate) mod keymap;
+pub(crate) mod popup;
+pub(crate) mod progress;
+pub(crate) mod screens;
+pub(crate) mod state;
+pub(crate) mod tasks;
+pub(crate) mod theme;
+pub(crate) mod time;
+pub(crate) mod widgets;
+pub(crate) mod wording;
 
 #[cfg(test)]
 mod tests;
@@ -36,22 +36,23 @@ use crate::engine::Engine;
 
 /// How the console is started.
 #[derive(Clone, Debug, Default)]
-pub struct TuiOptions {
+pub(crate) struct TuiOptions {
     /// `--no-color` (`NO_COLOR` is honoured too).
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     /// Shown in the header, e.g. "demo".
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// How often node health and live sessions are sampled (`--health-every`; zero means the
     /// default, 10 s).
-    pub health_every: std::time::Duration,
+    pub(crate) health_every: std::time::Duration,
     /// The in-process scheduler's state (holding the lease or standing by), when one runs.
-    pub scheduler: Option<tokio::sync::watch::Receiver<crate::engine::scheduler::SchedulerState>>,
+    pub(crate) scheduler:
+        Option<tokio::sync::watch::Receiver<crate::engine::scheduler::SchedulerState>>,
 }
 
 /// Runs the console on `engine` until the operator quits. The terminal is restored on every
 /// path: normal exit, error, and panic (our hook turns bracketed paste off, ratatui's restores
 /// raw mode and the screen, then the hook installed before us, e.g. color-eyre's, reports).
-pub async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> {
+pub(crate) async fn run(engine: Engine, options: TuiOptions) -> color_eyre::Result<()> {
     let doc = {
         let e = engine.clone();
         tokio::task::spawn_blocking(move || e.shown_snapshot()).await??

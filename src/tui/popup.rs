@@ -10,7 +10,7 @@ use super::widgets::TextField;
 use crate::model::{Rotation, Slot};
 
 #[derive(Clone, Debug)]
-pub enum Popup {
+pub(crate) enum Popup {
     Confirm(Confirm),
     Delete(DeleteDialog),
     /// Live progress of a rotation started here ("rotate now").
@@ -30,7 +30,7 @@ pub enum Popup {
 }
 
 impl Popup {
-    pub fn context(&self) -> Context {
+    pub(crate) fn context(&self) -> Context {
         match self {
             Popup::Confirm(_) => Context::Confirm,
             Popup::Delete(_) => Context::Delete,
@@ -42,23 +42,23 @@ impl Popup {
 
 /// A yes/no question with the action to emit on yes.
 #[derive(Clone, Debug)]
-pub struct Confirm {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub yes: Box<Action>,
+pub(crate) struct Confirm {
+    pub(crate) title: String,
+    pub(crate) lines: Vec<String>,
+    pub(crate) yes: Box<Action>,
     /// What "y" does, in words ("rotate", "quit", "discard").
-    pub yes_label: &'static str,
+    pub(crate) yes_label: &'static str,
 }
 
 #[derive(Clone, Debug)]
-pub struct Message {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub tone: Tone,
+pub(crate) struct Message {
+    pub(crate) title: String,
+    pub(crate) lines: Vec<String>,
+    pub(crate) tone: Tone,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeleteFocus {
+pub(crate) enum DeleteFocus {
     Revoke,
     Secrets,
     Name,
@@ -66,23 +66,23 @@ pub enum DeleteFocus {
 
 /// Delete a rotation: two choices (both off by default) and the name typed to confirm.
 #[derive(Clone, Debug)]
-pub struct DeleteDialog {
-    pub id: Uuid,
-    pub name: String,
-    pub users: [String; 2],
-    pub secrets: [String; 2],
-    pub environment: String,
-    pub secret_path: String,
-    pub revoke: bool,
-    pub delete_secrets: bool,
-    pub focus: DeleteFocus,
-    pub typed: TextField,
+pub(crate) struct DeleteDialog {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    pub(crate) users: [String; 2],
+    pub(crate) secrets: [String; 2],
+    pub(crate) environment: String,
+    pub(crate) secret_path: String,
+    pub(crate) revoke: bool,
+    pub(crate) delete_secrets: bool,
+    pub(crate) focus: DeleteFocus,
+    pub(crate) typed: TextField,
     /// Set when Enter was pressed before the name matched.
-    pub nudge: bool,
+    pub(crate) nudge: bool,
 }
 
 impl DeleteDialog {
-    pub fn new(r: &Rotation) -> DeleteDialog {
+    pub(crate) fn new(r: &Rotation) -> DeleteDialog {
         DeleteDialog {
             id: r.id,
             name: r.name.clone(),
@@ -101,12 +101,12 @@ impl DeleteDialog {
         }
     }
 
-    pub fn confirmed(&self) -> bool {
+    pub(crate) fn confirmed(&self) -> bool {
         self.typed.value() == self.name
     }
 
     /// What the delete leaves in place, in words, as the choices stand.
-    pub fn stays(&self) -> Vec<String> {
+    pub(crate) fn stays(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.revoke {
             out.push(format!(
@@ -123,7 +123,7 @@ impl DeleteDialog {
         out
     }
 
-    pub fn move_focus(&mut self, forward: bool) {
+    pub(crate) fn move_focus(&mut self, forward: bool) {
         use DeleteFocus::*;
         self.focus = match (self.focus, forward) {
             (Revoke, true) => Secrets,
@@ -135,7 +135,7 @@ impl DeleteDialog {
         };
     }
 
-    pub fn toggle(&mut self) {
+    pub(crate) fn toggle(&mut self) {
         match self.focus {
             DeleteFocus::Revoke => self.revoke = !self.revoke,
             DeleteFocus::Secrets => self.delete_secrets = !self.delete_secrets,
@@ -144,7 +144,7 @@ impl DeleteDialog {
     }
 
     /// The action Enter emits, once the name matches.
-    pub fn action(&self) -> Option<Action> {
+    pub(crate) fn action(&self) -> Option<Action> {
         self.confirmed().then_some(Action::StartDelete {
             id: self.id,
             revoke: self.revoke,

@@ -8,22 +8,22 @@ use crate::engine::Step;
 use crate::model::{Event, EventKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepLine {
-    pub step: Step,
+pub(crate) struct StepLine {
+    pub(crate) step: Step,
     /// (node address, ok)
-    pub nodes: Vec<(String, bool)>,
+    pub(crate) nodes: Vec<(String, bool)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RotationProgress {
-    pub started: DateTime<Utc>,
-    pub steps: Vec<StepLine>,
+pub(crate) struct RotationProgress {
+    pub(crate) started: DateTime<Utc>,
+    pub(crate) steps: Vec<StepLine>,
     /// `Ok(message)` or `Err(message)` once the rotation ended.
-    pub finished: Option<Result<String, String>>,
+    pub(crate) finished: Option<Result<String, String>>,
 }
 
 impl RotationProgress {
-    pub fn new(started: DateTime<Utc>) -> RotationProgress {
+    pub(crate) fn new(started: DateTime<Utc>) -> RotationProgress {
         RotationProgress {
             started,
             steps: Vec::new(),
@@ -31,12 +31,12 @@ impl RotationProgress {
         }
     }
 
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.finished.is_none()
     }
 
     /// A step started (`node: None`) or finished on one node.
-    pub fn record(&mut self, step: Step, node: Option<String>, ok: bool) {
+    pub(crate) fn record(&mut self, step: Step, node: Option<String>, ok: bool) {
         // One line per step: the engine announces a step, then its nodes answer, and those
         // answers may arrive after the next step was announced (persist and verify overlap).
         let at = match self.steps.iter().position(|s| s.step == step) {
@@ -55,7 +55,7 @@ impl RotationProgress {
     }
 
     /// `record ✓ · apply 3/3 ✓ · persist 2/3 ✗ · verify …`
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut parts = Vec::new();
         let last = self.steps.len().saturating_sub(1);
         for (i, line) in self.steps.iter().enumerate() {
@@ -80,7 +80,7 @@ impl RotationProgress {
 }
 
 /// Whether a logged event ends a rotation run: (rotation, ok, message).
-pub fn ends_run(event: &Event) -> Option<(Uuid, bool, String)> {
+pub(crate) fn ends_run(event: &Event) -> Option<(Uuid, bool, String)> {
     let id = event.rotation_id?;
     match event.kind {
         EventKind::Rotated | EventKind::Created | EventKind::Recovered => {

@@ -12,7 +12,7 @@ use crate::model::schedule::Trigger;
 use crate::model::validation::ConnectionSpec;
 
 #[derive(Clone, Debug)]
-pub enum Task {
+pub(crate) enum Task {
     /// Read the database again (another process wrote, or we did).
     Reload,
     Rotate(Uuid),
@@ -51,7 +51,7 @@ pub enum Task {
 }
 
 /// Runs `task` in the background; its result arrives on `tx`.
-pub fn spawn(engine: &Engine, task: Task, tx: &UnboundedSender<Action>) {
+pub(crate) fn spawn(engine: &Engine, task: Task, tx: &UnboundedSender<Action>) {
     let engine = engine.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
@@ -90,14 +90,12 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
                 .map_err(TaskError::from),
         ),
         Task::Update(id, patch) => Action::Updated(
-            id,
             engine
                 .update_rotation(id, &patch)
                 .await
                 .map_err(TaskError::from),
         ),
         Task::SetAutoRotation(id, on) => Action::AutoRotationSet(
-            id,
             engine
                 .set_auto_rotation(id, on)
                 .await
@@ -108,7 +106,6 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
             revoke,
             delete_secrets,
         } => Action::Deleted(
-            id,
             engine
                 .delete_rotation(id, revoke, delete_secrets)
                 .await
@@ -168,7 +165,6 @@ async fn run(engine: Engine, task: Task) -> Option<Action> {
                 .map_err(TaskError::from),
         ),
         Task::RemoveConnection(id) => Action::ConnectionRemoved(
-            id,
             engine
                 .remove_connection(&id.to_string())
                 .await

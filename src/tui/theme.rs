@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 /// Which tone a piece of state has; the words next to it carry the same meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     Ok,
     Warn,
     Error,
@@ -26,13 +26,9 @@ impl Theme {
     }
 
     /// Colour unless the flag is set or `NO_COLOR` is set to anything non-empty.
-    pub fn from_env(no_color_flag: bool) -> Theme {
+    pub(crate) fn from_env(no_color_flag: bool) -> Theme {
         let env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Theme::new(!(no_color_flag || env))
-    }
-
-    pub fn has_color(&self) -> bool {
-        self.color
     }
 
     fn fg(&self, c: Color) -> Style {
@@ -43,7 +39,7 @@ impl Theme {
         }
     }
 
-    pub fn tone(&self, tone: Tone) -> Style {
+    pub(crate) fn tone(&self, tone: Tone) -> Style {
         match tone {
             Tone::Ok => self.fg(Color::Green),
             Tone::Warn => self.fg(Color::Yellow),
@@ -54,7 +50,7 @@ impl Theme {
         }
     }
 
-    pub fn muted(&self) -> Style {
+    pub(crate) fn muted(&self) -> Style {
         if self.color {
             Style::new().fg(Color::DarkGray)
         } else {
@@ -62,39 +58,39 @@ impl Theme {
         }
     }
 
-    pub fn title(&self) -> Style {
+    pub(crate) fn title(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
 
-    pub fn header(&self) -> Style {
+    pub(crate) fn header(&self) -> Style {
         self.fg(Color::Blue).add_modifier(Modifier::BOLD)
     }
 
-    pub fn key(&self) -> Style {
+    pub(crate) fn key(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
     /// The selected row of a list or table.
-    pub fn selected(&self) -> Style {
+    pub(crate) fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
     /// The border of the pane that has focus.
-    pub fn focus(&self) -> Style {
+    pub(crate) fn focus(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
-    pub fn border(&self) -> Style {
+    pub(crate) fn border(&self) -> Style {
         self.fg(Color::Reset)
     }
 
     /// The cursor cell inside a text field.
-    pub fn cursor(&self) -> Style {
+    pub(crate) fn cursor(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
     /// A field's value area.
-    pub fn field(&self, focused: bool) -> Style {
+    pub(crate) fn field(&self, focused: bool) -> Style {
         if focused {
             self.fg(Color::Cyan).add_modifier(Modifier::UNDERLINED)
         } else {

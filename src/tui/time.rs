@@ -14,7 +14,7 @@ pub enum Zone {
 }
 
 impl Zone {
-    pub fn offset(&self, at: DateTime<Utc>) -> FixedOffset {
+    pub(crate) fn offset(&self, at: DateTime<Utc>) -> FixedOffset {
         match self {
             Zone::Local => at.with_timezone(&Local).offset().fix(),
             Zone::Utc => Utc.fix(),
@@ -23,7 +23,7 @@ impl Zone {
     }
 
     /// `UTC`, or `UTC+01:00` for other zones.
-    pub fn label(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn label(&self, at: DateTime<Utc>) -> String {
         let secs = self.offset(at).local_minus_utc();
         if secs == 0 {
             "UTC".to_string()
@@ -39,7 +39,7 @@ impl Zone {
     }
 
     /// `2026-03-04 02:30 UTC`.
-    pub fn datetime(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn datetime(&self, at: DateTime<Utc>) -> String {
         format!(
             "{} {}",
             self.local(at).format("%Y-%m-%d %H:%M"),
@@ -48,12 +48,12 @@ impl Zone {
     }
 
     /// `2026-03-04 02:30` without the zone (tables that name the zone in their header).
-    pub fn short(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn short(&self, at: DateTime<Utc>) -> String {
         self.local(at).format("%Y-%m-%d %H:%M").to_string()
     }
 
     /// `14:02:11`, or `03-01 14:02` when not on `today`'s local date.
-    pub fn log_stamp(&self, at: DateTime<Utc>, today: DateTime<Utc>) -> String {
+    pub(crate) fn log_stamp(&self, at: DateTime<Utc>, today: DateTime<Utc>) -> String {
         let l = self.local(at);
         if l.date_naive() == self.local(today).date_naive() {
             l.format("%H:%M:%S").to_string()
@@ -63,24 +63,19 @@ impl Zone {
     }
 
     /// `03-04 06:00` (tables, where the year is noise).
-    pub fn month_day(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn month_day(&self, at: DateTime<Utc>) -> String {
         self.local(at).format("%m-%d %H:%M").to_string()
     }
 
-    /// `14:02`.
-    pub fn clock(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format("%H:%M").to_string()
-    }
-
     /// A local time of day as UTC hours and minutes, with the zone's offset on `on`.
-    pub fn local_to_utc(&self, hours: u32, minutes: u32, on: DateTime<Utc>) -> (u32, u32) {
+    pub(crate) fn local_to_utc(&self, hours: u32, minutes: u32, on: DateTime<Utc>) -> (u32, u32) {
         let offset = self.offset(on).local_minus_utc() / 60;
         let m = (i64::from(hours * 60 + minutes) - i64::from(offset)).rem_euclid(1440);
         ((m / 60) as u32, (m % 60) as u32)
     }
 
     /// A UTC time of day as local hours and minutes.
-    pub fn utc_to_local(&self, hours: u32, minutes: u32, on: DateTime<Utc>) -> (u32, u32) {
+    pub(crate) fn utc_to_local(&self, hours: u32, minutes: u32, on: DateTime<Utc>) -> (u32, u32) {
         let offset = self.offset(on).local_minus_utc() / 60;
         let m = (i64::from(hours * 60 + minutes) + i64::from(offset)).rem_euclid(1440);
         ((m / 60) as u32, (m % 60) as u32)
@@ -88,7 +83,7 @@ impl Zone {
 }
 
 /// `in 3 days`, `in 5 h 12 min`, `in 4 min 10 s`, `now`, or `overdue by 2 h`.
-pub fn countdown(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+pub(crate) fn countdown(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     let secs = (at - now).num_seconds();
     if secs < 0 {
         return format!("overdue by {}", span(-secs));
@@ -100,7 +95,7 @@ pub fn countdown(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 }
 
 /// `12 days`, `2 days 18 h`, `5 h 12 min`, `4 min 10 s`, `12 s`.
-pub fn span(secs: i64) -> String {
+pub(crate) fn span(secs: i64) -> String {
     let (d, h, m, s) = (
         secs / 86_400,
         secs % 86_400 / 3600,
@@ -125,7 +120,7 @@ pub fn span(secs: i64) -> String {
 
 /// Whole days until `at`, rounded down exactly as `span` counts them, so the list's "Rotates in
 /// N days" and the detail's "(in N days …)" never disagree on the same screen.
-pub fn days_until(now: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
+pub(crate) fn days_until(now: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
     (at - now).num_seconds().max(0) / 86_400
 }
 

@@ -2,13 +2,13 @@
 //! password rules as a sentence ("1 digit", never "1 digits"; no "≥0 symbol of").
 
 /// `1 day`, `30 days`.
-pub fn counted(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The password rules: `48 characters, at least 1 digit, 1 lowercase and 1 uppercase`,
 /// with `and 2 symbols from -_.~!*` only when symbols are required.
-pub fn password_rules(
+pub(crate) fn password_rules(
     length: u64,
     digits: u64,
     lowercase: u64,

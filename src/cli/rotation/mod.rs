@@ -21,7 +21,7 @@ use super::{CliError, CliResult, engine, recover, runtime};
 
 pub(super) use show::print_sync;
 
-pub fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
+pub(crate) fn run(cli: &Cli, cmd: &RotationCmd) -> CliResult {
     let engine = engine(cli)?;
     match cmd {
         RotationCmd::Create {

@@ -7,7 +7,7 @@ use crate::model::{Connection, Rotation, RotationStatus, Slot};
 use super::super::output::{local, printable};
 
 /// One line per node: "127.0.0.1:6380  missing slot 0".
-pub fn print_sync(label: &str, sync: &Result<Vec<NodeSync>, EngineError>) {
+pub(crate) fn print_sync(label: &str, sync: &Result<Vec<NodeSync>, EngineError>) {
     match sync {
         Ok(nodes) => {
             let width = nodes.iter().map(|n| n.node.len()).max().unwrap_or(0);
@@ -20,7 +20,7 @@ pub fn print_sync(label: &str, sync: &Result<Vec<NodeSync>, EngineError>) {
     }
 }
 
-pub fn status_words(r: &Rotation) -> String {
+pub(crate) fn status_words(r: &Rotation) -> String {
     use RotationStatus::*;
     match r.rotation_status {
         Rotating => "rotating…".into(),
@@ -32,7 +32,7 @@ pub fn status_words(r: &Rotation) -> String {
 }
 
 /// Every stored field of a rotation as `key  value` lines (never a password).
-pub fn print_rotation(r: &Rotation, conn: Option<&Connection>) {
+pub(crate) fn print_rotation(r: &Rotation, conn: Option<&Connection>) {
     // Every value is stored text (or built from it): shown escaped, never raw.
     let line = |k: &str, v: String| outln!("{k:<22}{}", printable(&v));
     line("name", r.name.clone());

@@ -12,7 +12,7 @@ use crate::model::rotation::{
 use crate::model::secret::SecretEntry;
 use crate::model::validation::{Context, FieldError, ValidationErrors};
 
-pub fn connection(name: &str) -> Connection {
+pub(crate) fn connection(name: &str) -> Connection {
     Connection {
         id: Uuid::new_v4(),
         name: name.to_string(),
@@ -34,7 +34,7 @@ pub fn connection(name: &str) -> Connection {
 }
 
 /// A stored rotation on `connection` at dev:/ mapping `<NAME>_USERNAME` / `<NAME>_PASSWORD`.
-pub fn rotation(name: &str, connection: &Connection) -> Rotation {
+pub(crate) fn rotation(name: &str, connection: &Connection) -> Rotation {
     let upper = name.to_ascii_uppercase().replace('-', "_");
     Rotation {
         id: Uuid::new_v4(),
@@ -70,7 +70,12 @@ pub fn rotation(name: &str, connection: &Connection) -> Rotation {
     }
 }
 
-pub fn secret(environment: &str, path: &str, name: &str, owner: Option<Uuid>) -> SecretEntry {
+pub(crate) fn secret(
+    environment: &str,
+    path: &str,
+    name: &str,
+    owner: Option<Uuid>,
+) -> SecretEntry {
     SecretEntry {
         environment: environment.to_string(),
         secret_path: path.to_string(),
@@ -81,14 +86,14 @@ pub fn secret(environment: &str, path: &str, name: &str, owner: Option<Uuid>) ->
 }
 
 /// The database a test validates against: one connection `main` unless a test adds more.
-pub struct World {
-    pub connections: Vec<Connection>,
-    pub rotations: Vec<Rotation>,
-    pub secrets: Vec<SecretEntry>,
+pub(crate) struct World {
+    pub(crate) connections: Vec<Connection>,
+    pub(crate) rotations: Vec<Rotation>,
+    pub(crate) secrets: Vec<SecretEntry>,
 }
 
 impl World {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             connections: vec![connection("main")],
             rotations: Vec::new(),
@@ -96,7 +101,7 @@ impl World {
         }
     }
 
-    pub fn ctx(&self) -> Context<'_> {
+    pub(crate) fn ctx(&self) -> Context<'_> {
         Context {
             connections: &self.connections,
             rotations: &self.rotations,
@@ -104,12 +109,12 @@ impl World {
         }
     }
 
-    pub fn main(&self) -> &Connection {
+    pub(crate) fn main(&self) -> &Connection {
         &self.connections[0]
     }
 
     /// Stores a rotation (and its two owned secrets) and returns a copy.
-    pub fn add_rotation(&mut self, name: &str) -> Rotation {
+    pub(crate) fn add_rotation(&mut self, name: &str) -> Rotation {
         let r = rotation(name, &self.connections[0]);
         for secret_name in [&r.secrets_mapping.username, &r.secrets_mapping.password] {
             self.secrets.push(secret(
@@ -124,13 +129,13 @@ impl World {
     }
 }
 
-pub fn body(value: Value) -> RotationRequest {
+pub(crate) fn body(value: Value) -> RotationRequest {
     serde_json::from_value(value).expect("a valid request body")
 }
 
 /// The seed document's sample request (its `environment`, `secretPath` and `connectionId`
 /// placeholders filled in), with the given schedule.
-pub fn seed_request(hours: Value, minutes: Value) -> RotationRequest {
+pub(crate) fn seed_request(hours: Value, minutes: Value) -> RotationRequest {
     body(json!({
         "name": "my-redis-rotation",
         "projectId": "<string>",
@@ -154,7 +159,7 @@ pub fn seed_request(hours: Value, minutes: Value) -> RotationRequest {
 }
 
 /// The smallest valid body: name, connection, mapping.
-pub fn minimal() -> Value {
+pub(crate) fn minimal() -> Value {
     json!({
         "name": "orders",
         "connectionId": "main",
@@ -163,7 +168,7 @@ pub fn minimal() -> Value {
 }
 
 /// `minimal()` with `path` (dotted, e.g. `rotateAtUtc.hours`) set to `value`.
-pub fn minimal_with(path: &str, value: Value) -> RotationRequest {
+pub(crate) fn minimal_with(path: &str, value: Value) -> RotationRequest {
     let mut doc = minimal();
     let mut at = &mut doc;
     let parts: Vec<&str> = path.split('.').collect();
@@ -179,7 +184,7 @@ pub fn minimal_with(path: &str, value: Value) -> RotationRequest {
 }
 
 /// The error for `field`, which must be there and whose message must name the field.
-pub fn error_for<T: std::fmt::Debug>(
+pub(crate) fn error_for<T: std::fmt::Debug>(
     result: &Result<T, ValidationErrors>,
     field: &str,
 ) -> FieldError {
@@ -199,7 +204,7 @@ pub fn error_for<T: std::fmt::Debug>(
 }
 
 /// The fields that failed, in order.
-pub fn fields<T>(result: &Result<T, ValidationErrors>) -> Vec<String> {
+pub(crate) fn fields<T>(result: &Result<T, ValidationErrors>) -> Vec<String> {
     match result {
         Ok(_) => Vec::new(),
         Err(e) => e.0.iter().map(|e| e.field.clone()).collect(),

@@ -4,9 +4,10 @@
 use serde_json::Number;
 
 use crate::model::rules::{
-    validate_environment, validate_host, validate_node, validate_secret_name, validate_secret_path,
-    validate_slug, validate_slug_up_to, whole_number,
+    validate_environment, validate_host, validate_secret_name, validate_secret_path, validate_slug,
+    validate_slug_up_to, whole_number,
 };
+use crate::model::rules_connection::validate_node;
 use crate::model::validation::FieldError;
 
 fn names_field(err: &FieldError, field: &str) {

@@ -53,7 +53,7 @@ impl App {
         Some(Action::QuitNow)
     }
 
-    pub fn confirm(
+    pub(crate) fn confirm(
         &mut self,
         title: &str,
         lines: Vec<String>,
@@ -68,7 +68,7 @@ impl App {
         }));
     }
 
-    pub fn close_wizard(&mut self) {
+    pub(crate) fn close_wizard(&mut self) {
         self.wizard = None;
         self.screen = Screen::Dashboard;
     }

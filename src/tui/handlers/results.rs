@@ -35,9 +35,9 @@ impl App {
             }) => self.on_progress(rotation_id, step, node, ok),
             Action::Engine(EngineEvent::Logged(event)) => self.on_logged(event),
             Action::Rotated(id, result) => self.on_rotated(id, result),
-            Action::Created(result) | Action::Updated(_, result) => self.on_saved(result),
-            Action::AutoRotationSet(_, result) => self.on_auto_rotation_set(result),
-            Action::Deleted(_, result) => self.on_deleted(result),
+            Action::Created(result) | Action::Updated(result) => self.on_saved(result),
+            Action::AutoRotationSet(result) => self.on_auto_rotation_set(result),
+            Action::Deleted(result) => self.on_deleted(result),
             Action::CredentialsLoaded(id, result) => {
                 if let Some(c) = self.credentials.as_mut()
                     && c.rotation_id == id
@@ -73,7 +73,7 @@ impl App {
                 }
             }
             Action::ConnectionSaved(origin, result) => self.connection_saved(origin, result),
-            Action::ConnectionRemoved(_, result) => self.on_connection_removed(result),
+            Action::ConnectionRemoved(result) => self.on_connection_removed(result),
             _ => {}
         }
         None

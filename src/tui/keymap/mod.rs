@@ -8,13 +8,13 @@ use super::action::Action;
 
 mod tables;
 
-pub use tables::GLOBAL;
+pub(crate) use tables::GLOBAL;
 use tables::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Key {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
+pub(crate) struct Key {
+    pub(crate) code: KeyCode,
+    pub(crate) mods: KeyModifiers,
 }
 
 pub(super) const fn ch(c: char) -> Key {
@@ -40,13 +40,13 @@ pub(super) const fn ctrl(c: char) -> Key {
 
 /// One line of the help: keys, the action they produce (`None` for keys a field consumes, such
 /// as typing), what they do, and the footer word when the footer shows it.
-pub struct Binding {
-    pub keys: &'static [Key],
-    pub action: Option<Action>,
-    pub help: &'static str,
-    pub hint: Option<&'static str>,
+pub(crate) struct Binding {
+    pub(crate) keys: &'static [Key],
+    pub(crate) action: Option<Action>,
+    pub(crate) help: &'static str,
+    pub(crate) hint: Option<&'static str>,
     /// Shown instead of the generated key names (e.g. "a–z").
-    pub label: Option<&'static str>,
+    pub(crate) label: Option<&'static str>,
 }
 
 pub(super) const fn b(keys: &'static [Key], action: Action, help: &'static str) -> Binding {
@@ -87,7 +87,7 @@ pub(super) const fn doc(label: &'static str, help: &'static str) -> Binding {
 
 /// Who gets keys right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::VariantArray)]
-pub enum Context {
+pub(crate) enum Context {
     Dashboard,
     Filter,
     Rotation,
@@ -104,7 +104,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Context::Dashboard => "Dashboard",
             Context::Filter => "Filter (after /)",
@@ -136,7 +136,7 @@ impl Context {
     }
 }
 
-pub fn bindings(ctx: Context) -> &'static [Binding] {
+pub(crate) fn bindings(ctx: Context) -> &'static [Binding] {
     match ctx {
         Context::Dashboard => DASHBOARD,
         Context::Filter => FILTER,
@@ -164,7 +164,7 @@ fn matches(k: &Key, ev: &KeyEvent) -> bool {
 }
 
 /// The action a key produces in `ctx` (its own keys first, then the global ones).
-pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Action> {
     let own = bindings(ctx).iter();
     let global: &[Binding] = if ctx.with_global() {
         GLOBAL
@@ -177,7 +177,7 @@ pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Action> {
 }
 
 /// `↑/k`, `Shift-Tab`, `Ctrl-C`…
-pub fn key_name(k: &Key) -> String {
+pub(crate) fn key_name(k: &Key) -> String {
     let base = match k.code {
         KeyCode::Char(' ') => "Space".to_string(),
         KeyCode::Char(c) => c.to_string(),
@@ -202,7 +202,7 @@ pub fn key_name(k: &Key) -> String {
     }
 }
 
-pub fn keys_label(bind: &Binding) -> String {
+pub(crate) fn keys_label(bind: &Binding) -> String {
     match bind.label {
         Some(l) => l.to_string(),
         None => bind.keys.iter().map(key_name).collect::<Vec<_>>().join("/"),
@@ -210,7 +210,7 @@ pub fn keys_label(bind: &Binding) -> String {
 }
 
 /// The footer's hints for `ctx`: (keys, word), the context's own first, then `?` and `q`.
-pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
+pub(crate) fn hints(ctx: Context) -> Vec<(String, &'static str)> {
     let global: &[Binding] = if ctx.with_global() { GLOBAL } else { &[] };
     bindings(ctx)
         .iter()

@@ -15,7 +15,7 @@ const ESC: &[Key] = &[code(KeyCode::Esc)];
 const TAB: &[Key] = &[code(KeyCode::Tab)];
 const BACKTAB: &[Key] = &[code(KeyCode::BackTab)];
 
-pub static GLOBAL: &[Binding] = &[
+pub(crate) static GLOBAL: &[Binding] = &[
     b(
         &[ctrl('c')],
         Action::ForceQuit,

@@ -12,7 +12,7 @@ use crate::tui::app::{App, Loadable};
 use crate::tui::theme::Tone;
 use crate::tui::widgets::report::report_lines;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(form) = &app.connections.form {
         crate::tui::widgets::connection_form::render(frame, area, app, form);
         return;

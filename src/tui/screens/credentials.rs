@@ -11,7 +11,7 @@ use crate::model::sensitive::MASK;
 use crate::tui::app::{App, Loadable};
 use crate::tui::theme::Tone;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(state) = &app.credentials else {
         return;
     };

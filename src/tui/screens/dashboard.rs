@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use crate::tui::app::{App, Pane};
 use crate::tui::widgets::{badge, pane};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.dashboard.zoom {
         super::detail::render(frame, area, app);
         return;

@@ -26,7 +26,7 @@ fn section(app: &App, title: &str, bindings: &[Binding], out: &mut Vec<Line<'sta
 }
 
 /// Every line of the help.
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &App) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     section(app, "Everywhere", keymap::GLOBAL, &mut out);
     for ctx in Context::VARIANTS {
@@ -35,7 +35,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let popup = super::centered(area, 90, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
     let block = Block::default()

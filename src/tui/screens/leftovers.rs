@@ -10,7 +10,7 @@ use crate::model::text::printable;
 use crate::tui::app::{App, LeftoversState, Loadable};
 use crate::tui::theme::Tone;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, state: &LeftoversState) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, state: &LeftoversState) {
     let name = app
         .doc
         .connections

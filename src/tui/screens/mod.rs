@@ -1,16 +1,16 @@
 //! Drawing: a pure function of `&App`, one module per view. Below 80×24 only a one-line notice
 //! is drawn.
 
-pub mod connections;
-pub mod credentials;
-pub mod dashboard;
-pub mod detail;
-pub mod help;
-pub mod leftovers;
-pub mod popups;
-pub mod scheduler;
-pub mod statusbar;
-pub mod wizard;
+pub(crate) mod connections;
+pub(crate) mod credentials;
+pub(crate) mod dashboard;
+pub(crate) mod detail;
+pub(crate) mod help;
+pub(crate) mod leftovers;
+pub(crate) mod popups;
+pub(crate) mod scheduler;
+pub(crate) mod statusbar;
+pub(crate) mod wizard;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -20,10 +20,10 @@ use ratatui::widgets::Paragraph;
 use super::app::{App, Screen};
 // Layout helpers live in `widgets::layout` (the connection form draws with them too); they stay
 // reachable here for the screens.
-pub use super::widgets::layout::{centered, spinner, split_bottom, split_top};
+pub(crate) use super::widgets::layout::{centered, spinner, split_bottom, split_top};
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub(crate) const MIN_WIDTH: u16 = 80;
+pub(crate) const MIN_HEIGHT: u16 = 24;
 
 /// Draws the whole console for `app`.
 pub fn render(frame: &mut Frame, app: &App) {

@@ -119,7 +119,7 @@ fn delete_lines(app: &App, d: &DeleteDialog) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     for popup in &app.popups {
         match popup {
             Popup::Confirm(c) => {

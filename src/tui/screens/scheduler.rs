@@ -12,7 +12,7 @@ use crate::model::{Event, Outcome};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Tone;
 
-pub fn event_line(app: &App, e: &Event) -> Line<'static> {
+pub(crate) fn event_line(app: &App, e: &Event) -> Line<'static> {
     let (sym, tone) = match e.outcome {
         Outcome::Success => ("✓", Tone::Ok),
         Outcome::Failure => ("✗", Tone::Error),
@@ -68,7 +68,7 @@ fn lease_words(app: &App) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.dashboard.focus == Pane::Scheduler;
     let total = app.doc.events.len() + app.live_events.len();
     // Clamped to what fills the pane at this size: after the terminal grows, a scroll kept from

@@ -11,7 +11,7 @@ use crate::tui::app::{App, Screen};
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme::Tone;
 
-pub fn render(frame: &mut Frame, status: Rect, footer: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, status: Rect, footer: Rect, app: &App) {
     let line = match &app.status {
         Some(s) => {
             let sym = match s.tone {

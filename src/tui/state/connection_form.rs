@@ -14,7 +14,7 @@ use crate::tui::tasks::Task;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField, TextField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Name,
     Description,
     Host,
@@ -62,7 +62,7 @@ impl FieldId for Field {
 
 /// The field a model error path names (`host`, `tls.caCertificate`, `nodes[1]`…); `nodes` are
 /// the Sentinels when the topology is `sentinel`.
-pub fn field_for_topology(path: &str, topology: &str) -> Option<Field> {
+pub(crate) fn field_for_topology(path: &str, topology: &str) -> Option<Field> {
     match field_for(path) {
         Some(Field::Nodes) if topology == "sentinel" => Some(Field::Sentinels),
         other => other,
@@ -70,7 +70,7 @@ pub fn field_for_topology(path: &str, topology: &str) -> Option<Field> {
 }
 
 /// The field a model error path names (`host`, `tls.caCertificate`, `nodes[1]`…).
-pub fn field_for(path: &str) -> Option<Field> {
+pub(crate) fn field_for(path: &str) -> Option<Field> {
     let last = path.rsplit('.').next().unwrap_or(path);
     let last = last.split('[').next().unwrap_or(last);
     Some(match last {
@@ -106,7 +106,7 @@ fn fields_named(message: &str) -> Vec<Field> {
 
 /// What Enter on the form asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     None,
     Test,
     Save,
@@ -114,17 +114,17 @@ pub enum Command {
 }
 
 #[derive(Clone, Debug)]
-pub struct ConnectionForm {
+pub(crate) struct ConnectionForm {
     /// The connection being edited; `None` when adding.
-    pub editing: Option<Uuid>,
-    pub form: Form<Field>,
+    pub(crate) editing: Option<Uuid>,
+    pub(crate) form: Form<Field>,
     /// The validated values, when the form is valid.
-    pub spec: Option<ConnectionSpec>,
+    pub(crate) spec: Option<ConnectionSpec>,
     /// Errors naming no field.
-    pub other: Vec<String>,
+    pub(crate) other: Vec<String>,
     /// "Testing…" or "Saving…" while the engine works.
-    pub busy: Option<&'static str>,
-    pub report: Option<Result<ConnectionReport, String>>,
+    pub(crate) busy: Option<&'static str>,
+    pub(crate) report: Option<Result<ConnectionReport, String>>,
 }
 
 impl ConnectionForm {
@@ -200,11 +200,11 @@ impl ConnectionForm {
         }
     }
 
-    pub fn new() -> ConnectionForm {
+    pub(crate) fn new() -> ConnectionForm {
         ConnectionForm::with(None, None).shown_for_topology()
     }
 
-    pub fn edit(c: &Connection) -> ConnectionForm {
+    pub(crate) fn edit(c: &Connection) -> ConnectionForm {
         ConnectionForm::with(Some(c.id), Some(c)).shown_for_topology()
     }
 
@@ -232,7 +232,7 @@ impl ConnectionForm {
         self.form.choice(Field::Topology) == "sentinel"
     }
 
-    pub fn request(&self) -> ConnectionRequest {
+    pub(crate) fn request(&self) -> ConnectionRequest {
         let f = &self.form;
         let opt = |field| Some(f.text(field).trim().to_string()).filter(|s| !s.is_empty());
         let sentinel = self.is_sentinel();
@@ -276,14 +276,14 @@ impl ConnectionForm {
     }
 
     /// The typed admin password; `None` keeps the stored one when editing.
-    pub fn password(&self) -> Option<Password> {
+    pub(crate) fn password(&self) -> Option<Password> {
         let p = self.form.text(Field::Password);
         (!p.is_empty()).then(|| Password::new(p))
     }
 
     /// The typed passwords (the Sentinel one only with `sentinel`); `None` keeps a stored one
     /// when editing.
-    pub fn secrets(&self) -> ConnectionSecrets {
+    pub(crate) fn secrets(&self) -> ConnectionSecrets {
         let p = self.form.text(Field::SentinelPassword);
         ConnectionSecrets {
             admin: self.password(),
@@ -293,7 +293,7 @@ impl ConnectionForm {
 
     /// A test or save that failed or found problems: besides the sentences under the form, the
     /// fields they name show the error.
-    pub fn mark_failure(&mut self, messages: &[String]) {
+    pub(crate) fn mark_failure(&mut self, messages: &[String]) {
         let mut placed: Vec<(Field, String)> = Vec::new();
         for m in messages {
             for f in fields_named(m) {
@@ -309,7 +309,7 @@ impl ConnectionForm {
     }
 
     /// The model's connection rules, run after every change.
-    pub fn revalidate(&mut self, existing: &[Connection]) {
+    pub(crate) fn revalidate(&mut self, existing: &[Connection]) {
         self.show_for_topology();
         match crate::model::validation::validate_connection(&self.request(), existing, self.editing)
         {
@@ -337,12 +337,12 @@ impl ConnectionForm {
         }
     }
 
-    pub fn valid(&self) -> bool {
+    pub(crate) fn valid(&self) -> bool {
         self.spec.is_some() && !self.form.has_errors()
     }
 
     /// Enter: press the focused button, or move to the next field.
-    pub fn enter(&mut self) -> Command {
+    pub(crate) fn enter(&mut self) -> Command {
         match self.form.focused() {
             Field::Test => Command::Test,
             Field::Save => Command::Save,
@@ -355,7 +355,11 @@ impl ConnectionForm {
     }
 
     /// The engine work a command needs, or why it cannot run yet.
-    pub fn task(&mut self, origin: FormOrigin, command: Command) -> Result<Option<Task>, String> {
+    pub(crate) fn task(
+        &mut self,
+        origin: FormOrigin,
+        command: Command,
+    ) -> Result<Option<Task>, String> {
         if matches!(command, Command::Test | Command::Save) && !self.valid() {
             self.form.reveal_errors();
             return Err("fix the fields marked ✗ first".into());

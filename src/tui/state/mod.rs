@@ -2,5 +2,5 @@
 //! form per step, the request they build, its validation). Updated by `handlers/`, drawn by
 //! `screens/` and `widgets/`; nothing here draws.
 
-pub mod connection_form;
-pub mod wizard;
+pub(crate) mod connection_form;
+pub(crate) mod wizard;

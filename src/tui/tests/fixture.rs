@@ -16,33 +16,34 @@ use crate::model::{
     Connection, Event, EventKind, Outcome, Parameters, Password, RotateAt, Rotation,
     RotationStatus, Sealed, SecretsMapping, Slot, SlotCredential, TlsSettings, TopologyKind,
 };
-use crate::redis::{NodeReport, Persistence, ServerKind};
+use crate::redis::server::ServerKind;
+use crate::redis::{NodeReport, Persistence};
 use crate::store::Document;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::time::Zone;
 
-pub fn at(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+pub(crate) fn at(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap()
 }
 
 /// The fixed "now" of every test: 1 March 2026, 12:00 UTC.
-pub fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     at(3, 1, 12, 0)
 }
 
-pub fn id(n: u128) -> Uuid {
+pub(crate) fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
 
-pub const PROD: u128 = 0xc0;
-pub const STAGING: u128 = 0xc1;
-pub const ORDERS: u128 = 1;
-pub const SESSIONS: u128 = 2;
-pub const BILLING: u128 = 3;
-pub const SEARCH: u128 = 4;
-pub const AUTH: u128 = 5;
+pub(crate) const PROD: u128 = 0xc0;
+pub(crate) const STAGING: u128 = 0xc1;
+pub(crate) const ORDERS: u128 = 1;
+pub(crate) const SESSIONS: u128 = 2;
+pub(crate) const BILLING: u128 = 3;
+pub(crate) const SEARCH: u128 = 4;
+pub(crate) const AUTH: u128 = 5;
 
 fn connection(n: u128, name: &str, host: &str, port: u16, topology: TopologyKind) -> Connection {
     Connection {
@@ -114,7 +115,7 @@ fn rotation(n: u128, name: &str, conn: u128, env: &str, path: &str) -> Rotation 
     }
 }
 
-pub fn event(
+pub(crate) fn event(
     seq: u64,
     t: DateTime<Utc>,
     kind: EventKind,
@@ -140,7 +141,7 @@ pub fn event(
     }
 }
 
-pub fn document() -> Document {
+pub(crate) fn document() -> Document {
     let mut orders = rotation(ORDERS, "orders-cache", PROD, "prod", "/apps/orders");
     orders.description = Some("Order service cache".into());
     orders.active_index = Slot::One;
@@ -254,12 +255,12 @@ pub fn document() -> Document {
 }
 
 /// The app over the fixture, in UTC at the fixed instant, without colour; the model's rules.
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     App::new(Arc::new(document()), now(), Zone::Utc, Theme::new(false))
         .with_title(Some("fixture".into()))
 }
 
-pub fn report() -> ConnectionReport {
+pub(crate) fn report() -> ConnectionReport {
     let node = |addr: &str, role: &str, ms: u64| NodeReport {
         address: addr.into(),
         role: Some(role.into()),
@@ -285,7 +286,7 @@ pub fn report() -> ConnectionReport {
     }
 }
 
-pub fn credentials() -> Credentials {
+pub(crate) fn credentials() -> Credentials {
     Credentials {
         active: SlotView {
             slot: Slot::One,
@@ -304,7 +305,7 @@ pub fn credentials() -> Credentials {
     }
 }
 
-pub fn sessions() -> [SessionCounts; 2] {
+pub(crate) fn sessions() -> [SessionCounts; 2] {
     [
         SessionCounts {
             sessions: 2,
@@ -319,11 +320,11 @@ pub fn sessions() -> [SessionCounts; 2] {
     ]
 }
 
-pub fn key(code: KeyCode) -> Action {
+pub(crate) fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-pub fn ch(c: char) -> Action {
+pub(crate) fn ch(c: char) -> Action {
     let mods = if c.is_ascii_uppercase() {
         KeyModifiers::SHIFT
     } else {
@@ -332,32 +333,32 @@ pub fn ch(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), mods))
 }
 
-pub fn ctrl_c() -> Action {
+pub(crate) fn ctrl_c() -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
 }
 
 /// Applies an action and its follow-ups, as the event loop does.
-pub fn send(app: &mut App, action: Action) {
+pub(crate) fn send(app: &mut App, action: Action) {
     let mut next = Some(action);
     while let Some(a) = next {
         next = app.update(a);
     }
 }
 
-pub fn keys(app: &mut App, actions: impl IntoIterator<Item = Action>) {
+pub(crate) fn keys(app: &mut App, actions: impl IntoIterator<Item = Action>) {
     for a in actions {
         send(app, a);
     }
 }
 
-pub fn type_text(app: &mut App, text: &str) {
+pub(crate) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         send(app, ch(c));
     }
 }
 
 /// The screen as text.
-pub fn draw(app: &App, w: u16, h: u16) -> String {
+pub(crate) fn draw(app: &App, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| crate::tui::render(f, app)).unwrap();
     terminal.backend().to_string()
@@ -365,7 +366,10 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
 
 /// Tabs through the open connection form (the wizard's, else the connections screen's) until
 /// `field` has the focus: at most once round the form.
-pub fn tab_to_connection_field(app: &mut App, field: crate::tui::state::connection_form::Field) {
+pub(crate) fn tab_to_connection_field(
+    app: &mut App,
+    field: crate::tui::state::connection_form::Field,
+) {
     let focused = |app: &App| {
         app.wizard
             .as_ref()
@@ -384,7 +388,7 @@ pub fn tab_to_connection_field(app: &mut App, field: crate::tui::state::connecti
 
 /// A new wizard (`n`) on the fixture, the connection `downs` rows below the first chosen, moved
 /// on with Enter until `step`: every step before it must accept the defaults.
-pub fn wizard_at(downs: usize, step: crate::tui::state::wizard::Step) -> App {
+pub(crate) fn wizard_at(downs: usize, step: crate::tui::state::wizard::Step) -> App {
     let mut app = app();
     send(&mut app, ch('n'));
     keys(&mut app, std::iter::repeat_n(key(KeyCode::Down), downs));
@@ -398,7 +402,7 @@ pub fn wizard_at(downs: usize, step: crate::tui::state::wizard::Step) -> App {
 }
 
 /// A new wizard (`n`) with step 1's "add a connection" row chosen: the inline connection form.
-pub fn wizard_inline_connection_form() -> App {
+pub(crate) fn wizard_inline_connection_form() -> App {
     let mut app = app();
     keys(
         &mut app,

@@ -120,10 +120,10 @@ fn with_history() -> App {
     app
 }
 
+/// Snapshots `app` at 80×24: this view's layout does not change with width (the snapshots of
+/// the views whose layout does are taken at 160×48 too, in `snapshots.rs`).
 fn snap(name: &str, app: &App) {
-    for (w, h) in [(80, 24), (160, 48)] {
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), draw(app, w, h));
-    }
+    insta::assert_snapshot!(format!("{name}_80x24"), draw(app, 80, 24));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Console tests without a terminal: `App::update` driven by synthetic keys, and every screen,
-//! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 and 160×48.
+//! popup and wizard step rendered into a `TestBackend` and snapshotted at 80×24 (at 160×48 too
+//! where width changes the layout).
 
 mod fixture;
 mod history;

@@ -12,6 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Context;
 use crate::tui::state::wizard::Step;
+use crate::tui::state::wizard::details::Field as DetailsField;
 use crate::tui::state::wizard::mapping::Field as MapField;
 use crate::tui::state::wizard::sinks::Field;
 use crate::tui::tasks::Task;
@@ -182,7 +183,7 @@ fn app_with_a_sink() -> App {
 fn open_edit(app: &mut App) {
     keys(app, [ch('j'), ch('j'), ch('e')]);
     let w = app.wizard.as_ref().unwrap();
-    assert_eq!(w.details.name(), "orders-cache");
+    assert_eq!(w.details.form.text(DetailsField::Name), "orders-cache");
 }
 
 fn submitted_patch(app: &mut App) -> crate::model::request::RotationRequest {

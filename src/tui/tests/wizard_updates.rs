@@ -9,6 +9,7 @@ use crate::tui::action::Pasted;
 use crate::tui::app::Screen;
 use crate::tui::popup::Popup;
 use crate::tui::state::wizard::Step;
+use crate::tui::state::wizard::details::Field as DetailsField;
 use crate::tui::tasks::Task;
 
 #[test]
@@ -151,7 +152,7 @@ fn edit_opens_the_same_steps_prefilled_with_location_read_only() {
     keys(&mut app, [ch('j'), ch('j'), ch('e')]);
     let w = app.wizard.as_ref().unwrap();
     assert!(w.connection.locked);
-    assert_eq!(w.details.name(), "orders-cache");
+    assert_eq!(w.details.form.text(DetailsField::Name), "orders-cache");
     let req = w.request(&app.doc, app.zone, app.now);
     let patch = crate::tui::state::wizard::Wizard::patch(&req);
     assert_eq!(patch.environment, None);
@@ -203,7 +204,7 @@ fn pasted_text_lands_in_the_focused_field_without_line_breaks() {
     }
     send(&mut app, Action::Paste(Pasted::new("cart-cache\n")));
     let w = app.wizard.as_ref().unwrap();
-    assert_eq!(w.details.name(), "cart-cache");
+    assert_eq!(w.details.form.text(DetailsField::Name), "cart-cache");
     assert!(w.step_ok(Step::Details), "revalidated after the paste");
 }
 

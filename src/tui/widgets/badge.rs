@@ -10,10 +10,14 @@ use crate::tui::theme::{Theme, Tone};
 use crate::tui::time;
 
 /// Under this many days the countdown turns amber.
-pub const SOON_DAYS: i64 = 7;
+pub(crate) const SOON_DAYS: i64 = 7;
 
 /// The symbol, the words and the tone of a rotation's state.
-pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, String, Tone) {
+pub(crate) fn badge(
+    r: &Rotation,
+    now: DateTime<Utc>,
+    running: bool,
+) -> (&'static str, String, Tone) {
     if r.rotation_status == RotationStatus::Interrupted && !running {
         // A crash stopped it; the scheduler (here or in another process) finishes it.
         return ("!", "Interrupted".into(), Tone::Warn);
@@ -55,7 +59,12 @@ pub fn badge(r: &Rotation, now: DateTime<Utc>, running: bool) -> (&'static str, 
     ("●", words, tone)
 }
 
-pub fn badge_span(r: &Rotation, now: DateTime<Utc>, running: bool, theme: &Theme) -> Span<'static> {
+pub(crate) fn badge_span(
+    r: &Rotation,
+    now: DateTime<Utc>,
+    running: bool,
+    theme: &Theme,
+) -> Span<'static> {
     let (sym, words, tone) = badge(r, now, running);
     Span::styled(format!("{sym} {words}"), theme.tone(tone))
 }

@@ -7,14 +7,14 @@ use super::Handled;
 use crate::tui::theme::Theme;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
+pub(crate) struct Choice {
     options: Vec<String>,
     index: usize,
     toggle: bool,
 }
 
 impl Choice {
-    pub fn select(options: &[&str], selected: &str) -> Choice {
+    pub(crate) fn select(options: &[&str], selected: &str) -> Choice {
         Choice {
             options: options.iter().map(|s| s.to_string()).collect(),
             index: options.iter().position(|o| *o == selected).unwrap_or(0),
@@ -23,7 +23,7 @@ impl Choice {
     }
 
     /// An on/off switch.
-    pub fn toggle(on: bool) -> Choice {
+    pub(crate) fn toggle(on: bool) -> Choice {
         Choice {
             options: vec!["Off".into(), "On".into()],
             index: usize::from(on),
@@ -31,11 +31,11 @@ impl Choice {
         }
     }
 
-    pub fn selected(&self) -> &str {
+    pub(crate) fn selected(&self) -> &str {
         self.options.get(self.index).map_or("", String::as_str)
     }
 
-    pub fn is_on(&self) -> bool {
+    pub(crate) fn is_on(&self) -> bool {
         self.toggle && self.index == 1
     }
 
@@ -48,7 +48,7 @@ impl Choice {
         };
     }
 
-    pub fn handle(&mut self, key: &KeyEvent) -> Handled {
+    pub(crate) fn handle(&mut self, key: &KeyEvent) -> Handled {
         if key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
@@ -63,7 +63,7 @@ impl Choice {
         Handled::Changed
     }
 
-    pub fn spans(&self, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
+    pub(crate) fn spans(&self, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
         let style = theme.field(focused);
         if self.toggle {
             let mark = if self.is_on() { "[x] On " } else { "[ ] Off" };

@@ -10,7 +10,7 @@ use crate::tui::app::App;
 use crate::tui::state::connection_form::*;
 use crate::tui::theme::Tone;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, cf: &ConnectionForm) {
     let title = if cf.editing.is_some() {
         " Edit connection "
     } else {

@@ -11,12 +11,12 @@ use super::{Choice, Handled, NumberField, TextField};
 use crate::tui::theme::{Theme, Tone};
 
 /// A form's field enum: its order is the focus order.
-pub trait FieldId: Copy + Eq + std::fmt::Debug {
+pub(crate) trait FieldId: Copy + Eq + std::fmt::Debug {
     fn label(self) -> &'static str;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     Text(TextField),
     Number(NumberField),
     Choice(Choice),
@@ -35,7 +35,7 @@ impl Input {
 }
 
 #[derive(Clone, Debug)]
-pub struct Form<F> {
+pub(crate) struct Form<F> {
     fields: Vec<(F, Input)>,
     focus: usize,
     errors: Vec<(F, String)>,
@@ -50,7 +50,7 @@ pub struct Form<F> {
 }
 
 impl<F: FieldId> Form<F> {
-    pub fn new(fields: Vec<(F, Input)>) -> Form<F> {
+    pub(crate) fn new(fields: Vec<(F, Input)>) -> Form<F> {
         let focus = fields.iter().position(|(_, i)| i.focusable()).unwrap_or(0);
         Form {
             fields,
@@ -65,7 +65,7 @@ impl<F: FieldId> Form<F> {
 
     /// Replaces the fields (a list the form shows grew or shrank), keeping what the operator
     /// did: the focus stays on the same field when it still exists, touched fields stay touched.
-    pub fn rebuild(&mut self, fields: Vec<(F, Input)>) {
+    pub(crate) fn rebuild(&mut self, fields: Vec<(F, Input)>) {
         let focused = self.fields.get(self.focus).map(|(f, _)| *f);
         let mut next = Form::new(fields);
         next.touched = std::mem::take(&mut self.touched);
@@ -78,23 +78,16 @@ impl<F: FieldId> Form<F> {
     }
 
     /// Every field and its input, in focus order.
-    pub fn fields(&self) -> impl Iterator<Item = &(F, Input)> {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &(F, Input)> {
         self.fields.iter()
     }
 
-    pub fn input(&self, f: F) -> Option<&Input> {
+    pub(crate) fn input(&self, f: F) -> Option<&Input> {
         self.fields.iter().find(|(id, _)| *id == f).map(|(_, i)| i)
     }
 
-    pub fn input_mut(&mut self, f: F) -> Option<&mut Input> {
-        self.fields
-            .iter_mut()
-            .find(|(id, _)| *id == f)
-            .map(|(_, i)| i)
-    }
-
     /// A text field's value, or a read-only value; "" otherwise.
-    pub fn text(&self, f: F) -> &str {
+    pub(crate) fn text(&self, f: F) -> &str {
         match self.input(f) {
             Some(Input::Text(t)) => t.value(),
             Some(Input::ReadOnly(s)) => s,
@@ -102,7 +95,7 @@ impl<F: FieldId> Form<F> {
         }
     }
 
-    pub fn number(&self, f: F) -> Option<u32> {
+    pub(crate) fn number(&self, f: F) -> Option<u32> {
         match self.input(f) {
             Some(Input::Number(n)) => n.value(),
             _ => None,
@@ -110,35 +103,29 @@ impl<F: FieldId> Form<F> {
     }
 
     /// The number as typed, even out of bounds (the model names the bound).
-    pub fn raw_number(&self, f: F) -> Option<u64> {
+    pub(crate) fn raw_number(&self, f: F) -> Option<u64> {
         match self.input(f) {
             Some(Input::Number(n)) => n.raw(),
             _ => None,
         }
     }
 
-    pub fn on(&self, f: F) -> bool {
+    pub(crate) fn on(&self, f: F) -> bool {
         matches!(self.input(f), Some(Input::Choice(c)) if c.is_on())
     }
 
-    pub fn choice(&self, f: F) -> &str {
+    pub(crate) fn choice(&self, f: F) -> &str {
         match self.input(f) {
             Some(Input::Choice(c)) => c.selected(),
             _ => "",
         }
     }
 
-    pub fn set_text(&mut self, f: F, value: &str) {
-        if let Some(Input::Text(t)) = self.input_mut(f) {
-            t.set(value);
-        }
-    }
-
-    pub fn focused(&self) -> F {
+    pub(crate) fn focused(&self) -> F {
         self.fields[self.focus.min(self.fields.len() - 1)].0
     }
 
-    pub fn focus(&mut self, f: F) {
+    pub(crate) fn focus(&mut self, f: F) {
         if let Some(i) = self.fields.iter().position(|(id, _)| *id == f) {
             self.focus = i;
             self.arrive();
@@ -157,7 +144,7 @@ impl<F: FieldId> Form<F> {
     }
 
     /// Moves focus forward (or back) to the next editable field, wrapping around.
-    pub fn focus_step(&mut self, forward: bool) {
+    pub(crate) fn focus_step(&mut self, forward: bool) {
         let n = self.fields.len();
         for k in 1..=n {
             let i = if forward {
@@ -165,7 +152,7 @@ impl<F: FieldId> Form<F> {
             } else {
                 (self.focus + n * 2 - k) % n
             };
-            if self.fields[i].1.focusable() && !self.hidden.contains(&self.fields[i].0) {
+            if self.fields[i].1.focusable() && !self.is_hidden(self.fields[i].0) {
                 self.focus = i;
                 self.arrive();
                 return;
@@ -173,16 +160,11 @@ impl<F: FieldId> Form<F> {
         }
     }
 
-    /// Whether the focused field swallows plain characters (so `q` types a `q`).
-    pub fn focused_takes_text(&self) -> bool {
-        matches!(self.fields.get(self.focus), Some((_, Input::Text(_))))
-    }
-
-    pub fn focused_is_button(&self) -> bool {
+    pub(crate) fn focused_is_button(&self) -> bool {
         matches!(self.fields.get(self.focus), Some((_, Input::Button(_))))
     }
 
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Handled {
+    pub(crate) fn handle_key(&mut self, key: &KeyEvent) -> Handled {
         let handled = match self.fields.get_mut(self.focus) {
             Some((_, Input::Text(t))) => t.handle(key),
             Some((_, Input::Number(n))) => n.handle(key),
@@ -195,7 +177,7 @@ impl<F: FieldId> Form<F> {
         handled
     }
 
-    pub fn paste(&mut self, text: &str) -> bool {
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
         if let Some((_, Input::Text(t))) = self.fields.get_mut(self.focus) {
             t.insert_str(text);
             self.touch();
@@ -212,13 +194,13 @@ impl<F: FieldId> Form<F> {
     }
 
     /// Shows every error from now on (the operator tried to go on).
-    pub fn reveal_errors(&mut self) {
+    pub(crate) fn reveal_errors(&mut self) {
         self.reveal = true;
     }
 
     /// The error drawn next to `f`: only once it was edited, or after an attempt to go on, so
     /// a fresh form does not open covered in complaints.
-    pub fn shown_error(&self, f: F) -> Option<&str> {
+    pub(crate) fn shown_error(&self, f: F) -> Option<&str> {
         if self.reveal || self.touched.contains(&f) {
             self.error(f)
         } else {
@@ -228,7 +210,7 @@ impl<F: FieldId> Form<F> {
 
     /// Sets the inline errors; a number field out of its bounds gets its own message when
     /// the rules said nothing about it.
-    pub fn set_errors(&mut self, mut errors: Vec<(F, String)>) {
+    pub(crate) fn set_errors(&mut self, mut errors: Vec<(F, String)>) {
         for (f, input) in &self.fields {
             if let Input::Number(n) = input
                 && let Some(msg) = n.error()
@@ -240,19 +222,19 @@ impl<F: FieldId> Form<F> {
         self.errors = errors;
     }
 
-    pub fn error(&self, f: F) -> Option<&str> {
+    pub(crate) fn error(&self, f: F) -> Option<&str> {
         self.errors
             .iter()
             .find(|(id, _)| *id == f)
             .map(|(_, m)| m.as_str())
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
 
     /// Hides `f` (or shows it again). A hidden field keeps its value; focus on it moves on.
-    pub fn set_hidden(&mut self, f: F, hidden: bool) {
+    pub(crate) fn set_hidden(&mut self, f: F, hidden: bool) {
         self.hidden.retain(|id| *id != f);
         if hidden {
             self.hidden.push(f);
@@ -262,11 +244,11 @@ impl<F: FieldId> Form<F> {
         }
     }
 
-    pub fn is_hidden(&self, f: F) -> bool {
+    pub(crate) fn is_hidden(&self, f: F) -> bool {
         self.hidden.contains(&f)
     }
 
-    pub fn set_note(&mut self, f: F, note: impl Into<String>) {
+    pub(crate) fn set_note(&mut self, f: F, note: impl Into<String>) {
         self.notes.retain(|(id, _)| *id != f);
         self.notes.push((f, note.into()));
     }
@@ -281,12 +263,12 @@ impl<F: FieldId> Form<F> {
     /// Draws the fields (label, value, note, error) and the buttons; `active` says whether the
     /// form has the keyboard (the focused field is highlighted only then). A note or error that
     /// does not fit beside its value goes on the lines below, wrapped.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, active: bool, theme: &Theme) {
+    pub(crate) fn render(&self, area: Rect, buf: &mut Buffer, active: bool, theme: &Theme) {
         let width = area.width as usize;
         let label_w = self
             .fields
             .iter()
-            .filter(|(f, i)| !matches!(i, Input::Button(_)) && !self.hidden.contains(f))
+            .filter(|(f, i)| !matches!(i, Input::Button(_)) && !self.is_hidden(*f))
             .map(|(f, _)| Span::raw(f.label()).width())
             .max()
             .unwrap_or(0);
@@ -297,7 +279,7 @@ impl<F: FieldId> Form<F> {
         let mut focus_line = 0;
         let mut buttons: Vec<Span> = vec![Span::raw(" ".repeat(indent))];
         for (i, (f, input)) in self.fields.iter().enumerate() {
-            if self.hidden.contains(f) {
+            if self.is_hidden(*f) {
                 continue;
             }
             let focused = active && i == self.focus;

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 /// `line` wrapped at `width` columns; continuation lines start with `indent` blanks. Breaks at
 /// spaces; a word wider than a whole line is cut (never dropped). Styles are kept per word.
-pub fn hang(line: &Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
+pub(crate) fn hang(line: &Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
     let indent = if indent * 2 > width { 0 } else { indent };
     if line.width() <= width {
@@ -87,7 +87,7 @@ fn cut(word: &str, room: usize) -> String {
 
 /// Every line of `lines` wrapped by `hang`: labelled lines (a first span exactly `label` wide,
 /// as the detail pane's fields are) hang under their value, others start at the left edge.
-pub fn hang_all(lines: &[Line<'static>], width: usize, label: usize) -> Vec<Line<'static>> {
+pub(crate) fn hang_all(lines: &[Line<'static>], width: usize, label: usize) -> Vec<Line<'static>> {
     lines
         .iter()
         .flat_map(|l| {

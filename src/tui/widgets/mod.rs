@@ -1,25 +1,25 @@
 //! What more than one screen draws: form fields and badges (each from its own state), the
 //! bordered pane, a connection report, the connection form, hanging-indent wrapping.
 
-pub mod badge;
-pub mod choice;
-pub mod connection_form;
-pub mod form;
-pub mod hang;
-pub mod layout;
-pub mod number_field;
-pub mod pane;
-pub mod report;
-pub mod text_field;
+pub(crate) mod badge;
+pub(crate) mod choice;
+pub(crate) mod connection_form;
+pub(crate) mod form;
+pub(crate) mod hang;
+pub(crate) mod layout;
+pub(crate) mod number_field;
+pub(crate) mod pane;
+pub(crate) mod report;
+pub(crate) mod text_field;
 
-pub use choice::Choice;
-pub use form::{FieldId, Form, Input};
-pub use number_field::NumberField;
-pub use pane::pane;
-pub use text_field::TextField;
+pub(crate) use choice::Choice;
+pub(crate) use form::{FieldId, Form, Input};
+pub(crate) use number_field::NumberField;
+pub(crate) use pane::pane;
+pub(crate) use text_field::TextField;
 
 /// Word-wraps `text` to lines of at most `width` columns (long words are cut).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -55,7 +55,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// What a field did with a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Handled {
+pub(crate) enum Handled {
     /// The value changed (revalidate).
     Changed,
     /// Only the cursor moved.

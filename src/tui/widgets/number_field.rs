@@ -8,7 +8,7 @@ use super::Handled;
 use crate::tui::theme::Theme;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NumberField {
+pub(crate) struct NumberField {
     text: String,
     min: u32,
     max: u32,
@@ -18,7 +18,7 @@ pub struct NumberField {
 }
 
 impl NumberField {
-    pub fn new(value: u32, min: u32, max: u32) -> NumberField {
+    pub(crate) fn new(value: u32, min: u32, max: u32) -> NumberField {
         NumberField {
             text: value.to_string(),
             min,
@@ -28,12 +28,12 @@ impl NumberField {
     }
 
     /// Focus arrived: the next digit replaces the whole value.
-    pub fn select_all(&mut self) {
+    pub(crate) fn select_all(&mut self) {
         self.fresh = true;
     }
 
     /// The value when it is a number within bounds.
-    pub fn value(&self) -> Option<u32> {
+    pub(crate) fn value(&self) -> Option<u32> {
         self.text
             .parse::<u32>()
             .ok()
@@ -41,17 +41,12 @@ impl NumberField {
     }
 
     /// The raw number typed (may be out of bounds), for building a request the model validates.
-    pub fn raw(&self) -> Option<u64> {
+    pub(crate) fn raw(&self) -> Option<u64> {
         self.text.parse().ok()
     }
 
-    pub fn set(&mut self, value: u32) {
-        self.text = value.to_string();
-        self.fresh = true;
-    }
-
     /// "enter a number from 1 to 365" when the value is missing or out of bounds.
-    pub fn error(&self) -> Option<String> {
+    pub(crate) fn error(&self) -> Option<String> {
         match self.value() {
             Some(_) => None,
             None => Some(format!(
@@ -61,7 +56,7 @@ impl NumberField {
         }
     }
 
-    pub fn handle(&mut self, key: &KeyEvent) -> Handled {
+    pub(crate) fn handle(&mut self, key: &KeyEvent) -> Handled {
         // Ctrl-U clears, as in the text fields.
         if key.code == KeyCode::Char('u') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.text.clear();
@@ -109,7 +104,7 @@ impl NumberField {
         }
     }
 
-    pub fn spans(&self, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
+    pub(crate) fn spans(&self, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
         let width = self.max.to_string().len().max(2);
         let style = if focused && self.fresh {
             theme.selected()

@@ -6,7 +6,7 @@ use ratatui::widgets::{Block, Borders};
 use crate::tui::app::App;
 
 /// A titled pane whose border shows focus.
-pub fn pane<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+pub(crate) fn pane<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {

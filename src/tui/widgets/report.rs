@@ -9,7 +9,7 @@ use crate::tui::theme::Tone;
 
 /// The per-node report as lines (shared by the form, the wizard and the report popup): a table
 /// when `width` allows, one line per node otherwise; then problems, warnings and the verdict.
-pub fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Line<'static>> {
+pub(crate) fn report_lines(report: &ConnectionReport, app: &App, width: u16) -> Vec<Line<'static>> {
     let yes = |b: bool| if b { "✓" } else { "✗" };
     let persist = |n: &crate::redis::NodeReport| {
         n.persistence.map_or("?".to_string(), |p| match p {

@@ -12,7 +12,7 @@ use crate::tui::theme::Theme;
 /// `Debug` never shows a masked field's value, and the value is wiped from memory when the
 /// field is dropped or replaced (a masked field holds an admin or current password).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct TextField {
+pub(crate) struct TextField {
     value: Zeroizing<String>,
     /// Cursor position in characters.
     cursor: usize,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for TextField {
 }
 
 impl TextField {
-    pub fn new(value: impl Into<String>) -> TextField {
+    pub(crate) fn new(value: impl Into<String>) -> TextField {
         let value = Zeroizing::new(value.into());
         let cursor = value.chars().count();
         TextField {
@@ -50,27 +50,23 @@ impl TextField {
     }
 
     /// Focus arrived (or left): the start shows until a key is pressed.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.typing = false;
     }
 
     /// A field whose characters are shown as `•`.
-    pub fn masked() -> TextField {
+    pub(crate) fn masked() -> TextField {
         TextField {
             masked: true,
             ..TextField::default()
         }
     }
 
-    pub fn value(&self) -> &str {
+    pub(crate) fn value(&self) -> &str {
         &self.value
     }
 
-    pub fn is_masked(&self) -> bool {
-        self.masked
-    }
-
-    pub fn set(&mut self, value: impl Into<String>) {
+    pub(crate) fn set(&mut self, value: impl Into<String>) {
         *self = TextField {
             masked: self.masked,
             ..TextField::new(value)
@@ -84,7 +80,7 @@ impl TextField {
             .map_or(self.value.len(), |(i, _)| i)
     }
 
-    pub fn insert_str(&mut self, s: &str) {
+    pub(crate) fn insert_str(&mut self, s: &str) {
         let clean: String = s.chars().filter(|c| !c.is_control()).collect();
         self.typing = true;
         let at = self.byte_at(self.cursor);
@@ -93,7 +89,7 @@ impl TextField {
     }
 
     /// Edits on plain characters, Backspace, Delete, Left/Right, Home/End and Ctrl-U (clear).
-    pub fn handle(&mut self, key: &KeyEvent) -> Handled {
+    pub(crate) fn handle(&mut self, key: &KeyEvent) -> Handled {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let len = self.value.chars().count();
@@ -144,7 +140,7 @@ impl TextField {
 
     /// The visible characters: the value (or bullets) in a `width`-wide window that keeps the
     /// cursor in view; the cursor cell is drawn reversed when focused.
-    pub fn spans(&self, focused: bool, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    pub(crate) fn spans(&self, focused: bool, width: usize, theme: &Theme) -> Vec<Span<'static>> {
         let chars: Vec<char> = if self.masked {
             vec!['•'; self.value.chars().count()]
         } else {
@@ -189,15 +185,6 @@ impl TextField {
             style,
         ));
         out
-    }
-
-    /// How the value reads on a review page: bullets for a masked field.
-    pub fn display(&self) -> String {
-        if self.masked && !self.value.is_empty() {
-            MASK.to_string()
-        } else {
-            self.value.to_string()
-        }
     }
 }
 
@@ -268,6 +255,6 @@ mod tests {
             .map(|s| s.content.to_string())
             .collect();
         assert!(!drawn.contains("hunter2"));
-        assert_eq!(f.display(), MASK);
+        assert_eq!(drawn.trim_end(), "•••••••", "one bullet per character");
     }
 }

@@ -28,7 +28,7 @@ fn is_attempt(e: &Event) -> bool {
 
 /// The attempts of `r`, newest first: outcomes, plus a started attempt no outcome answers yet
 /// (running now, or cut short by a crash that recovery will finish).
-pub fn attempts<'a>(app: &'a App, r: &Rotation) -> Vec<&'a Event> {
+pub(crate) fn attempts<'a>(app: &'a App, r: &Rotation) -> Vec<&'a Event> {
     let mine: Vec<&Event> = app
         .live_events
         .iter()
@@ -78,7 +78,7 @@ fn outcome(app: &App, r: &Rotation, e: &Event) -> (&'static str, Tone) {
 }
 
 /// `0.8 ms`, `3.1 ms`, `2.4 s`.
-pub fn duration(us: u64) -> String {
+pub(crate) fn duration(us: u64) -> String {
     if us < 10_000_000 {
         format!("{:.1} ms", us as f64 / 1000.0)
     } else {
@@ -91,7 +91,7 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 /// Every line of the history tab for `r`.
-pub fn lines(app: &App, r: &Rotation) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let list = attempts(app, r);
     let failed = list

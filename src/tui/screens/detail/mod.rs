@@ -2,7 +2,7 @@
 //! mapping, both credential slots (password masked) with their live sessions, the last message,
 //! and the progress of a running rotation. Its History tab is `history`.
 
-pub mod history;
+pub(crate) mod history;
 
 use crate::model::text::printable;
 use ratatui::Frame;
@@ -385,7 +385,7 @@ fn right(app: &App, r: &Rotation) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.dashboard.focus == Pane::Detail;
     let Some(r) = app.selected_rotation() else {
         let block = crate::tui::widgets::pane(app, " Details ".into(), focused);

@@ -11,7 +11,7 @@ use crate::tui::theme::Tone;
 use crate::tui::widgets::connection_form;
 use crate::tui::widgets::report::report_lines;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.connection;
     if let Some(form) = &step.form {
         connection_form::render(frame, area, app, form);

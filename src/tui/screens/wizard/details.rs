@@ -7,7 +7,7 @@ use crate::tui::app::App;
 use crate::tui::state::wizard::Wizard;
 use crate::tui::state::wizard::details::*;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.details;
     let mut form = step.form.clone();
     let name = form.text(Field::Name);

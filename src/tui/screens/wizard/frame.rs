@@ -10,7 +10,7 @@ use crate::tui::app::App;
 use crate::tui::state::wizard::{Step, Wizard};
 use crate::tui::theme::Tone;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let title = match w.editing() {
         Some(r) => format!(" Edit rotation {} ", r.name),
         None => " New Redis Credentials rotation ".to_string(),

@@ -8,7 +8,7 @@ use crate::tui::state::wizard::Wizard;
 use crate::tui::state::wizard::mapping::*;
 use crate::tui::widgets::Input;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.mapping;
     if let Some(sink) = &step.sink_form {
         return super::sinks::render(frame, area, app, sink);

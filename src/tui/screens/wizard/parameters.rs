@@ -8,7 +8,7 @@ use crate::tui::app::App;
 use crate::tui::state::wizard::Wizard;
 use crate::tui::state::wizard::parameters::*;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let step = &w.parameters;
     let mut form = step.form.clone();
     if let Some(Ok(scope)) = &w.check.scope {

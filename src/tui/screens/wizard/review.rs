@@ -15,7 +15,7 @@ use crate::tui::state::wizard::{Step, Wizard};
 use crate::tui::theme::Tone;
 
 /// The `ACL SETUSER` line as sent, with the password masked.
-pub fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
+pub(crate) fn acl_rule(w: &Wizard, req: &RotationRequest) -> String {
     let base = username_base(w, req);
     let slot = match w.editing() {
         Some(r) => r.inactive_slot().index(),
@@ -74,7 +74,7 @@ fn users_line(w: &Wizard, req: &RotationRequest) -> String {
 }
 
 /// The base of both ACL usernames: fixed once a rotation exists, else the prefix or the name.
-pub fn username_base(w: &Wizard, req: &RotationRequest) -> String {
+pub(crate) fn username_base(w: &Wizard, req: &RotationRequest) -> String {
     if let Some(r) = w.editing() {
         return r.username_base().to_string();
     }
@@ -123,7 +123,7 @@ fn styled_row<'a>(
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, w: &Wizard) {
     let req = w.request(&app.doc, app.zone, app.now);
     let conn = w
         .connection
@@ -412,7 +412,7 @@ fn params_scope_changed(r: &crate::model::Rotation, req: &RotationRequest) -> bo
 
 /// A Sentinel connection in one line: the master name, the Sentinels asked, and their auth
 /// (never the password itself).
-pub fn sentinel_summary(c: &crate::model::Connection) -> String {
+pub(crate) fn sentinel_summary(c: &crate::model::Connection) -> String {
     let auth = match (&c.sentinel_password, &c.sentinel_username) {
         (Some(_), _) => format!("auth as {} (password ••••••)", c.sentinel_user()),
         (None, Some(user)) => format!("auth as {user}, no password"),

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use crate::tui::app::App;
 use crate::tui::state::wizard::sinks::*;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, sink: &SinkForm) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, sink: &SinkForm) {
     let mut form = sink.form.clone();
     form.set_note(Field::Path, "absolute, e.g. /etc/app/redis.env");
     form.set_note(Field::Format, "←/→ dotenv, json or template");

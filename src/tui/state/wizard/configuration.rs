@@ -13,7 +13,7 @@ use crate::tui::time::Zone;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, NumberField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Interval,
     Hours,
     Minutes,
@@ -25,7 +25,7 @@ pub enum Field {
 const ROTATE: &str = "rotate";
 const WAIT: &str = "wait";
 /// The wait offered when `wait` is first chosen.
-pub const DEFAULT_MAX_WAIT: u32 = 24;
+pub(crate) const DEFAULT_MAX_WAIT: u32 = 24;
 
 impl FieldId for Field {
     fn label(self) -> &'static str {
@@ -40,7 +40,7 @@ impl FieldId for Field {
     }
 }
 
-pub fn field_for(path: &str) -> Option<Field> {
+pub(crate) fn field_for(path: &str) -> Option<Field> {
     match path {
         "rotationInterval" => Some(Field::Interval),
         "rotateAtUtc.hours" | "rotateAtUtc" => Some(Field::Hours),
@@ -52,12 +52,12 @@ pub fn field_for(path: &str) -> Option<Field> {
     }
 }
 
-pub const DEFAULT_INTERVAL: u32 = 30;
+pub(crate) const DEFAULT_INTERVAL: u32 = 30;
 
 #[derive(Clone, Debug)]
-pub struct ConfigurationStep {
-    pub form: Form<Field>,
-    pub other: Vec<String>,
+pub(crate) struct ConfigurationStep {
+    pub(crate) form: Form<Field>,
+    pub(crate) other: Vec<String>,
 }
 
 impl ConfigurationStep {
@@ -99,11 +99,11 @@ impl ConfigurationStep {
     }
 
     /// 30 days at local midnight, auto-rotation on.
-    pub fn new(_zone: Zone, _now: DateTime<Utc>) -> ConfigurationStep {
+    pub(crate) fn new(_zone: Zone, _now: DateTime<Utc>) -> ConfigurationStep {
         ConfigurationStep::with(DEFAULT_INTERVAL, 0, 0, true, StragglerPolicy::default())
     }
 
-    pub fn from_rotation(r: &Rotation, zone: Zone, now: DateTime<Utc>) -> ConfigurationStep {
+    pub(crate) fn from_rotation(r: &Rotation, zone: Zone, now: DateTime<Utc>) -> ConfigurationStep {
         let at = r.rotate_at_utc;
         let (h, m) = zone.utc_to_local(u32::from(at.hours), u32::from(at.minutes), now);
         ConfigurationStep::with(
@@ -116,18 +116,18 @@ impl ConfigurationStep {
     }
 
     /// The UTC hours and minutes the local time stands for, when both are in range.
-    pub fn rotate_at_utc(&self, zone: Zone, now: DateTime<Utc>) -> Option<(u32, u32)> {
+    pub(crate) fn rotate_at_utc(&self, zone: Zone, now: DateTime<Utc>) -> Option<(u32, u32)> {
         let h = self.form.number(Field::Hours)?;
         let m = self.form.number(Field::Minutes)?;
         Some(zone.local_to_utc(h, m, now))
     }
 
     /// Whether a scheduled re-key waits for stragglers.
-    pub fn waits(&self) -> bool {
+    pub(crate) fn waits(&self) -> bool {
         matches!(self.form.input(Field::Stragglers), Some(Input::Choice(c)) if c.selected() == WAIT)
     }
 
-    pub fn apply(&self, req: &mut RotationRequest, zone: Zone, now: DateTime<Utc>) {
+    pub(crate) fn apply(&self, req: &mut RotationRequest, zone: Zone, now: DateTime<Utc>) {
         let waits = self.waits();
         req.parameters
             .get_or_insert_with(Default::default)
@@ -154,7 +154,7 @@ impl ConfigurationStep {
         });
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.form.has_errors() || !self.other.is_empty()
     }
 }

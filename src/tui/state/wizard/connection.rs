@@ -7,20 +7,20 @@ use crate::store::Document;
 use crate::tui::state::connection_form::ConnectionForm;
 
 #[derive(Clone, Debug)]
-pub struct ConnectionStep {
+pub(crate) struct ConnectionStep {
     /// Index into the document's connections; `len` is "+ Add a new connection".
-    pub cursor: usize,
-    pub selected: Option<Uuid>,
+    pub(crate) cursor: usize,
+    pub(crate) selected: Option<Uuid>,
     /// Editing: the connection cannot change.
-    pub locked: bool,
+    pub(crate) locked: bool,
     /// The inline add form.
-    pub form: Option<ConnectionForm>,
+    pub(crate) form: Option<ConnectionForm>,
     /// Errors the rules reported for `connectionId`.
-    pub errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 impl ConnectionStep {
-    pub fn new(doc: &Document, fixed: Option<Uuid>) -> ConnectionStep {
+    pub(crate) fn new(doc: &Document, fixed: Option<Uuid>) -> ConnectionStep {
         let mut step = ConnectionStep {
             cursor: 0,
             selected: fixed,
@@ -35,16 +35,16 @@ impl ConnectionStep {
         step
     }
 
-    pub fn selected_id(&self, _doc: &Document) -> Option<Uuid> {
+    pub(crate) fn selected_id(&self, _doc: &Document) -> Option<Uuid> {
         self.selected
     }
 
-    pub fn cursor_on_add(&self) -> bool {
+    pub(crate) fn cursor_on_add(&self) -> bool {
         self.selected.is_none()
     }
 
     /// Moves the cursor over the connections and the "+ Add" item (not when locked).
-    pub fn move_cursor(&mut self, doc: &Document, delta: isize) {
+    pub(crate) fn move_cursor(&mut self, doc: &Document, delta: isize) {
         if self.locked {
             return;
         }
@@ -54,7 +54,7 @@ impl ConnectionStep {
     }
 
     /// After the document changed: keep the chosen connection under the cursor.
-    pub fn resync(&mut self, doc: &Document) {
+    pub(crate) fn resync(&mut self, doc: &Document) {
         match self
             .selected
             .and_then(|id| doc.connections.iter().position(|c| c.id == id))
@@ -66,11 +66,5 @@ impl ConnectionStep {
             }
             None => {}
         }
-    }
-
-    /// Selects a connection just added inline.
-    pub fn choose(&mut self, doc: &Document, id: Uuid) {
-        self.selected = Some(id);
-        self.resync(doc);
     }
 }

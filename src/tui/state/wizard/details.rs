@@ -6,7 +6,7 @@ use crate::model::request::RotationRequest;
 use crate::tui::widgets::{FieldId, Form, Input, TextField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Name,
     Description,
 }
@@ -20,7 +20,7 @@ impl FieldId for Field {
     }
 }
 
-pub fn field_for(path: &str) -> Option<Field> {
+pub(crate) fn field_for(path: &str) -> Option<Field> {
     match path {
         "name" => Some(Field::Name),
         "description" => Some(Field::Description),
@@ -29,9 +29,9 @@ pub fn field_for(path: &str) -> Option<Field> {
 }
 
 #[derive(Clone, Debug)]
-pub struct DetailsStep {
-    pub form: Form<Field>,
-    pub other: Vec<String>,
+pub(crate) struct DetailsStep {
+    pub(crate) form: Form<Field>,
+    pub(crate) other: Vec<String>,
 }
 
 impl DetailsStep {
@@ -45,25 +45,21 @@ impl DetailsStep {
         }
     }
 
-    pub fn new() -> DetailsStep {
+    pub(crate) fn new() -> DetailsStep {
         DetailsStep::with("", "")
     }
 
-    pub fn from_rotation(r: &Rotation) -> DetailsStep {
+    pub(crate) fn from_rotation(r: &Rotation) -> DetailsStep {
         DetailsStep::with(&r.name, r.description.as_deref().unwrap_or(""))
     }
 
-    pub fn name(&self) -> &str {
-        self.form.text(Field::Name)
-    }
-
-    pub fn apply(&self, req: &mut RotationRequest) {
+    pub(crate) fn apply(&self, req: &mut RotationRequest) {
         req.name = Some(self.form.text(Field::Name).to_string());
         let d = self.form.text(Field::Description);
         req.description = (!d.is_empty()).then(|| d.to_string());
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.form.has_errors() || !self.other.is_empty()
     }
 }

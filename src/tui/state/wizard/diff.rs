@@ -6,7 +6,10 @@ use serde_json::Value;
 use crate::model::request::RotationRequest;
 
 /// `(field, old, new)` for every field whose value differs, by field name.
-pub fn changes(before: &RotationRequest, after: &RotationRequest) -> Vec<(String, String, String)> {
+pub(crate) fn changes(
+    before: &RotationRequest,
+    after: &RotationRequest,
+) -> Vec<(String, String, String)> {
     let (Ok(a), Ok(b)) = (serde_json::to_value(before), serde_json::to_value(after)) else {
         return Vec::new();
     };

@@ -9,7 +9,7 @@ use crate::model::sink::SinkRequest;
 use crate::tui::widgets::{FieldId, Form, Input, TextField};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Environment,
     SecretPath,
     Username,
@@ -32,7 +32,7 @@ impl FieldId for Field {
     }
 }
 
-pub fn field_for(path: &str) -> Option<Field> {
+pub(crate) fn field_for(path: &str) -> Option<Field> {
     match path {
         "environment" => Some(Field::Environment),
         "secretPath" => Some(Field::SecretPath),
@@ -42,25 +42,25 @@ pub fn field_for(path: &str) -> Option<Field> {
     }
 }
 
-pub const DEFAULT_ENVIRONMENT: &str = "dev";
-pub const DEFAULT_USERNAME_SECRET: &str = "REDIS_USERNAME";
-pub const DEFAULT_PASSWORD_SECRET: &str = "REDIS_PASSWORD";
+pub(crate) const DEFAULT_ENVIRONMENT: &str = "dev";
+pub(crate) const DEFAULT_USERNAME_SECRET: &str = "REDIS_USERNAME";
+pub(crate) const DEFAULT_PASSWORD_SECRET: &str = "REDIS_PASSWORD";
 
 #[derive(Clone, Debug)]
-pub struct MappingStep {
-    pub form: Form<Field>,
-    pub other: Vec<String>,
+pub(crate) struct MappingStep {
+    pub(crate) form: Form<Field>,
+    pub(crate) other: Vec<String>,
     /// The saved sinks, in order.
-    pub sinks: Vec<SinkRequest>,
+    pub(crate) sinks: Vec<SinkRequest>,
     /// The sink being added or edited; while open it is part of the request.
-    pub sink_form: Option<SinkForm>,
+    pub(crate) sink_form: Option<SinkForm>,
     /// A stored rotation always sends its list (an emptied list removes its sinks); a new one
     /// sends none until it has one.
     editing: bool,
 }
 
 impl MappingStep {
-    pub fn new() -> MappingStep {
+    pub(crate) fn new() -> MappingStep {
         MappingStep {
             form: Form::new(vec![
                 (
@@ -85,7 +85,7 @@ impl MappingStep {
         .with_sink_rows()
     }
 
-    pub fn from_rotation(r: &Rotation) -> MappingStep {
+    pub(crate) fn from_rotation(r: &Rotation) -> MappingStep {
         MappingStep {
             form: Form::new(vec![
                 (Field::Environment, Input::ReadOnly(r.environment.clone())),
@@ -128,7 +128,7 @@ impl MappingStep {
     }
 
     /// The sinks the request carries: the saved ones with the open form's draft in its place.
-    pub fn sink_requests(&self) -> Vec<SinkRequest> {
+    pub(crate) fn sink_requests(&self) -> Vec<SinkRequest> {
         let mut list = self.sinks.clone();
         if let Some(open) = &self.sink_form {
             let draft = open.request();
@@ -140,7 +140,7 @@ impl MappingStep {
         list
     }
 
-    pub fn apply(&self, req: &mut RotationRequest) {
+    pub(crate) fn apply(&self, req: &mut RotationRequest) {
         let f = &self.form;
         req.environment = Some(f.text(Field::Environment).to_string());
         req.secret_path = Some(f.text(Field::SecretPath).to_string());
@@ -153,7 +153,7 @@ impl MappingStep {
     }
 
     /// Enter on a sink row or on Add opens the sink form; true when it did.
-    pub fn open_focused_sink(&mut self) -> bool {
+    pub(crate) fn open_focused_sink(&mut self) -> bool {
         let (index, existing) = match self.form.focused() {
             Field::Sink(i) => (i, self.sinks.get(i)),
             Field::AddSink => (self.sinks.len(), None),
@@ -164,7 +164,7 @@ impl MappingStep {
     }
 
     /// Saves the open sink into the list (the caller checked it is valid).
-    pub fn save_sink(&mut self) {
+    pub(crate) fn save_sink(&mut self) {
         if let Some(open) = self.sink_form.take() {
             let draft = open.request();
             match self.sinks.get_mut(open.index) {
@@ -177,7 +177,7 @@ impl MappingStep {
     }
 
     /// Removes the open sink from the list.
-    pub fn remove_sink(&mut self) {
+    pub(crate) fn remove_sink(&mut self) {
         if let Some(open) = self.sink_form.take() {
             if open.index < self.sinks.len() {
                 self.sinks.remove(open.index);
@@ -188,7 +188,7 @@ impl MappingStep {
     }
 
     /// Closes the open sink form; the list stays as it was.
-    pub fn cancel_sink(&mut self) {
+    pub(crate) fn cancel_sink(&mut self) {
         if let Some(open) = self.sink_form.take() {
             self.form.focus(if open.index < self.sinks.len() {
                 Field::Sink(open.index)
@@ -198,12 +198,12 @@ impl MappingStep {
         }
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.form.has_errors() || !self.other.is_empty()
     }
 
     /// Whether the open sink form has errors of its own.
-    pub fn sink_has_errors(&self) -> bool {
+    pub(crate) fn sink_has_errors(&self) -> bool {
         self.sink_form.as_ref().is_some_and(|s| s.form.has_errors())
     }
 }

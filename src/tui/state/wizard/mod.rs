@@ -2,13 +2,13 @@
 //! request built from every step, and the model's validation of that request spread back onto
 //! the fields. The review page and the submitted request are the same value.
 
-pub mod configuration;
-pub mod connection;
-pub mod details;
-pub mod diff;
-pub mod mapping;
-pub mod parameters;
-pub mod sinks;
+pub(crate) mod configuration;
+pub(crate) mod connection;
+pub(crate) mod details;
+pub(crate) mod diff;
+pub(crate) mod mapping;
+pub(crate) mod parameters;
+pub(crate) mod sinks;
 mod step;
 
 use chrono::{DateTime, Utc};
@@ -23,15 +23,15 @@ use crate::tui::action::TaskError;
 use crate::tui::time::Zone;
 use crate::tui::widgets::{FieldId, Form};
 
-pub use configuration::ConfigurationStep;
-pub use connection::ConnectionStep;
-pub use details::DetailsStep;
-pub use mapping::MappingStep;
-pub use parameters::ParametersStep;
-pub use step::Step;
+pub(crate) use configuration::ConfigurationStep;
+pub(crate) use connection::ConnectionStep;
+pub(crate) use details::DetailsStep;
+pub(crate) use mapping::MappingStep;
+pub(crate) use parameters::ParametersStep;
+pub(crate) use step::Step;
 
 #[derive(Clone, Debug)]
-pub enum Mode {
+pub(crate) enum Mode {
     Create,
     /// Connection, environment and path are read-only.
     Edit(Box<Rotation>),
@@ -39,36 +39,36 @@ pub enum Mode {
 
 /// The last validation of the whole request.
 #[derive(Clone, Debug, Default)]
-pub struct Check {
-    pub errors: Vec<FieldError>,
-    pub spec: Option<RotationSpec>,
-    pub scope: Option<Result<Scope, ScopeError>>,
+pub(crate) struct Check {
+    pub(crate) errors: Vec<FieldError>,
+    pub(crate) spec: Option<RotationSpec>,
+    pub(crate) scope: Option<Result<Scope, ScopeError>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Wizard {
-    pub mode: Mode,
-    pub step: Step,
-    pub connection: ConnectionStep,
-    pub configuration: ConfigurationStep,
-    pub parameters: ParametersStep,
-    pub mapping: MappingStep,
-    pub details: DetailsStep,
-    pub check: Check,
+pub(crate) struct Wizard {
+    pub(crate) mode: Mode,
+    pub(crate) step: Step,
+    pub(crate) connection: ConnectionStep,
+    pub(crate) configuration: ConfigurationStep,
+    pub(crate) parameters: ParametersStep,
+    pub(crate) mapping: MappingStep,
+    pub(crate) details: DetailsStep,
+    pub(crate) check: Check,
     /// The request as first shown, to tell whether input would be lost.
     pub(crate) initial: RotationRequest,
     /// Why Next was refused, until the step changes or becomes valid.
-    pub blocked: Option<String>,
-    pub submitting: bool,
-    pub submit_error: Option<TaskError>,
+    pub(crate) blocked: Option<String>,
+    pub(crate) submitting: bool,
+    pub(crate) submit_error: Option<TaskError>,
     /// Lines the Review step is scrolled down (↑/↓): a long review does not fit at 80×24.
-    pub review_scroll: u16,
+    pub(crate) review_scroll: u16,
     /// The furthest the last drawn Review could scroll, so ↑ after overscrolling moves at once.
-    pub review_scroll_max: std::cell::Cell<u16>,
+    pub(crate) review_scroll_max: std::cell::Cell<u16>,
 }
 
 impl Wizard {
-    pub fn create(doc: &Document, zone: Zone, now: DateTime<Utc>) -> Wizard {
+    pub(crate) fn create(doc: &Document, zone: Zone, now: DateTime<Utc>) -> Wizard {
         Wizard::build(
             Mode::Create,
             ConnectionStep::new(doc, None),
@@ -82,7 +82,7 @@ impl Wizard {
         )
     }
 
-    pub fn edit(r: &Rotation, doc: &Document, zone: Zone, now: DateTime<Utc>) -> Wizard {
+    pub(crate) fn edit(r: &Rotation, doc: &Document, zone: Zone, now: DateTime<Utc>) -> Wizard {
         Wizard::build(
             Mode::Edit(Box::new(r.clone())),
             ConnectionStep::new(doc, Some(r.connection_id)),
@@ -129,12 +129,12 @@ impl Wizard {
     }
 
     /// Scrolls the Review step by `delta` lines, within what the last drawn Review could show.
-    pub fn scroll_review(&mut self, delta: i32) {
+    pub(crate) fn scroll_review(&mut self, delta: i32) {
         let max = i32::from(self.review_scroll_max.get());
         self.review_scroll = (i32::from(self.review_scroll) + delta).clamp(0, max) as u16;
     }
 
-    pub fn editing(&self) -> Option<&Rotation> {
+    pub(crate) fn editing(&self) -> Option<&Rotation> {
         match &self.mode {
             Mode::Edit(r) => Some(r),
             Mode::Create => None,
@@ -142,7 +142,12 @@ impl Wizard {
     }
 
     /// The create body (or, when editing, the full picture the patch is taken from).
-    pub fn request(&self, doc: &Document, zone: Zone, now: DateTime<Utc>) -> RotationRequest {
+    pub(crate) fn request(
+        &self,
+        doc: &Document,
+        zone: Zone,
+        now: DateTime<Utc>,
+    ) -> RotationRequest {
         let mut req = RotationRequest {
             connection_id: self
                 .editing()
@@ -159,7 +164,7 @@ impl Wizard {
     }
 
     /// What an edit sends: everything but connection, environment and path.
-    pub fn patch(req: &RotationRequest) -> RotationRequest {
+    pub(crate) fn patch(req: &RotationRequest) -> RotationRequest {
         RotationRequest {
             connection_id: None,
             environment: None,
@@ -168,13 +173,13 @@ impl Wizard {
         }
     }
 
-    pub fn is_dirty(&self, doc: &Document, zone: Zone, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_dirty(&self, doc: &Document, zone: Zone, now: DateTime<Utc>) -> bool {
         self.request(doc, zone, now) != self.initial
     }
 
     /// Runs the model's rules on the whole request and puts each message next to its field.
     /// Called after every change, never while drawing.
-    pub fn revalidate(&mut self, doc: &Document, zone: Zone, now: DateTime<Utc>) {
+    pub(crate) fn revalidate(&mut self, doc: &Document, zone: Zone, now: DateTime<Utc>) {
         let req = self.request(doc, zone, now);
         let ctx = Context {
             connections: &doc.connections,
@@ -260,7 +265,7 @@ impl Wizard {
     }
 
     /// Errors that belong to `step` itself.
-    pub fn step_errors(&self, step: Step) -> bool {
+    pub(crate) fn step_errors(&self, step: Step) -> bool {
         match step {
             Step::Connection => {
                 !self.connection.errors.is_empty()
@@ -275,7 +280,7 @@ impl Wizard {
     }
 
     /// Next is allowed when this step and every earlier one is clean.
-    pub fn step_ok(&self, step: Step) -> bool {
+    pub(crate) fn step_ok(&self, step: Step) -> bool {
         use strum::VariantArray;
         Step::VARIANTS
             .iter()
@@ -284,7 +289,7 @@ impl Wizard {
     }
 
     /// The first step (up to `step`) that still has errors.
-    pub fn first_bad_step(&self, step: Step) -> Option<Step> {
+    pub(crate) fn first_bad_step(&self, step: Step) -> Option<Step> {
         use strum::VariantArray;
         Step::VARIANTS
             .iter()
@@ -293,7 +298,7 @@ impl Wizard {
     }
 
     /// Shows every error of `step` (Next was refused because of it).
-    pub fn reveal_errors(&mut self, step: Step) {
+    pub(crate) fn reveal_errors(&mut self, step: Step) {
         match step {
             Step::Configuration => self.configuration.form.reveal_errors(),
             Step::Parameters => self.parameters.form.reveal_errors(),
@@ -306,7 +311,7 @@ impl Wizard {
         }
     }
 
-    pub fn submit_failed(&mut self, error: TaskError) {
+    pub(crate) fn submit_failed(&mut self, error: TaskError) {
         self.submitting = false;
         let steps: Vec<Step> = error
             .fields
@@ -317,25 +322,6 @@ impl Wizard {
         self.place_errors();
         for step in steps {
             self.reveal_errors(step);
-        }
-    }
-
-    /// Whether the focused field swallows plain characters.
-    pub fn typing(&self) -> bool {
-        match self.step {
-            Step::Connection => self
-                .connection
-                .form
-                .as_ref()
-                .is_some_and(|f| f.form.focused_takes_text()),
-            Step::Configuration => self.configuration.form.focused_takes_text(),
-            Step::Parameters => self.parameters.form.focused_takes_text(),
-            Step::Mapping => match &self.mapping.sink_form {
-                Some(open) => open.form.focused_takes_text(),
-                None => self.mapping.form.focused_takes_text(),
-            },
-            Step::Details => self.details.form.focused_takes_text(),
-            Step::Review => false,
         }
     }
 }

@@ -15,7 +15,7 @@ const TWO_USERS: &str = "two-users";
 const ONE_USER: &str = "one-user";
 
 /// The trade-off of each strategy, in one line.
-pub fn trade_off(strategy: &str) -> &'static str {
+pub(crate) fn trade_off(strategy: &str) -> &'static str {
     if strategy == ONE_USER {
         "one user, even default: apps only re-read the password"
     } else {
@@ -24,7 +24,7 @@ pub fn trade_off(strategy: &str) -> &'static str {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Scope,
     Length,
     Digits,
@@ -56,7 +56,7 @@ impl FieldId for Field {
     }
 }
 
-pub fn field_for(path: &str) -> Option<Field> {
+pub(crate) fn field_for(path: &str) -> Option<Field> {
     if path == "currentPassword" {
         return Some(Field::CurrentPassword);
     }
@@ -77,9 +77,9 @@ pub fn field_for(path: &str) -> Option<Field> {
 }
 
 #[derive(Clone, Debug)]
-pub struct ParametersStep {
-    pub form: Form<Field>,
-    pub other: Vec<String>,
+pub(crate) struct ParametersStep {
+    pub(crate) form: Form<Field>,
+    pub(crate) other: Vec<String>,
 }
 
 impl ParametersStep {
@@ -120,7 +120,7 @@ impl ParametersStep {
     }
 
     /// `~* +@all`, 48 characters, one digit, one lowercase, one uppercase, `-_.~!*`.
-    pub fn new() -> ParametersStep {
+    pub(crate) fn new() -> ParametersStep {
         ParametersStep::with(
             DEFAULT_SCOPE,
             &PasswordRequirements::default(),
@@ -137,7 +137,7 @@ impl ParametersStep {
     }
 
     /// Strategy and user are fixed once the rotation exists; nothing is adopted on an edit.
-    pub fn from_rotation(r: &Rotation) -> ParametersStep {
+    pub(crate) fn from_rotation(r: &Rotation) -> ParametersStep {
         let mut users = vec![(
             Field::Strategy,
             Input::ReadOnly(r.parameters.strategy.to_string()),
@@ -154,7 +154,7 @@ impl ParametersStep {
     }
 
     /// The strategy as chosen (or as stored, when editing).
-    pub fn strategy(&self) -> Strategy {
+    pub(crate) fn strategy(&self) -> Strategy {
         let chosen = match self.form.input(Field::Strategy) {
             Some(Input::Choice(c)) => c.selected().to_string(),
             Some(Input::ReadOnly(s)) => s.clone(),
@@ -164,7 +164,7 @@ impl ParametersStep {
     }
 
     /// The user named on this step (one-user's user, or the one to adopt), if any.
-    pub fn username(&self) -> Option<String> {
+    pub(crate) fn username(&self) -> Option<String> {
         let text = match self.form.input(Field::Username) {
             Some(Input::Text(t)) => t.value().trim().to_string(),
             Some(Input::ReadOnly(s)) => s.clone(),
@@ -174,16 +174,16 @@ impl ParametersStep {
     }
 
     /// The adopted user's current password: only when one was typed.
-    pub fn current_password(&self) -> Option<Password> {
+    pub(crate) fn current_password(&self) -> Option<Password> {
         let p = self.form.text(Field::CurrentPassword);
         (!p.is_empty()).then(|| Password::new(p))
     }
 
-    pub fn scope_text(&self) -> &str {
+    pub(crate) fn scope_text(&self) -> &str {
         self.form.text(Field::Scope)
     }
 
-    pub fn apply(&self, req: &mut RotationRequest) {
+    pub(crate) fn apply(&self, req: &mut RotationRequest) {
         let f = &self.form;
         let n = |field| f.raw_number(field).map(num);
         req.parameters = Some(ParametersRequest {
@@ -212,7 +212,7 @@ impl ParametersStep {
     }
 
     /// The scope grammar's own message, when the rotation rules did not already place one.
-    pub fn add_scope_error(&mut self, error: Option<String>) {
+    pub(crate) fn add_scope_error(&mut self, error: Option<String>) {
         if let Some(e) = error
             && self.form.error(Field::Scope).is_none()
         {
@@ -237,7 +237,7 @@ impl ParametersStep {
         }
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.form.has_errors() || !self.other.is_empty()
     }
 }

@@ -7,11 +7,11 @@ use crate::model::sink::SinkRequest;
 use crate::model::text::printable;
 use crate::tui::widgets::{Choice, FieldId, Form, Input, TextField};
 
-pub const FORMATS: [&str; 3] = ["dotenv", "json", "template"];
-pub const DEFAULT_MODE: &str = "0600";
+pub(crate) const FORMATS: [&str; 3] = ["dotenv", "json", "template"];
+pub(crate) const DEFAULT_MODE: &str = "0600";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Path,
     Format,
     Template,
@@ -40,7 +40,7 @@ impl FieldId for Field {
 }
 
 /// The form field a request path names, for the sink at `index`: `sinks[2].mode` → `Mode`.
-pub fn field_for(index: usize, path: &str) -> Option<Field> {
+pub(crate) fn field_for(index: usize, path: &str) -> Option<Field> {
     let rest = path.strip_prefix(&format!("sinks[{index}]"))?;
     Some(match rest.strip_prefix('.').unwrap_or("") {
         "format" => Field::Format,
@@ -54,22 +54,22 @@ pub fn field_for(index: usize, path: &str) -> Option<Field> {
 }
 
 /// The index a request path (`sinks[2].mode`) names, if it names a sink.
-pub fn index_of(path: &str) -> Option<usize> {
+pub(crate) fn index_of(path: &str) -> Option<usize> {
     path.strip_prefix("sinks[")?.split(']').next()?.parse().ok()
 }
 
 /// One sink being added or edited.
 #[derive(Clone, Debug)]
-pub struct SinkForm {
-    pub form: Form<Field>,
+pub(crate) struct SinkForm {
+    pub(crate) form: Form<Field>,
     /// Its place in the list (the end, for a new one).
-    pub index: usize,
+    pub(crate) index: usize,
     /// The sink as it was before this edit; `None` for a new one (Cancel drops it).
-    pub original: Option<SinkRequest>,
+    pub(crate) original: Option<SinkRequest>,
 }
 
 impl SinkForm {
-    pub fn new(index: usize, existing: Option<&SinkRequest>) -> SinkForm {
+    pub(crate) fn new(index: usize, existing: Option<&SinkRequest>) -> SinkForm {
         let text = |v: Option<&Option<String>>| v.and_then(|v| v.clone()).unwrap_or_default();
         let format = existing
             .and_then(|s| s.format.clone())
@@ -118,7 +118,7 @@ impl SinkForm {
 
     /// The sink as the request carries it: empty optional fields left out, the template only
     /// with the template format (the model refuses it elsewhere).
-    pub fn request(&self) -> SinkRequest {
+    pub(crate) fn request(&self) -> SinkRequest {
         let f = &self.form;
         let optional = |field: Field| {
             let v = f.text(field).trim();
@@ -142,7 +142,7 @@ impl SinkForm {
 }
 
 /// One line for a sink, as the list and the review show it (escaped for the terminal).
-pub fn summary(s: &SinkRequest) -> String {
+pub(crate) fn summary(s: &SinkRequest) -> String {
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_string());
     let line = format!(
         "{} · {} · {} · owner {} · reload {}",

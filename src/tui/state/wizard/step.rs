@@ -1,7 +1,7 @@
 //! The six steps of the seed document, in order, and which request fields each one owns.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray)]
-pub enum Step {
+pub(crate) enum Step {
     Connection,
     Configuration,
     Parameters,
@@ -11,7 +11,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Step::Connection => "Connection",
             Step::Configuration => "Configuration",
@@ -22,22 +22,22 @@ impl Step {
         }
     }
 
-    pub fn number(self) -> usize {
+    pub(crate) fn number(self) -> usize {
         self as usize + 1
     }
 
-    pub fn next(self) -> Step {
+    pub(crate) fn next(self) -> Step {
         use strum::VariantArray;
         Step::VARIANTS[(self as usize + 1).min(Step::VARIANTS.len() - 1)]
     }
 
-    pub fn prev(self) -> Option<Step> {
+    pub(crate) fn prev(self) -> Option<Step> {
         use strum::VariantArray;
         (self as usize).checked_sub(1).map(|i| Step::VARIANTS[i])
     }
 
     /// The step whose fields a request path (`rotateAtUtc.hours`) belongs to.
-    pub fn of_path(path: &str) -> Step {
+    pub(crate) fn of_path(path: &str) -> Step {
         let is = |p: &str| path == p || path.starts_with(&format!("{p}."));
         if is("connectionId") {
             Step::Connection
