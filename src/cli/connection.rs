@@ -1,8 +1,9 @@
-//! `connection add|list|test|edit|remove`.
+//! `connection add|list|test|edit|remove|leftovers|revoke-user`: one function per subcommand;
+//! `--json` answers are the declared shapes of `cli::json`.
 
-use crate::engine::{ConnectionReport, ConnectionSecrets};
-use crate::model::Password;
+use crate::engine::{ConnectionReport, ConnectionSecrets, Engine};
 use crate::model::request::ConnectionRequest;
+use crate::model::{Connection, Password};
 
 use super::args::{Cli, ConnectionCmd, ConnectionFields, TopologyArg};
 use super::json::{
@@ -190,132 +191,144 @@ fn yes_no(b: bool) -> &'static str {
 pub(crate) fn run(cli: &Cli, cmd: &ConnectionCmd) -> CliResult {
     let engine = engine(cli)?;
     match cmd {
-        ConnectionCmd::Add {
-            name,
-            fields,
-            json: as_json,
-        } => {
-            let req = request(Some(name.clone()), fields, false);
-            let secrets = secrets(fields, false)?;
-            let (conn, report) = runtime()?.block_on(engine.add_connection_with(&req, secrets))?;
-            if *as_json {
-                print_json(&ConnectionSavedAnswer {
-                    connection: ConnectionView::new(&conn),
-                    report: &report,
-                });
-            } else {
-                print_report(&report);
-                outln!("saved connection {} ({})", conn.name, conn.id);
-            }
-            Ok(())
-        }
-        ConnectionCmd::List { json: as_json } => {
-            let doc = engine.snapshot()?;
-            if *as_json {
-                print_json(&ConnectionListAnswer {
-                    connections: doc.connections.iter().map(ConnectionView::new).collect(),
-                });
-            } else {
-                let rows: Vec<Vec<String>> = doc
-                    .connections
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.name.clone(),
-                            c.address(),
-                            c.username.clone(),
-                            c.topology.to_string(),
-                            if c.is_tls_unverified() {
-                                "yes (unverified)".into()
-                            } else if c.tls.enabled {
-                                "yes".into()
-                            } else {
-                                "no".into()
-                            },
-                        ]
-                    })
-                    .collect();
-                out!(
-                    "{}",
-                    table(&["NAME", "ADDRESS", "USER", "TOPOLOGY", "TLS"], &rows)
-                );
-            }
-            Ok(())
-        }
-        ConnectionCmd::Test {
-            name,
-            json: as_json,
-        } => {
-            let rt = runtime()?;
-            let report = rt.block_on(engine.test_connection(name))?;
-            // Per rotation on this connection: does every node hold both stored credentials?
-            let sync = if report.ok() {
-                rt.block_on(engine.connection_sync(name))?
-            } else {
-                Vec::new()
-            };
-            if *as_json {
-                print_json(&ConnectionTestAnswer {
-                    report: &report,
-                    sync: sync
-                        .iter()
-                        .map(|(rotation, lines)| RotationSyncView {
-                            rotation,
-                            sync: SyncView::new(lines),
-                        })
-                        .collect(),
-                });
-            } else {
-                print_report(&report);
-                for (rotation, lines) in &sync {
-                    super::rotation::print_sync(&format!("sync {rotation}"), lines);
-                }
-            }
-            if report.ok() {
-                Ok(())
-            } else {
-                Err(CliError::failed(format!("connection {name} is not usable")))
-            }
-        }
+        ConnectionCmd::Add { name, fields, json } => add(&engine, name, fields, *json),
+        ConnectionCmd::List { json } => list(&engine, *json),
+        ConnectionCmd::Test { name, json } => test(&engine, name, *json),
         ConnectionCmd::Edit {
             name,
             new_name,
             fields,
-            json: as_json,
-        } => {
-            let req = request(new_name.clone(), fields, true);
-            // Empty means "remove the stored password" to the engine.
-            let secrets = secrets(fields, true)?;
-            let rt = runtime()?;
-            rt.block_on(recover(&engine));
-            let (conn, report) = rt.block_on(engine.edit_connection_with(name, &req, secrets))?;
-            if *as_json {
-                print_json(&ConnectionSavedAnswer {
-                    connection: ConnectionView::new(&conn),
-                    report: &report,
-                });
-            } else {
-                print_report(&report);
-                outln!("saved connection {}", conn.name);
-            }
-            Ok(())
-        }
-        ConnectionCmd::Remove { name } => {
-            let conn = runtime()?.block_on(engine.remove_connection(name))?;
-            outln!("removed connection {}", conn.name);
-            Ok(())
-        }
-        ConnectionCmd::Leftovers { name } => {
-            let users = runtime()?.block_on(engine.leftover_users(name))?;
-            for u in &users {
-                outln!("{}  (on {} of {} nodes)", u.username, u.nodes, u.of);
-            }
-            Ok(())
-        }
-        ConnectionCmd::RevokeUser { name, user } => {
-            runtime()?.block_on(engine.revoke_leftover_user(name, user))?;
-            outln!("revoked ACL user {user} on connection {name}");
-            Ok(())
+            json,
+        } => edit(&engine, name, new_name.as_deref(), fields, *json),
+        ConnectionCmd::Remove { name } => remove(&engine, name),
+        ConnectionCmd::Leftovers { name } => leftovers(&engine, name),
+        ConnectionCmd::RevokeUser { name, user } => revoke_user(&engine, name, user),
+    }
+}
+
+/// `{"connection": …, "report": …}` or the report and one line for people.
+fn print_saved(conn: &Connection, report: &ConnectionReport, as_json: bool, text: String) {
+    if as_json {
+        print_json(&ConnectionSavedAnswer {
+            connection: ConnectionView::new(conn),
+            report,
+        });
+    } else {
+        print_report(report);
+        outln!("{text}");
+    }
+}
+
+fn add(engine: &Engine, name: &str, fields: &ConnectionFields, as_json: bool) -> CliResult {
+    let req = request(Some(name.to_string()), fields, false);
+    let secrets = secrets(fields, false)?;
+    let (conn, report) = runtime()?.block_on(engine.add_connection_with(&req, secrets))?;
+    let text = format!("saved connection {} ({})", conn.name, conn.id);
+    print_saved(&conn, &report, as_json, text);
+    Ok(())
+}
+
+fn list(engine: &Engine, as_json: bool) -> CliResult {
+    let doc = engine.snapshot()?;
+    if as_json {
+        print_json(&ConnectionListAnswer {
+            connections: doc.connections.iter().map(ConnectionView::new).collect(),
+        });
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = doc
+        .connections
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.address(),
+                c.username.clone(),
+                c.topology.to_string(),
+                if c.is_tls_unverified() {
+                    "yes (unverified)".into()
+                } else if c.tls.enabled {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+            ]
+        })
+        .collect();
+    out!(
+        "{}",
+        table(&["NAME", "ADDRESS", "USER", "TOPOLOGY", "TLS"], &rows)
+    );
+    Ok(())
+}
+
+fn test(engine: &Engine, name: &str, as_json: bool) -> CliResult {
+    let rt = runtime()?;
+    let report = rt.block_on(engine.test_connection(name))?;
+    // Per rotation on this connection: does every node hold both stored credentials?
+    let sync = if report.ok() {
+        rt.block_on(engine.connection_sync(name))?
+    } else {
+        Vec::new()
+    };
+    if as_json {
+        print_json(&ConnectionTestAnswer {
+            report: &report,
+            sync: sync
+                .iter()
+                .map(|(rotation, lines)| RotationSyncView {
+                    rotation,
+                    sync: SyncView::new(lines),
+                })
+                .collect(),
+        });
+    } else {
+        print_report(&report);
+        for (rotation, lines) in &sync {
+            super::rotation::print_sync(&format!("sync {rotation}"), lines);
         }
     }
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(CliError::failed(format!("connection {name} is not usable")))
+    }
+}
+
+fn edit(
+    engine: &Engine,
+    name: &str,
+    new_name: Option<&str>,
+    fields: &ConnectionFields,
+    as_json: bool,
+) -> CliResult {
+    let req = request(new_name.map(str::to_string), fields, true);
+    // Empty means "remove the stored password" to the engine.
+    let secrets = secrets(fields, true)?;
+    let rt = runtime()?;
+    rt.block_on(recover(engine));
+    let (conn, report) = rt.block_on(engine.edit_connection_with(name, &req, secrets))?;
+    let text = format!("saved connection {}", conn.name);
+    print_saved(&conn, &report, as_json, text);
+    Ok(())
+}
+
+fn remove(engine: &Engine, name: &str) -> CliResult {
+    let conn = runtime()?.block_on(engine.remove_connection(name))?;
+    outln!("removed connection {}", conn.name);
+    Ok(())
+}
+
+fn leftovers(engine: &Engine, name: &str) -> CliResult {
+    let users = runtime()?.block_on(engine.leftover_users(name))?;
+    for u in &users {
+        outln!("{}  (on {} of {} nodes)", u.username, u.nodes, u.of);
+    }
+    Ok(())
+}
+
+fn revoke_user(engine: &Engine, name: &str, user: &str) -> CliResult {
+    runtime()?.block_on(engine.revoke_leftover_user(name, user))?;
+    outln!("revoked ACL user {user} on connection {name}");
+    Ok(())
 }

@@ -1,9 +1,9 @@
-//! `secrets list|get|export|delete`: the secret store (values are decrypted only here and in
-//! `run`).
+//! `secrets list|get|export|delete`, one function per subcommand: the secret store (values are
+//! decrypted only here and in `run`); `--json` answers are the declared shapes of `cli::json`.
 
 use crate::model::validation::validate_secret_path;
 use crate::model::{Password, SecretEntry};
-use crate::store::{Binding, Document, Store, render_export};
+use crate::store::{Binding, Document, ExportFormat, Store, render_export};
 
 use super::args::{Cli, Place, SecretsCmd};
 use super::json::{SecretAnswer, SecretListAnswer, SecretListItem, SecretValueView};
@@ -50,101 +50,99 @@ fn owner_name(doc: &Document, e: &SecretEntry) -> Option<String> {
 }
 
 pub(crate) fn run(cli: &Cli, cmd: &SecretsCmd) -> CliResult {
-    // Reading needs the store only; deleting goes through the engine (lock, event log).
-    let load = || -> Result<_, CliError> {
-        let store = open_store(cli)?;
-        let doc = store.load()?;
-        Ok((store, doc))
-    };
+    match cmd {
+        SecretsCmd::List { place, json } => list(cli, place, *json),
+        SecretsCmd::Get { name, place, json } => get(cli, name, place, *json),
+        SecretsCmd::Export { place, format } => export(cli, place, *format),
+        SecretsCmd::Delete { name, place } => delete(cli, name, place),
+    }
+}
+
+// Reading needs the store only; deleting goes through the engine (lock, event log).
+
+fn list(cli: &Cli, place: &Place, as_json: bool) -> CliResult {
+    let (env, path) = normalise(place)?;
+    let doc = open_store(cli)?.load()?;
+    let entries = doc.secrets_at(&env, &path);
+    if as_json {
+        let secrets = entries
+            .iter()
+            .map(|e| SecretListItem {
+                name: e.name.clone(),
+                version: e.current().map(|v| v.version),
+                updated_at: e.current().map(|v| v.created_at),
+                owner_rotation: owner_name(&doc, e),
+            })
+            .collect();
+        print_json(&SecretListAnswer { secrets });
+    } else if !entries.is_empty() {
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                let owner = owner_name(&doc, e).unwrap_or_else(|| "—".into());
+                vec![
+                    e.name.clone(),
+                    e.current().map_or(0, |v| v.version).to_string(),
+                    local(e.current().map(|v| v.created_at)),
+                    owner,
+                ]
+            })
+            .collect();
+        out!(
+            "{}",
+            table(&["NAME", "VERSION", "UPDATED", "ROTATION"], &rows)
+        );
+    }
+    Ok(())
+}
+
+fn get(cli: &Cli, name: &str, place: &Place, as_json: bool) -> CliResult {
+    let (env, path) = normalise(place)?;
     // What applications call: only the manifest, the commit log and the one file holding this
     // place's secrets are read, whatever the database's size.
-    let load_place = |env: &str, path: &str| -> Result<_, CliError> {
-        let store = open_store(cli)?;
-        let doc = store.load_place(env, path)?;
-        Ok((store, doc))
-    };
-    match cmd {
-        SecretsCmd::List {
-            place,
-            json: as_json,
-        } => {
-            let (env, path) = normalise(place)?;
-            let (_store, doc) = load()?;
-            let entries = doc.secrets_at(&env, &path);
-            if *as_json {
-                let secrets = entries
-                    .iter()
-                    .map(|e| SecretListItem {
-                        name: e.name.clone(),
-                        version: e.current().map(|v| v.version),
-                        updated_at: e.current().map(|v| v.created_at),
-                        owner_rotation: owner_name(&doc, e),
-                    })
-                    .collect();
-                print_json(&SecretListAnswer { secrets });
-            } else if !entries.is_empty() {
-                let rows: Vec<Vec<String>> = entries
-                    .iter()
-                    .map(|e| {
-                        let owner = owner_name(&doc, e).unwrap_or_else(|| "—".into());
-                        vec![
-                            e.name.clone(),
-                            e.current().map_or(0, |v| v.version).to_string(),
-                            local(e.current().map(|v| v.created_at)),
-                            owner,
-                        ]
-                    })
-                    .collect();
-                out!(
-                    "{}",
-                    table(&["NAME", "VERSION", "UPDATED", "ROTATION"], &rows)
-                );
-            }
-            Ok(())
-        }
-        SecretsCmd::Get {
-            name,
-            place,
-            json: as_json,
-        } => {
-            let (env, path) = normalise(place)?;
-            let (store, doc) = load_place(&env, &path)?;
-            let entry = doc.secret(&env, &path, name).ok_or_else(|| CliError::bad_input(format!("no secret `{name}` in {env} {path}: see `redis-rotator secrets list --env {env} --path {path}`")))?;
-            let current = entry
-                .current()
-                .ok_or_else(|| CliError::failed(format!("secret {name} has no value")))?;
-            let value = store
-                .cipher_for(&doc)?
-                .open(&current.value, &Binding::secret_value(&env, &path, name))?;
-            if *as_json {
-                print_json(&SecretAnswer {
-                    secret: SecretValueView {
-                        name,
-                        environment: &env,
-                        secret_path: &path,
-                        version: current.version,
-                        value: value.expose(),
-                        created_at: current.created_at,
-                    },
-                });
-            } else {
-                outln!("{}", value.expose());
-            }
-            Ok(())
-        }
-        SecretsCmd::Export { place, format } => {
-            let (env, path) = normalise(place)?;
-            let (store, doc) = load_place(&env, &path)?;
-            let values = values_at(&store, &doc, &env, &path)?;
-            out!("{}", render_export(*format, &values));
-            Ok(())
-        }
-        SecretsCmd::Delete { name, place } => {
-            let (env, path) = normalise(place)?;
-            let engine = super::engine(cli)?;
-            super::runtime()?.block_on(engine.delete_secret(&env, &path, name))?;
-            outln!("deleted secret {name} in {env} {path}");
-            Ok(())
-        }
+    let store = open_store(cli)?;
+    let doc = store.load_place(&env, &path)?;
+    let entry = doc.secret(&env, &path, name).ok_or_else(|| {
+        CliError::bad_input(format!(
+            "no secret `{name}` in {env} {path}: see `redis-rotator secrets list --env {env} --path {path}`"
+        ))
+    })?;
+    let current = entry
+        .current()
+        .ok_or_else(|| CliError::failed(format!("secret {name} has no value")))?;
+    let value = store
+        .cipher_for(&doc)?
+        .open(&current.value, &Binding::secret_value(&env, &path, name))?;
+    if as_json {
+        print_json(&SecretAnswer {
+            secret: SecretValueView {
+                name,
+                environment: &env,
+                secret_path: &path,
+                version: current.version,
+                value: value.expose(),
+                created_at: current.created_at,
+            },
+        });
+    } else {
+        outln!("{}", value.expose());
     }
+    Ok(())
+}
+
+fn export(cli: &Cli, place: &Place, format: ExportFormat) -> CliResult {
+    let (env, path) = normalise(place)?;
+    let store = open_store(cli)?;
+    let doc = store.load_place(&env, &path)?;
+    let values = values_at(&store, &doc, &env, &path)?;
+    out!("{}", render_export(format, &values));
+    Ok(())
+}
+
+fn delete(cli: &Cli, name: &str, place: &Place) -> CliResult {
+    let (env, path) = normalise(place)?;
+    let engine = super::engine(cli)?;
+    super::runtime()?.block_on(engine.delete_secret(&env, &path, name))?;
+    outln!("deleted secret {name} in {env} {path}");
+    Ok(())
 }

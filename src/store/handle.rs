@@ -213,6 +213,15 @@ impl Store {
         }
     }
 
+    /// Wakes on every change the PostgreSQL listener hears, for a loop that would rather react
+    /// at once than at its next `stamp` check; `None` for the JSON database.
+    pub fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        match &self.backend {
+            Backend::Files(_) => None,
+            Backend::Postgres(p) => Some(p.changes()),
+        }
+    }
+
     /// How many times this handle has committed (one per group commit), for tests and
     /// benchmarks.
     pub fn write_count(&self) -> u64 {

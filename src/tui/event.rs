@@ -70,6 +70,8 @@ pub(crate) async fn run(
         tokio::time::interval_at(tokio::time::Instant::now() + health_every, health_every);
     health.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stamp = engine.store().stamp().ok().flatten();
+    // A shared database announces other hosts' writes: react to them at once.
+    let mut changes = engine.store().changes();
     let mut reload_running = false;
     let mut reload_again = false;
     let mut dirty = true;
@@ -162,6 +164,13 @@ pub(crate) async fn run(
                     });
                 }
             }
+            Some(()) = next_change(&mut changes) => {
+                let now = engine.store().stamp().ok().flatten();
+                if now != stamp {
+                    stamp = now;
+                    app.tasks.push(Task::Reload);
+                }
+            }
             _ = poll.tick() => {
                 // Another process (CLI, daemon) may have written: a cheap stat, then a reload.
                 let now = engine.store().stamp().ok().flatten();
@@ -172,6 +181,20 @@ pub(crate) async fn run(
             }
             _ = frame_due, if dirty => {}
         }
+    }
+}
+
+/// The next change a shared database's listener hears; pending forever without one.
+async fn next_change(rx: &mut Option<tokio::sync::watch::Receiver<u64>>) -> Option<()> {
+    match rx {
+        Some(r) => {
+            if r.changed().await.is_err() {
+                *rx = None;
+                return None;
+            }
+            Some(())
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -140,9 +140,17 @@ impl PgStore {
     /// Moves whenever the database may have changed, on any host (a notification, or the
     /// listener reconnecting): read without a query.
     pub fn generation(&self) -> u64 {
+        self.listener().generation()
+    }
+
+    /// Wakes whenever `generation` moves.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.listener().subscribe()
+    }
+
+    fn listener(&self) -> &Listener {
         self.changes
             .get_or_init(|| Listener::start(self.target.clone()))
-            .generation()
     }
 
     pub fn write_count(&self) -> u64 {
