@@ -39,13 +39,7 @@ fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
 
 /// `changing` on a connection to both servers, created and rotated once (both slots in use).
 async fn setup(db: &TestDb, a: &RedisServer, b: &RedisServer) {
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    db.engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_pair_connection(&db.engine, a, b).await;
     db.engine
         .create_rotation(&create_request("changing", "pair"))
         .await

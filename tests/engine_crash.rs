@@ -16,7 +16,7 @@ use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::model::{EventKind, Outcome, RotationStatus};
 use redis_rotator::redis::acl::password_hash;
-use support::{TEST_KEY, TestDb, admin_password, connection_request, create_request, engine_at};
+use support::{TEST_KEY, TestDb, create_request, engine_at};
 
 fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
     run_crashing_with_stdin(db, point, args, "");
@@ -125,13 +125,7 @@ async fn assert_recovered_and_consistent(db: &TestDb, name: &str, servers: &[&Re
 }
 
 async fn setup(db: &TestDb, a: &RedisServer, b: &RedisServer) {
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    db.engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_pair_connection(&db.engine, a, b).await;
 }
 
 /// `create_request` with strategy one-user on `username`.

@@ -8,16 +8,10 @@ mod support;
 use common::{Persist, RedisServer};
 use redis_rotator::model::RotationStatus;
 use redis_rotator::model::schedule::Trigger;
-use support::{TestDb, admin_password, connection_request, create_request};
+use support::{TestDb, create_request};
 
 async fn two_node_rotation(db: &TestDb, a: &RedisServer, b: &RedisServer) {
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    db.engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_pair_connection(&db.engine, a, b).await;
     db.engine
         .create_rotation(&create_request("fragile", "pair"))
         .await

@@ -7,7 +7,7 @@ mod support;
 use common::{Persist, RedisServer};
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::model::{Event, EventKind, Outcome};
-use support::{TestDb, admin_password, connection_request, create_request};
+use support::{TestDb, create_request};
 
 fn last(db: &TestDb, kind: EventKind) -> Event {
     let doc = db.engine.snapshot().unwrap();
@@ -24,13 +24,7 @@ async fn every_attempt_outcome_carries_trigger_duration_and_nodes() {
     let a = RedisServer::start(Persist::Aclfile);
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    db.engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_pair_connection(&db.engine, &a, &b).await;
     db.engine
         .create_rotation(&create_request("orders-cache", "pair"))
         .await

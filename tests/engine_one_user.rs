@@ -295,12 +295,7 @@ async fn reconcile_gives_a_one_user_node_back_its_stored_passwords() {
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let e = &db.engine;
-    let mut req = support::connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    e.add_connection(&req, Some(support::admin_password()))
-        .await
-        .unwrap();
+    support::add_pair_connection(e, &a, &b).await;
     e.create_rotation(&one_user_request("orders", "pair", "orders-app"))
         .await
         .unwrap();

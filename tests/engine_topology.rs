@@ -84,14 +84,7 @@ async fn restart_keeps_both_credentials_with_aclfile_and_config_file() {
     let mut a = RedisServer::start(Persist::Aclfile);
     let mut b = RedisServer::start(Persist::ConfigFile);
     let db = TestDb::new();
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    let (_, report) = db
-        .engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    let report = support::add_pair_connection(&db.engine, &a, &b).await;
     let modes: Vec<_> = report.nodes.iter().map(|n| n.persistence).collect();
     assert!(
         modes.contains(&Some(Persistence::Aclfile)) && modes.contains(&Some(Persistence::Config)),

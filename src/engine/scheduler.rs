@@ -109,7 +109,20 @@ impl Engine {
         };
         let ids = due(&doc, self.now());
         futures::stream::iter(ids)
-            .map(|id| async move { (id, self.run_one_due(id).await) })
+            .map(|id| {
+                // Each rotation its own task, so a pass's rotations run on every worker thread
+                // instead of all being polled inside the one task that awaits this pass (taken
+                // from the stream only as `buffer_unordered` has room: at most `parallelism`).
+                let engine = self.clone();
+                let task = tokio::spawn(async move { engine.run_one_due(id).await });
+                async move {
+                    match task.await {
+                        Ok(r) => (id, r),
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(_) => (id, None),
+                    }
+                }
+            })
             .buffer_unordered(parallelism.max(1))
             .filter_map(|(id, r)| async move { r.map(|r| (id, r)) })
             .collect()

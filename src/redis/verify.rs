@@ -22,8 +22,10 @@ use super::{ConnectParams, Node, NodeAddr, RedisError};
 /// may have dropped it silently, so it is closed and a fresh login proves the next credential.
 const IDLE_TTL: Duration = Duration::from_secs(60);
 
-/// Idle kept connections per node (one per verification running at once, up to this many).
-const MAX_IDLE: usize = 16;
+/// Idle kept connections per node (one per verification running at once, up to this many):
+/// as many as the scheduler runs rotations at once by default, so a pass of due rotations on
+/// one node proves every credential on a kept connection instead of opening 48 of 64 afresh.
+const MAX_IDLE: usize = 64;
 
 /// The user a kept connection rests as: the admin user of the connection it belongs to.
 pub struct RestAs {

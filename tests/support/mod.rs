@@ -169,6 +169,23 @@ pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common:
         .unwrap_or_else(|e| panic!("connection {name}: {e}"));
 }
 
+/// Adds the connection `pair`: topology `nodes` over two harness servers (what a fault on one
+/// node of several needs). Returns the connection test's report.
+pub async fn add_pair_connection(
+    engine: &Engine,
+    a: &crate::common::RedisServer,
+    b: &crate::common::RedisServer,
+) -> redis_rotator::engine::ConnectionReport {
+    let mut req = connection_request("pair", a.host(), a.port);
+    req.topology = Some("nodes".into());
+    req.nodes = Some(vec![a.addr(), b.addr()]);
+    let (_, report) = engine
+        .add_connection(&req, Some(admin_password()))
+        .await
+        .expect("connection pair added");
+    report
+}
+
 /// The real binary on a database in `dir`, with the test key and `stdin` fed when given.
 pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
