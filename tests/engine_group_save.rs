@@ -5,19 +5,14 @@ mod common;
 mod support;
 
 use common::{Persist, RedisServer};
-use support::{TestDb, admin_password, connection_request, create_request};
+use support::{TestDb, create_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_credential_of_rotations_run_together_survives_a_restart() {
     let mut server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let e = &db.engine;
-    e.add_connection(
-        &connection_request("local", server.host(), server.port),
-        Some(admin_password()),
-    )
-    .await
-    .expect("connection saved");
+    support::add_connection(e, "local", &server).await;
     let names: Vec<String> = (0..12).map(|i| format!("together-{i}")).collect();
     for name in &names {
         e.create_rotation(&create_request(name, "local"))

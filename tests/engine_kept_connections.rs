@@ -8,19 +8,14 @@ mod support;
 use common::{Persist, RedisServer};
 use redis_rotator::model::RotationStatus;
 use redis_rotator::model::schedule::Trigger;
-use support::{TestDb, connection_request, create_request};
+use support::{TestDb, create_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_after_the_server_dropped_every_kept_connection_reconnects_and_succeeds() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let e = &db.engine;
-    e.add_connection(
-        &connection_request("local", server.host(), server.port),
-        Some(support::admin_password()),
-    )
-    .await
-    .expect("connection saved");
+    support::add_connection(e, "local", &server).await;
     e.create_rotation(&create_request("orders-cache", "local"))
         .await
         .expect("created");

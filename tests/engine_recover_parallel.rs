@@ -8,7 +8,7 @@ use common::{Persist, RedisServer};
 use redis_rotator::engine::{EngineEvent, Step, locks};
 use redis_rotator::model::{Journal, JournalKind, Password, RotationStatus, Slot};
 use redis_rotator::store::Binding;
-use support::{TestDb, admin_password, connection_request, create_request};
+use support::{TestDb, create_request};
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,12 +16,7 @@ async fn interrupted_rotations_are_recovered_together_and_one_locked_elsewhere_i
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let e = &db.engine;
-    e.add_connection(
-        &connection_request("local", server.host(), server.port),
-        Some(admin_password()),
-    )
-    .await
-    .expect("connection saved");
+    support::add_connection(e, "local", &server).await;
     let names = ["rec-a", "rec-b", "rec-c", "rec-d"];
     for name in names {
         e.create_rotation(&create_request(name, "local"))

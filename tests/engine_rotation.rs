@@ -15,12 +15,7 @@ async fn fifty_rotations_keep_exactly_two_valid_credentials() {
     let server = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     let e = &db.engine;
-    e.add_connection(
-        &connection_request("local", server.host(), server.port),
-        Some(support::admin_password()),
-    )
-    .await
-    .expect("connection saved");
+    support::add_connection(e, "local", &server).await;
     let created = e
         .create_rotation(&create_request("orders-cache", "local"))
         .await

@@ -4,14 +4,17 @@
 //! And a database written by the previous release (one schema-2 file, committed as a fixture)
 //! is migrated on first open with a byte-identical backup beside it.
 
+mod common;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use redis_rotator::model::{EventKind, Outcome, Password};
+use common::event;
+use redis_rotator::model::Password;
 use redis_rotator::store::parts::{data_dir, log_path};
 use redis_rotator::store::secrets::Writer;
-use redis_rotator::store::{Binding, KeySource, NewEvent, SCHEMA_VERSION, Store, StoreError};
+use redis_rotator::store::{Binding, KeySource, SCHEMA_VERSION, Store, StoreError};
 
 /// The key the schema-2 fixture was written with (tests/support's TEST_KEY).
 const KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
@@ -22,18 +25,6 @@ const FIXTURE: &str = concat!(
 
 fn store_at(path: &Path) -> Store {
     Store::open(path, KeySource::Env(Password::new(KEY)))
-}
-
-fn event(message: &str) -> NewEvent {
-    NewEvent {
-        at: Utc::now(),
-        kind: EventKind::Created,
-        outcome: Outcome::Info,
-        rotation: None,
-        job_id: None,
-        message: message.to_string(),
-        attempt: None,
-    }
 }
 
 fn put(store: &Store, env: &str, path: &str, name: &str, value: &str) {

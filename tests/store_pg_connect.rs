@@ -6,6 +6,16 @@ mod common;
 use common::{PG_PASSWORD, PgCluster, free_port};
 use redis_rotator::store::pg::Target;
 
+/// What connecting to `url` answers, which must be a refusal.
+fn refusal(url: &str) -> String {
+    Target::parse(url)
+        .unwrap()
+        .connect()
+        .err()
+        .expect("refused")
+        .to_string()
+}
+
 #[test]
 fn a_session_opens_on_the_test_cluster() {
     let db = PgCluster::shared().fresh_database();
@@ -21,12 +31,7 @@ fn a_session_opens_on_the_test_cluster() {
 fn a_wrong_password_names_the_host_and_not_the_password() {
     let db = PgCluster::shared().fresh_database();
     let url = db.url().replace(PG_PASSWORD, "not-the-password-xyz");
-    let e = Target::parse(&url)
-        .unwrap()
-        .connect()
-        .err()
-        .expect("refused")
-        .to_string();
+    let e = refusal(&url);
     assert!(e.contains("127.0.0.1"), "{e}");
     assert!(e.contains("password authentication failed"), "{e}");
     assert!(!e.contains("not-the-password-xyz"), "{e}");
@@ -35,12 +40,7 @@ fn a_wrong_password_names_the_host_and_not_the_password() {
 #[test]
 fn a_server_that_is_not_there_names_the_host_and_the_fix() {
     let url = format!("postgres://rr:{PG_PASSWORD}@127.0.0.1:{}/x", free_port());
-    let e = Target::parse(&url)
-        .unwrap()
-        .connect()
-        .err()
-        .expect("refused")
-        .to_string();
+    let e = refusal(&url);
     assert!(e.contains("127.0.0.1"), "{e}");
     assert!(e.contains("check that the server runs"), "{e}");
     assert!(!e.contains(PG_PASSWORD), "{e}");
