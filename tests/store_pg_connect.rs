@@ -34,6 +34,10 @@ fn a_wrong_password_names_the_host_and_not_the_password() {
     let e = refusal(&url);
     assert!(e.contains("127.0.0.1"), "{e}");
     assert!(e.contains("password authentication failed"), "{e}");
+    assert!(
+        e.contains("check the user in the URL and its password"),
+        "{e}"
+    );
     assert!(!e.contains("not-the-password-xyz"), "{e}");
 }
 
@@ -44,6 +48,15 @@ fn a_server_that_is_not_there_names_the_host_and_the_fix() {
     assert!(e.contains("127.0.0.1"), "{e}");
     assert!(e.contains("check that the server runs"), "{e}");
     assert!(!e.contains(PG_PASSWORD), "{e}");
+}
+
+#[test]
+fn a_database_that_does_not_exist_says_to_create_it() {
+    let db = PgCluster::shared().fresh_database();
+    let url = db.url().replace(&db.name, "no_such_database");
+    let e = refusal(&url);
+    assert!(e.contains("\"no_such_database\" does not exist"), "{e}");
+    assert!(e.contains("CREATE DATABASE"), "{e}");
 }
 
 #[test]

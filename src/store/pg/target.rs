@@ -123,8 +123,13 @@ impl Target {
                 text
             }
         };
+        let code = e.code().map(postgres::error::SqlState::code);
         let fix = if cause.contains("password missing") {
             "give the password in a systemd credential `db-password`, the file named by REDIS_ROTATOR_DB_PASSWORD_FILE, PGPASSWORD or ~/.pgpass (or in the URL)"
+        } else if matches!(code, Some("28P01" | "28000")) {
+            "check the user in the URL and its password (the URL, a systemd credential `db-password`, REDIS_ROTATOR_DB_PASSWORD_FILE, PGPASSWORD or ~/.pgpass, first found wins)"
+        } else if code == Some("3D000") {
+            "create the database (CREATE DATABASE … OWNER …) or fix its name in --db / REDIS_ROTATOR_DB"
         } else if e.is_closed() || e.as_db_error().is_none() {
             "check that the server runs and accepts connections from this host, and the URL in --db / REDIS_ROTATOR_DB"
         } else {
