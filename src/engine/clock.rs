@@ -46,7 +46,8 @@ impl ManualClock {
         self.0.send_replace(at);
     }
 
-    pub fn advance(&self, by: chrono::Duration) {
+    #[cfg(test)]
+    pub(crate) fn advance(&self, by: chrono::Duration) {
         self.0.send_modify(|t| *t += by);
     }
 }

@@ -47,7 +47,7 @@ pub struct ConnectionSecrets {
 
 impl ConnectionSecrets {
     /// Only an admin password (every topology but `sentinel` with auth).
-    pub fn admin(password: Option<Password>) -> ConnectionSecrets {
+    pub(crate) fn admin(password: Option<Password>) -> ConnectionSecrets {
         ConnectionSecrets {
             admin: password,
             sentinel: None,
@@ -117,7 +117,7 @@ impl Engine {
     }
 
     /// Tests a connection that is not saved yet, with its admin and Sentinel passwords.
-    pub async fn test_draft_with(
+    pub(crate) async fn test_draft_with(
         &self,
         spec: &ConnectionSpec,
         secrets: &ConnectionSecrets,
@@ -354,7 +354,7 @@ impl Engine {
 
     /// `edit_connection` with the Sentinels' password too. For each password: `None` keeps the
     /// stored one, an empty one removes it, any other replaces it.
-    pub async fn edit_connection_with(
+    pub(crate) async fn edit_connection_with(
         &self,
         id_or_name: &str,
         patch: &ConnectionRequest,
@@ -418,7 +418,10 @@ impl Engine {
     }
 
     /// Removes a connection no rotation uses.
-    pub async fn remove_connection(&self, id_or_name: &str) -> Result<Connection, EngineError> {
+    pub(crate) async fn remove_connection(
+        &self,
+        id_or_name: &str,
+    ) -> Result<Connection, EngineError> {
         let conn = self.find_connection(id_or_name)?;
         let now = self.now();
         let id = conn.id;
@@ -453,7 +456,7 @@ impl Engine {
 
     /// `typed` over the stored passwords of `conn`: what a test of an edited form uses when a
     /// password field was left empty (keep the stored one).
-    pub fn stored_secrets_under(
+    pub(crate) fn stored_secrets_under(
         &self,
         conn: &Connection,
         typed: ConnectionSecrets,

@@ -44,7 +44,7 @@ pub enum EngineError {
 
 impl EngineError {
     /// The refusal of a reference that matched several rotations, listing each.
-    pub fn ambiguous(target: &RotationRef, found: &[&Rotation]) -> EngineError {
+    pub(crate) fn ambiguous(target: &RotationRef, found: &[&Rotation]) -> EngineError {
         EngineError::Ambiguous {
             reference: target.to_string(),
             matches: found

@@ -12,7 +12,7 @@ use super::{Engine, EngineError};
 
 impl Engine {
     /// Whether `r` is in flight with nobody working on it.
-    pub fn is_interrupted(&self, r: &Rotation) -> bool {
+    pub(crate) fn is_interrupted(&self, r: &Rotation) -> bool {
         r.pending.is_some()
             && r.rotation_status == RotationStatus::Rotating
             && !self.inner.locks.is_rotation_locked(r.id)
@@ -20,7 +20,7 @@ impl Engine {
 
     /// `r` as an operator should see it: `interrupted` instead of `rotating` when no process
     /// is working on it.
-    pub fn shown(&self, mut r: Rotation) -> Rotation {
+    pub(crate) fn shown(&self, mut r: Rotation) -> Rotation {
         if self.is_interrupted(&r) {
             r.rotation_status = RotationStatus::Interrupted;
         }
@@ -28,7 +28,7 @@ impl Engine {
     }
 
     /// The current document with every rotation as `shown` (the stored one is not changed).
-    pub fn shown_snapshot(&self) -> Result<Arc<Document>, EngineError> {
+    pub(crate) fn shown_snapshot(&self) -> Result<Arc<Document>, EngineError> {
         let doc = self.snapshot()?;
         if !doc.rotations.iter().any(|r| self.is_interrupted(r)) {
             return Ok(doc);

@@ -23,7 +23,7 @@ pub struct LeaseHolder {
 
 impl LeaseHolder {
     /// This process, from `since`.
-    pub fn this_process(since: DateTime<Utc>) -> LeaseHolder {
+    pub(crate) fn this_process(since: DateTime<Utc>) -> LeaseHolder {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .or_else(|_| std::fs::read_to_string("/etc/hostname"))
             .map(|h| h.trim().to_string())
@@ -39,7 +39,7 @@ impl LeaseHolder {
 }
 
 /// Records `holder` (temp file, then rename: a reader never sees half of it).
-pub fn record(dir: &Path, holder: &LeaseHolder) -> std::io::Result<()> {
+pub(crate) fn record(dir: &Path, holder: &LeaseHolder) -> std::io::Result<()> {
     let tmp = dir.join(format!("{HOLDER_FILE}.{}", std::process::id()));
     let text = serde_json::to_vec(holder).map_err(std::io::Error::other)?;
     std::fs::write(&tmp, text)?;
@@ -47,7 +47,7 @@ pub fn record(dir: &Path, holder: &LeaseHolder) -> std::io::Result<()> {
 }
 
 /// The last recorded holder, if any.
-pub fn read(dir: &Path) -> Option<LeaseHolder> {
+pub(crate) fn read(dir: &Path) -> Option<LeaseHolder> {
     let text = std::fs::read(dir.join(HOLDER_FILE)).ok()?;
     serde_json::from_slice(&text).ok()
 }

@@ -123,7 +123,7 @@ impl Engine {
 
     /// Deletes a secret and its history at (environment, path). Refuses one an existing rotation
     /// writes or maps: delete the rotation (with its secrets) or change its mapping first.
-    pub async fn delete_secret(
+    pub(crate) async fn delete_secret(
         &self,
         environment: &str,
         secret_path: &str,

@@ -23,7 +23,10 @@ fn context(doc: &crate::store::Document) -> Context<'_> {
 
 impl Engine {
     /// Validates without writing anything (the wizard's review step and `create --dry-run`).
-    pub fn validate_create(&self, req: &RotationRequest) -> Result<RotationSpec, EngineError> {
+    pub(crate) fn validate_create(
+        &self,
+        req: &RotationRequest,
+    ) -> Result<RotationSpec, EngineError> {
         let doc = self.snapshot()?;
         Ok(validate_new_rotation(req, context(&doc))?)
     }
@@ -255,7 +258,7 @@ impl Engine {
     }
 
     /// Live sessions and failed AUTHs per slot (index 0 and 1), over every node.
-    pub async fn sessions(
+    pub(crate) async fn sessions(
         &self,
         id_or_name: impl Into<crate::model::RotationRef>,
     ) -> Result<[SessionCounts; 2], EngineError> {

@@ -23,7 +23,7 @@ use super::{Engine, EngineEvent, SessionCounts, Step};
 
 /// Which rotation a series is about.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RotationLabels {
+pub(crate) struct RotationLabels {
     pub rotation: String,
     pub environment: String,
     pub path: String,
@@ -224,13 +224,13 @@ impl Metrics {
         }
     }
 
-    pub fn set_lease_held(&self, held: bool) {
+    pub(crate) fn set_lease_held(&self, held: bool) {
         self.lease_held.set(i64::from(held));
     }
 
     /// The schedule, retries and pending journals as the database has them now (deleted
     /// rotations drop out).
-    pub fn refresh(&self, doc: &Document) {
+    pub(crate) fn refresh(&self, doc: &Document) {
         self.last_success.clear();
         self.next_rotation.clear();
         self.retry_attempts.clear();
@@ -257,7 +257,7 @@ impl Metrics {
     }
 
     /// One rotation's sessions, failed AUTHs and unreachable nodes, as sampled.
-    pub fn record_sessions(&self, r: &Rotation, counts: &[SessionCounts; 2]) {
+    pub(crate) fn record_sessions(&self, r: &Rotation, counts: &[SessionCounts; 2]) {
         let labels = RotationLabels::of(r);
         for (slot, c) in counts.iter().enumerate() {
             let slot_labels = SlotLabels {
@@ -281,7 +281,7 @@ impl Metrics {
 
     /// Samples every rotation's sessions with the console's call (`Engine::sessions`); a
     /// rotation whose connection cannot be reached at all counts every node unreachable.
-    pub async fn sample_sessions(&self, engine: &Engine) {
+    pub(crate) async fn sample_sessions(&self, engine: &Engine) {
         let Ok(doc) = engine.snapshot() else {
             return;
         };
@@ -316,14 +316,14 @@ impl Metrics {
 
     /// The classic Prometheus text format (0.0.4), for clients that do not ask for OpenMetrics
     /// (curl, `promtool check metrics`).
-    pub fn encode_classic(&self) -> String {
+    pub(crate) fn encode_classic(&self) -> String {
         openmetrics_to_classic(&self.encode())
     }
 }
 
 /// OpenMetrics text as the classic format: a counter's family is named with its `_total`
 /// suffix (as its samples are), and the `# UNIT` and `# EOF` lines, unknown there, are dropped.
-pub fn openmetrics_to_classic(text: &str) -> String {
+pub(crate) fn openmetrics_to_classic(text: &str) -> String {
     let counters: std::collections::HashSet<&str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))

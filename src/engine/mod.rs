@@ -9,17 +9,17 @@ mod compensate;
 mod connections;
 mod crash;
 mod credentials;
-pub mod error;
+pub(crate) mod error;
 mod fleet;
 mod identity;
 mod interrupted;
-pub mod lease;
+pub(crate) mod lease;
 mod leftovers;
 mod lifecycle;
 pub mod locks;
 pub mod metrics;
 mod node_ops;
-pub mod node_sync;
+pub(crate) mod node_sync;
 mod notify;
 mod one_user;
 mod promote;
@@ -29,8 +29,8 @@ mod rotate;
 pub mod scheduler;
 mod scope_review;
 mod sentinel;
-pub mod sinks;
-pub mod stragglers;
+pub(crate) mod sinks;
+pub(crate) mod stragglers;
 mod views;
 
 use std::collections::HashMap;
@@ -47,11 +47,12 @@ use crate::store::{Document, NewEvent, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connections::{ConnectionReport, ConnectionSecrets};
 pub use error::EngineError;
-pub use leftovers::LeftoverUser;
+pub(crate) use leftovers::LeftoverUser;
 pub use node_sync::{NodeSync, SyncStatus};
-pub use promote::sessions_sentence as sessions_sentence_for;
-pub use sentinel::SentinelReport;
-pub use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
+pub(crate) use promote::sessions_sentence as sessions_sentence_for;
+#[cfg(test)]
+pub(crate) use sentinel::SentinelReport;
+pub(crate) use views::{Credentials, DeleteOutcome, SessionCounts, SlotView};
 
 /// A step of a rotation, for progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
@@ -163,10 +164,6 @@ impl Engine {
         self.inner.clock.sleep_until(deadline)
     }
 
-    pub fn timeouts(&self) -> Timeouts {
-        self.inner.timeouts
-    }
-
     /// Progress and event-log notifications from this process's engine.
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.inner.events.subscribe()
@@ -234,7 +231,7 @@ impl Engine {
 
     /// `snapshot` on a blocking thread, for async code that may be first to see another
     /// process's write (then the file is read and parsed).
-    pub async fn fresh_snapshot(&self) -> Result<Arc<Document>, EngineError> {
+    pub(crate) async fn fresh_snapshot(&self) -> Result<Arc<Document>, EngineError> {
         let store = self.inner.store.clone();
         tokio::task::spawn_blocking(move || store.load())
             .await

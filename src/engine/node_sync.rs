@@ -11,7 +11,7 @@ use crate::redis::acl_state::UserState;
 
 /// One ACL user the store owns, with the hashes of every stored password it must hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectedUser {
+pub(crate) struct ExpectedUser {
     pub username: String,
     /// `(slot, sha256 hex)` for each stored credential of this user.
     pub passwords: Vec<(Slot, String)>,
@@ -19,7 +19,7 @@ pub struct ExpectedUser {
 
 /// One difference on one node and the heal that removes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fix {
+pub(crate) enum Fix {
     /// The user does not exist: create it with every stored hash and the scope.
     Create { username: String, slots: Vec<Slot> },
     /// The user lacks some stored passwords (or is off): add them and switch it on.
@@ -31,7 +31,7 @@ pub enum Fix {
 }
 
 impl Fix {
-    pub fn username(&self) -> &str {
+    pub(crate) fn username(&self) -> &str {
         match self {
             Fix::Create { username, .. }
             | Fix::AddPasswords { username, .. }
@@ -41,7 +41,7 @@ impl Fix {
     }
 
     /// What differed, in the operator's words: "missing slot 0", "scope differs".
-    pub fn difference(&self) -> String {
+    pub(crate) fn difference(&self) -> String {
         match self {
             Fix::Create { slots, .. } | Fix::AddPasswords { slots, .. } => {
                 let names: Vec<String> = slots
@@ -56,7 +56,7 @@ impl Fix {
     }
 
     /// Why it was healed, for the event: "the user was missing".
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         match self {
             Fix::Create { .. } => "the user was missing".into(),
             Fix::AddPasswords { slots, .. } => format!(
@@ -119,7 +119,7 @@ pub struct NodeSync {
 /// own canonical form of the scope, since the engine sets every user with it. `None` when no
 /// form has a strict majority (two users that disagree): then no scope is "healed", since
 /// either could be the drifted one.
-pub fn reference_permissions<'a>(
+pub(crate) fn reference_permissions<'a>(
     states: impl IntoIterator<Item = &'a Option<UserState>>,
 ) -> Option<String> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -136,7 +136,7 @@ pub fn reference_permissions<'a>(
 
 /// What to fix on one node, given the users the store owns and what the node holds
 /// (`observed[i]` is the state of `expected[i]`). Never a fix that removes a password.
-pub fn compare(
+pub(crate) fn compare(
     expected: &[ExpectedUser],
     observed: &[Option<UserState>],
     reference: Option<&str>,
@@ -178,7 +178,7 @@ pub fn compare(
 }
 
 /// The status a node shows for the fixes it needs.
-pub fn status_of(fixes: &[Fix]) -> SyncStatus {
+pub(crate) fn status_of(fixes: &[Fix]) -> SyncStatus {
     if fixes.is_empty() {
         SyncStatus::InSync
     } else {

@@ -17,7 +17,7 @@ use super::rotate::event_for;
 /// What the hook receives.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Notification<'a> {
+pub(crate) struct Notification<'a> {
     pub name: &'a str,
     pub environment: &'a str,
     pub path: &'a str,

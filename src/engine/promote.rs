@@ -161,7 +161,7 @@ impl Engine {
     }
 }
 
-pub fn sessions_sentence(username: &str, s: SessionCounts) -> String {
+pub(crate) fn sessions_sentence(username: &str, s: SessionCounts) -> String {
     let mut out = format!(
         "{} session{} still use{} {username}; {} failed AUTH{} in ACL LOG",
         s.sessions,

@@ -273,7 +273,7 @@ impl Engine {
 
     /// For each rotation on a connection, each node's state (read only), with one discovery.
     #[allow(clippy::type_complexity)]
-    pub async fn connection_sync(
+    pub(crate) async fn connection_sync(
         &self,
         id_or_name: &str,
     ) -> Result<Vec<(String, Result<Vec<NodeSync>, EngineError>)>, EngineError> {

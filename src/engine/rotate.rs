@@ -47,7 +47,7 @@ impl Job {
     /// The one way a job is made: `kind` on `rotation`'s `slot`, whose user is `username`, with
     /// `credential`; the scope is the rotation's, its clock starts now, and the slot's sessions
     /// are counted later (before the re-key).
-    pub fn new(
+    pub(crate) fn new(
         rotation: Rotation,
         conn: Connection,
         kind: JournalKind,
@@ -74,7 +74,7 @@ impl Job {
 
     /// The span every log line of this job runs in: job id, rotation name and environment (no
     /// secret: the password is never a field).
-    pub fn span(&self) -> tracing::Span {
+    pub(crate) fn span(&self) -> tracing::Span {
         tracing::info_span!(
             "rotation",
             job_id = %self.job_id,

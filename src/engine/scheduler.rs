@@ -57,7 +57,7 @@ pub enum SchedulerState {
 }
 
 /// When `r` should next be attempted automatically, if ever.
-pub fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
+pub(crate) fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
     if r.pending.is_some() {
         // A journal nobody has recorded a failure for since it was written (a crash, or a change
         // still running elsewhere) is finished as soon as its lock is free, whatever backoff an
@@ -84,7 +84,7 @@ pub fn due_at(r: &Rotation) -> Option<DateTime<Utc>> {
 }
 
 /// Rotations due at `now`, earliest first.
-pub fn due(doc: &Document, now: DateTime<Utc>) -> Vec<Uuid> {
+pub(crate) fn due(doc: &Document, now: DateTime<Utc>) -> Vec<Uuid> {
     let mut list: Vec<(DateTime<Utc>, Uuid)> = doc
         .rotations
         .iter()
@@ -95,7 +95,7 @@ pub fn due(doc: &Document, now: DateTime<Utc>) -> Vec<Uuid> {
 }
 
 /// The earliest future due time.
-pub fn next_due(doc: &Document) -> Option<DateTime<Utc>> {
+pub(crate) fn next_due(doc: &Document) -> Option<DateTime<Utc>> {
     doc.rotations.iter().filter_map(due_at).min()
 }
 

@@ -11,7 +11,7 @@ use super::Engine;
 
 impl Engine {
     /// The warnings for `scope` on connection `connection_id` (each prefixed with the field).
-    pub async fn scope_warnings(&self, connection_id: Uuid, scope: &str) -> Vec<String> {
+    pub(crate) async fn scope_warnings(&self, connection_id: Uuid, scope: &str) -> Vec<String> {
         let server = self.risky_commands(connection_id).await;
         scope_warnings(scope, server.as_ref())
     }

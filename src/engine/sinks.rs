@@ -26,7 +26,7 @@ const RELOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The file's content: the mapped secret names as keys (dotenv, JSON), or the template with
 /// `username`, `password` and the mapped names.
-pub fn render(
+pub(crate) fn render(
     sink: &Sink,
     r: &Rotation,
     username: &str,
@@ -60,7 +60,7 @@ pub fn render(
 /// Replaces `path` with `content` so a reader sees the old file or the new one, never a part:
 /// a temp file in the same folder gets the content, mode and owner, is synced, renamed over the
 /// path, and the folder is synced.
-pub fn write_atomically(sink: &Sink, content: &str) -> Result<(), String> {
+pub(crate) fn write_atomically(sink: &Sink, content: &str) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let path = Path::new(&sink.path);
     let dir = path
@@ -180,7 +180,7 @@ impl Engine {
 
     /// Delivers what a crash, a restart or a sink that gave up left owed (SPEC 2.5: a sink's
     /// failure is retried, not forgotten). Run by a scheduler when it takes the lease.
-    pub async fn deliver_owed_sinks(&self) {
+    pub(crate) async fn deliver_owed_sinks(&self) {
         let Ok(doc) = self.snapshot() else {
             return;
         };

@@ -13,10 +13,10 @@ use super::rotate::event_for;
 use super::{Engine, EngineError};
 
 /// How often a held re-key counts the sessions again.
-pub const RECHECK_SECS: i64 = 60;
+pub(crate) const RECHECK_SECS: i64 = 60;
 
 /// When a hold that started at `since` ends for a policy that waits at most `max`.
-pub fn hold_until(since: DateTime<Utc>, max: Duration) -> DateTime<Utc> {
+pub(crate) fn hold_until(since: DateTime<Utc>, max: Duration) -> DateTime<Utc> {
     since + max
 }
 

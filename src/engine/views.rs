@@ -28,7 +28,7 @@ pub struct Credentials {
 /// Sessions authenticated as a user and failed AUTHs for it, summed over every node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SessionCounts {
+pub(crate) struct SessionCounts {
     pub sessions: usize,
     pub failed_auths: u64,
     /// Nodes that could not be asked.

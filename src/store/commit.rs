@@ -90,7 +90,7 @@ impl GroupCommit {
     /// Queues `job` and blocks until it has been applied and written. `write` performs one round:
     /// it must call `apply` on the current document at most once, under the file lock, and write
     /// the document afterwards when `apply` returned true. A panic in `job` is resumed here.
-    pub fn submit<W>(&self, job: Job, durable: bool, write: W) -> Outcome
+    pub(crate) fn submit<W>(&self, job: Job, durable: bool, write: W) -> Outcome
     where
         W: Fn(&mut dyn FnMut(&mut Document) -> Round) -> Result<(), StoreError>,
     {

@@ -24,7 +24,7 @@ use crate::model::{Password, Sealed, Slot};
 use super::StoreError;
 
 /// The environment variable holding the key.
-pub const KEY_ENV: &str = "REDIS_ROTATOR_KEY";
+pub(crate) const KEY_ENV: &str = "REDIS_ROTATOR_KEY";
 
 /// The prefix of every sealed value: `enc:v2` values are bound to their place (AEAD associated
 /// data, see `Binding`); `enc:v1` values (schema 1) are unbound and only opened to migrate them.
@@ -46,7 +46,7 @@ pub enum KeySource {
 impl KeySource {
     /// The key source in effect (see `key_source` for the order). A set but malformed
     /// `REDIS_ROTATOR_KEY` is an error, never a silent fall back to a key file.
-    pub fn from_env() -> Result<KeySource, StoreError> {
+    pub(crate) fn from_env() -> Result<KeySource, StoreError> {
         super::key_source::resolve().map(|r| r.source)
     }
 
@@ -122,7 +122,7 @@ impl Binding {
 
     /// A version of the secret `name` in (environment, secretPath).
     /// The current password of a user a one-user rotation adopts, kept in its create journal.
-    pub fn journal_adopted_password(rotation_id: Uuid, job_id: Uuid) -> Binding {
+    pub(crate) fn journal_adopted_password(rotation_id: Uuid, job_id: Uuid) -> Binding {
         Binding::new(
             format!("redis-rotator/v2/rotation/{rotation_id}/journal/{job_id}/adopted"),
             format!("the adopted password of rotation {rotation_id} (job {job_id})"),
@@ -142,7 +142,7 @@ impl Binding {
     }
 
     /// The place, for messages.
-    pub fn describe(&self) -> &str {
+    pub(crate) fn describe(&self) -> &str {
         &self.what
     }
 }
@@ -176,13 +176,13 @@ impl Cipher {
     }
 
     /// This cipher, naming `db` in its errors.
-    pub fn for_database(mut self, db: &Path) -> Cipher {
+    pub(crate) fn for_database(mut self, db: &Path) -> Cipher {
         self.db = Some(Arc::new(db.to_path_buf()));
         self
     }
 
     /// A fresh random key in the form `REDIS_ROTATOR_KEY` and key files accept (base64).
-    pub fn generate_key() -> Password {
+    pub(crate) fn generate_key() -> Password {
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
         OsRng.fill_bytes(key.as_mut_slice());
         Password::new(STANDARD.encode(key.as_slice()))

@@ -235,7 +235,7 @@ impl Drop for Taken<'_> {
 impl FileStore {
     /// Does not touch the file; a missing file reads as an empty database and is created by the
     /// first write.
-    pub fn open(path: impl Into<PathBuf>, key: KeySource) -> FileStore {
+    pub(crate) fn open(path: impl Into<PathBuf>, key: KeySource) -> FileStore {
         FileStore {
             path: path.into(),
             key,
@@ -251,7 +251,7 @@ impl FileStore {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -288,7 +288,7 @@ impl FileStore {
 
     /// The current document (reloaded only when the files changed since the last read; when
     /// only the commit log grew, only its new lines are read).
-    pub fn load(&self) -> Result<Arc<Document>, StoreError> {
+    pub(crate) fn load(&self) -> Result<Arc<Document>, StoreError> {
         {
             let state = self.settled()?;
             if let Some(cached) = &state.cached
@@ -432,7 +432,7 @@ impl FileStore {
     /// The key, loaded on first use and checked against the document's `keyCheck`. A schema-1
     /// database is migrated to schema 2 here (its values bound to their places, the old file
     /// kept as `<db>.schema1.bak`), so every value this cipher opens is a bound one.
-    pub fn cipher(&self) -> Result<Cipher, StoreError> {
+    pub(crate) fn cipher(&self) -> Result<Cipher, StoreError> {
         let cipher = self.checked_cipher(&*self.load()?)?;
         if self.load()?.schema_version < SCHEMA_VERSION {
             // A no-op update: `write_round` migrates before applying anything.
@@ -448,14 +448,14 @@ impl FileStore {
 
     /// The current stamp of what changes with every commit (the commit log; the database file
     /// itself before its first write in the split layout), `None` when nothing exists yet.
-    pub fn stamp(&self) -> Result<Option<FileStamp>, StoreError> {
+    pub(crate) fn stamp(&self) -> Result<Option<FileStamp>, StoreError> {
         let probe = self.probe()?;
         Ok(probe.log.or(probe.manifest).map(|(s, _)| s))
     }
 
     /// How many times this handle has committed (one per group commit), for tests and
     /// benchmarks.
-    pub fn write_count(&self) -> u64 {
+    pub(crate) fn write_count(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
     }
 
@@ -466,7 +466,7 @@ impl FileStore {
     /// The secrets of one place, read without the rest of the database when the cache is not
     /// current (what `secrets get` and `export` need; the result holds the manifest's fields
     /// and that place's secrets, and no rotations or events). Falls back to `load`.
-    pub fn load_place(
+    pub(crate) fn load_place(
         &self,
         environment: &str,
         secret_path: &str,
@@ -491,7 +491,7 @@ impl FileStore {
 
     /// The key for a document from `load_place` (checked against its `keyCheck`; an older
     /// database is migrated first, as by `cipher`).
-    pub fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
+    pub(crate) fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
         if doc.schema_version < SCHEMA_VERSION {
             return self.cipher();
         }

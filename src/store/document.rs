@@ -32,7 +32,7 @@ pub struct Settings {
 pub const DEFAULT_RECONCILE_INTERVAL: u64 = 60;
 
 impl Settings {
-    pub fn reconcile_interval(&self) -> u64 {
+    pub(crate) fn reconcile_interval(&self) -> u64 {
         self.reconcile_interval_secs
             .unwrap_or(DEFAULT_RECONCILE_INTERVAL)
     }

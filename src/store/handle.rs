@@ -60,7 +60,7 @@ impl Store {
         Store { location, backend }
     }
 
-    pub fn location(&self) -> &Location {
+    pub(crate) fn location(&self) -> &Location {
         &self.location
     }
 
@@ -215,7 +215,7 @@ impl Store {
 
     /// Wakes on every change the PostgreSQL listener hears, for a loop that would rather react
     /// at once than at its next `stamp` check; `None` for the JSON database.
-    pub fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+    pub(crate) fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         match &self.backend {
             Backend::Files(_) => None,
             Backend::Postgres(p) => Some(p.changes()),
@@ -235,7 +235,7 @@ impl Store {
     /// For crash-safety tests only (the process is aborted right after); PostgreSQL's own
     /// flush cannot be undone from here, so this does nothing there.
     #[doc(hidden)]
-    pub fn drop_unsynced_for_test(&self) {
+    pub(crate) fn drop_unsynced_for_test(&self) {
         if let Backend::Files(f) = &self.backend {
             f.drop_unsynced_for_test();
         }

@@ -15,15 +15,15 @@ use super::crypto::{Cipher, KEY_ENV, KeySource};
 use super::paths::default_key_path;
 
 /// The environment variable naming a key file (the package's unit sets `/etc/redis-rotator/key`).
-pub const KEY_FILE_ENV: &str = "REDIS_ROTATOR_KEY_FILE";
+pub(crate) const KEY_FILE_ENV: &str = "REDIS_ROTATOR_KEY_FILE";
 /// Set by systemd when a unit has `LoadCredential=` / `SetCredential=`.
-pub const CREDENTIALS_ENV: &str = "CREDENTIALS_DIRECTORY";
+pub(crate) const CREDENTIALS_ENV: &str = "CREDENTIALS_DIRECTORY";
 /// The credential name the unit must use: `LoadCredential=key:/path/to/key`.
-pub const CREDENTIAL_NAME: &str = "key";
+pub(crate) const CREDENTIAL_NAME: &str = "key";
 
 /// Why a key source was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyOrigin {
+pub(crate) enum KeyOrigin {
     /// `REDIS_ROTATOR_KEY`.
     Env,
     /// `$CREDENTIALS_DIRECTORY/key`.
@@ -36,14 +36,14 @@ pub enum KeyOrigin {
 
 /// A key source and the reason it is the one in effect.
 #[derive(Clone, Debug)]
-pub struct ResolvedKey {
+pub(crate) struct ResolvedKey {
     pub source: KeySource,
     pub origin: KeyOrigin,
 }
 
 impl ResolvedKey {
     /// One line for `--version` and the daemon's banner; never the key itself.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let why = match self.origin {
             KeyOrigin::Env => return format!("{KEY_ENV} (environment)"),
             KeyOrigin::Credential => format!("systemd credential `{CREDENTIAL_NAME}`"),
@@ -55,14 +55,16 @@ impl ResolvedKey {
 }
 
 /// The key source in effect for this process's environment.
-pub fn resolve() -> Result<ResolvedKey, StoreError> {
+pub(crate) fn resolve() -> Result<ResolvedKey, StoreError> {
     resolve_with(|name| std::env::var_os(name))
 }
 
 /// [`resolve`] with the environment passed in, so the order can be tested without touching the
 /// process environment. A set but malformed `REDIS_ROTATOR_KEY` is an error rather than a silent
 /// fall back to a key file, which would mint a new key and lock the operator out of their data.
-pub fn resolve_with(var: impl Fn(&str) -> Option<OsString>) -> Result<ResolvedKey, StoreError> {
+pub(crate) fn resolve_with(
+    var: impl Fn(&str) -> Option<OsString>,
+) -> Result<ResolvedKey, StoreError> {
     if let Some(value) = var(KEY_ENV) {
         let value = value.into_string().map_err(|_| StoreError::Key {
             key: KEY_ENV.to_string(),

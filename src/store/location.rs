@@ -26,7 +26,7 @@ impl Location {
     }
 
     /// What messages call it: the path, or the URL without its password.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Location::File(path) => path.display().to_string(),
             Location::Postgres(target) => target.shown().to_string(),

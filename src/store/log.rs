@@ -50,7 +50,7 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    pub fn of(doc: &Document) -> Header {
+    pub(crate) fn of(doc: &Document) -> Header {
         Header {
             key_check: doc.key_check.clone(),
             settings: doc.settings.clone(),
@@ -81,7 +81,7 @@ pub(crate) enum Part {
 }
 
 impl Op {
-    pub fn part(&self) -> Part {
+    pub(crate) fn part(&self) -> Part {
         match self {
             Op::Header(_) | Op::Connections(_) => Part::Manifest,
             Op::Rotation(_) | Op::RotationRemoved(_) => Part::Rotations,
@@ -92,7 +92,7 @@ impl Op {
     }
 
     /// Applies the op to `doc` without marking anything (the rows are what is on disk).
-    pub fn apply(self, doc: &mut Document) {
+    pub(crate) fn apply(self, doc: &mut Document) {
         match self {
             Op::Header(h) => {
                 doc.key_check = h.key_check;
@@ -132,7 +132,7 @@ pub(crate) struct Before {
 }
 
 impl Before {
-    pub fn of(doc: &Document) -> Before {
+    pub(crate) fn of(doc: &Document) -> Before {
         Before {
             header: Header::of(doc),
             connections: doc.connections.clone(),
@@ -280,7 +280,7 @@ pub(crate) struct Line<'a> {
 }
 
 impl Line<'_> {
-    pub fn ops(&self, path: &Path) -> Result<Vec<Op>, StoreError> {
+    pub(crate) fn ops(&self, path: &Path) -> Result<Vec<Op>, StoreError> {
         serde_json::from_str::<Ops>(self.text)
             .map(|o| o.ops)
             .map_err(|e| corrupt(path, self.seq, &e))

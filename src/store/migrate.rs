@@ -15,7 +15,7 @@ use super::file::io_error;
 use super::{Cipher, Document, StoreError};
 
 /// Where the copy of a schema-`version` `db` is kept.
-pub fn backup_path(db: &Path, version: u64) -> PathBuf {
+pub(crate) fn backup_path(db: &Path, version: u64) -> PathBuf {
     let mut name = db.as_os_str().to_os_string();
     name.push(format!(".schema{version}.bak"));
     PathBuf::from(name)

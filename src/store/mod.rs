@@ -3,28 +3,26 @@
 //! shared PostgreSQL database (`pg`), behind one `Store`.
 
 mod commit;
-pub mod crypto;
-pub mod db;
-pub mod document;
-pub mod error;
-pub mod export;
+pub(crate) mod crypto;
+pub(crate) mod db;
+pub(crate) mod document;
+pub(crate) mod error;
+pub(crate) mod export;
 mod file;
 mod handle;
-pub mod key_source;
-pub mod location;
+pub(crate) mod key_source;
+pub(crate) mod location;
 mod log;
 mod migrate;
 pub mod parts;
 pub mod paths;
 pub mod pg;
 pub mod secrets;
-pub mod table;
+pub(crate) mod table;
 
 pub use crypto::{Binding, Cipher, KeySource};
 pub use document::{DEFAULT_RECONCILE_INTERVAL, Document, NewEvent, SCHEMA_VERSION, Settings};
 pub use error::StoreError;
 pub use export::{ExportFormat, render_export};
 pub use handle::{Stamp, Store};
-pub use key_source::{KeyOrigin, ResolvedKey};
 pub use location::Location;
-pub use table::Table;

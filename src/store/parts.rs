@@ -33,13 +33,13 @@ use super::{Document, SCHEMA_VERSION, StoreError};
 
 /// Secrets are spread over this many files by a hash of their place, so reading one place's
 /// secrets (what applications do) reads one small file whatever the database's size.
-pub const BUCKETS: u8 = 64;
+pub(crate) const BUCKETS: u8 = 64;
 
 /// A log longer than this is folded into a new checkpoint after the write that grew it.
-pub const COMPACT_AT: u64 = 4 << 20;
+pub(crate) const COMPACT_AT: u64 = 4 << 20;
 
 /// The bucket of a place (FNV-1a of `environment` NUL `secretPath`; stable across versions).
-pub fn bucket_of(environment: &str, secret_path: &str) -> u8 {
+pub(crate) fn bucket_of(environment: &str, secret_path: &str) -> u8 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in environment
         .bytes()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use directories::ProjectDirs;
 
 /// The environment variable that overrides the database path (`--db` wins over it).
-pub const DB_ENV: &str = "REDIS_ROTATOR_DB";
+pub(crate) const DB_ENV: &str = "REDIS_ROTATOR_DB";
 
 /// Where everything goes when the platform has no home directory.
 const FALLBACK_DIR: &str = ".redis-rotator";
@@ -32,7 +32,7 @@ fn config_dir() -> PathBuf {
 
 /// `--db` / `REDIS_ROTATOR_DB` when given, else `<data dir>/db.json`. (`--db` is applied by the
 /// CLI; an empty `REDIS_ROTATOR_DB` counts as unset.)
-pub fn default_db_path() -> PathBuf {
+pub(crate) fn default_db_path() -> PathBuf {
     match std::env::var_os(DB_ENV) {
         Some(value) if !value.is_empty() => PathBuf::from(value),
         _ => data_dir().join("db.json"),
@@ -40,12 +40,12 @@ pub fn default_db_path() -> PathBuf {
 }
 
 /// `<config dir>/key`.
-pub fn default_key_path() -> PathBuf {
+pub(crate) fn default_key_path() -> PathBuf {
     config_dir().join("key")
 }
 
 /// `<data dir>/logs` (the console's log files).
-pub fn log_dir() -> PathBuf {
+pub(crate) fn log_dir() -> PathBuf {
     data_dir().join("logs")
 }
 

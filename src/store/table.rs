@@ -68,10 +68,6 @@ impl<T: Row> Table<T> {
         }
     }
 
-    pub fn clear(&mut self) {
-        self.retain(|_| false);
-    }
-
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.dirty.iter_mut().for_each(|d| *d = true);
         self.rows.iter_mut()

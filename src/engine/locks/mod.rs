@@ -45,7 +45,7 @@ pub struct LockError {
 
 impl LockSpace {
     /// The lock space of a database at `location`.
-    pub fn for_location(location: &Location) -> LockSpace {
+    pub(crate) fn for_location(location: &Location) -> LockSpace {
         match location {
             Location::File(db) => LockSpace::Files(crate::store::paths::locks_dir(db)),
             Location::Postgres(target) => LockSpace::postgres((**target).clone()),
@@ -58,7 +58,7 @@ impl LockSpace {
     }
 
     /// What messages call it: the lock folder, or the database URL without its password.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             LockSpace::Files(dir) => dir.display().to_string(),
             LockSpace::Postgres(pg) => pg.shown().to_string(),
@@ -172,7 +172,7 @@ fn open_lock_file(dir: &Path, name: &str) -> io::Result<(File, PathBuf)> {
 }
 
 /// Tries to take the lock named `name` in `dir`; `Ok(None)` when another holder has it.
-pub fn try_lock(dir: &Path, name: &str) -> io::Result<Option<LockGuard>> {
+pub(crate) fn try_lock(dir: &Path, name: &str) -> io::Result<Option<LockGuard>> {
     let (file, path) = open_lock_file(dir, name)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(LockGuard {
@@ -190,7 +190,7 @@ pub fn try_lock_rotation(dir: &Path, rotation_id: Uuid) -> io::Result<Option<Loc
 
 /// Whether some process holds the rotation's lock right now. Read-only: a missing lock file
 /// (never locked) is not created; a lock that is free is taken and released at once.
-pub fn is_rotation_locked(dir: &Path, rotation_id: Uuid) -> bool {
+pub(crate) fn is_rotation_locked(dir: &Path, rotation_id: Uuid) -> bool {
     let path = dir.join(format!("rotation-{rotation_id}.lock"));
     let Ok(file) = OpenOptions::new().write(true).open(&path) else {
         return false;

@@ -98,7 +98,7 @@ impl Drop for PgHeld {
 
 impl PgLocks {
     /// Starts the keeper for `target` (no session is opened until a lock is asked for).
-    pub fn start(target: Target) -> PgLocks {
+    pub(crate) fn start(target: Target) -> PgLocks {
         let (tx, rx) = mpsc::channel();
         let shown = target.shown().to_string();
         let keeper = Keeper {
@@ -118,7 +118,7 @@ impl PgLocks {
         PgLocks { tx, shown }
     }
 
-    pub fn shown(&self) -> &str {
+    pub(crate) fn shown(&self) -> &str {
         &self.shown
     }
 
@@ -152,7 +152,7 @@ impl PgLocks {
 
     /// Takes the advisory lock `name` on a session of its own; `None` when another session
     /// (of any process, on any host) holds it.
-    pub async fn try_lock(&self, name: &str) -> Result<Option<PgHeld>, StoreError> {
+    pub(crate) async fn try_lock(&self, name: &str) -> Result<Option<PgHeld>, StoreError> {
         let key = key_of(name);
         let id = self.ask(|reply| Request::TryLock { key, reply }).await?;
         Ok(id.map(|id| PgHeld {
@@ -163,7 +163,7 @@ impl PgLocks {
 
     /// Whether `held`'s session is still up and still holds its lock (a server restart or a
     /// lost connection ends the session, and the lock with it).
-    pub async fn is_alive(&self, held: &PgHeld) -> bool {
+    pub(crate) async fn is_alive(&self, held: &PgHeld) -> bool {
         let (reply, answer) = oneshot::channel();
         if self.tx.send(Request::Alive { id: held.id, reply }).is_err() {
             return false;
@@ -173,7 +173,7 @@ impl PgLocks {
 
     /// Whether any session holds the lock `name` (reads `pg_locks`; takes nothing). Blocking:
     /// call it off the async threads when that matters.
-    pub fn is_locked(&self, name: &str) -> Result<bool, StoreError> {
+    pub(crate) fn is_locked(&self, name: &str) -> Result<bool, StoreError> {
         let key = key_of(name);
         self.ask_blocking(|reply| Request::IsLocked { key, reply })
     }

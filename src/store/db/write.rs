@@ -269,7 +269,7 @@ impl FileStore {
     /// Cuts the last commit from the log when it was a deferred one, as a power cut before its
     /// group fsync would. For crash-safety tests only (the process is aborted right after).
     #[doc(hidden)]
-    pub fn drop_unsynced_for_test(&self) {
+    pub(crate) fn drop_unsynced_for_test(&self) {
         if let Some((path, from)) = locked(&self.unsynced_from).take()
             && let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path)
         {
@@ -281,7 +281,7 @@ impl FileStore {
     /// Writes `doc` to a temp file next to the database and stops, as a crash just before the
     /// rename would. For crash-safety tests only.
     #[doc(hidden)]
-    pub fn write_temp_only_for_test(&self, doc: &Document) -> Result<PathBuf, StoreError> {
+    pub(crate) fn write_temp_only_for_test(&self, doc: &Document) -> Result<PathBuf, StoreError> {
         let bytes =
             serde_json::to_vec(doc).map_err(|e| io_error(&self.path, std::io::Error::other(e)))?;
         let (tmp, ..) = file::write_temp(&file::resolve_symlink(&self.path), &bytes)?;

@@ -12,8 +12,8 @@
 //! the seq, `NOTIFY`s and commits. Readers ask for the seq (one round trip) and replay only the
 //! commits they have not seen.
 
-pub mod listen;
-pub mod password;
+pub(crate) mod listen;
+pub(crate) mod password;
 mod read;
 mod rows;
 mod schema;
@@ -35,7 +35,6 @@ use super::log::{self, Before};
 use super::{Cipher, Document, KeySource, SCHEMA_VERSION, StoreError};
 
 pub use listen::Listener;
-pub use schema::LAYOUT;
 pub use target::Target;
 use worker::{Finish, Msg, Reply};
 
@@ -63,7 +62,7 @@ pub(crate) struct PgStore {
 }
 
 impl PgStore {
-    pub fn open(target: Target, key: KeySource) -> PgStore {
+    pub(crate) fn open(target: Target, key: KeySource) -> PgStore {
         PgStore {
             shown: PathBuf::from(target.shown()),
             target,
@@ -77,11 +76,11 @@ impl PgStore {
         }
     }
 
-    pub fn shown(&self) -> &Path {
+    pub(crate) fn shown(&self) -> &Path {
         &self.shown
     }
 
-    pub fn internal(&self, message: &str) -> StoreError {
+    pub(crate) fn internal(&self, message: &str) -> StoreError {
         StoreError::Postgres {
             target: self.target.shown().to_string(),
             reason: message.to_string(),
@@ -121,11 +120,11 @@ impl PgStore {
 
     /// The current document: one round trip when nothing changed, plus the new commits when
     /// something did.
-    pub fn load(&self) -> Result<Arc<Document>, StoreError> {
+    pub(crate) fn load(&self) -> Result<Arc<Document>, StoreError> {
         self.ask(Msg::Load)
     }
 
-    pub fn load_place(
+    pub(crate) fn load_place(
         &self,
         environment: &str,
         secret_path: &str,
@@ -139,12 +138,12 @@ impl PgStore {
 
     /// Moves whenever the database may have changed, on any host (a notification, or the
     /// listener reconnecting): read without a query.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.listener().generation()
     }
 
     /// Wakes whenever `generation` moves.
-    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+    pub(crate) fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.listener().subscribe()
     }
 
@@ -153,11 +152,11 @@ impl PgStore {
             .get_or_init(|| Listener::start(self.target.clone()))
     }
 
-    pub fn write_count(&self) -> u64 {
+    pub(crate) fn write_count(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
     }
 
-    pub fn run(&self, job: Job, durable: bool) -> Outcome {
+    pub(crate) fn run(&self, job: Job, durable: bool) -> Outcome {
         self.commits
             .submit(job, durable, |apply| self.write_round(apply))
     }
@@ -205,11 +204,11 @@ impl PgStore {
     }
 
     /// The key, checked against the database's `keyCheck`.
-    pub fn cipher(&self) -> Result<Cipher, StoreError> {
+    pub(crate) fn cipher(&self) -> Result<Cipher, StoreError> {
         self.cipher_for(&*self.load()?)
     }
 
-    pub fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
+    pub(crate) fn cipher_for(&self, doc: &Document) -> Result<Cipher, StoreError> {
         checked_cipher(&self.cipher, &self.key, &self.shown, doc)
     }
 }

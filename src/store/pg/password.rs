@@ -17,8 +17,8 @@ use crate::model::Password;
 use crate::store::StoreError;
 use crate::store::key_source::CREDENTIALS_ENV;
 
-pub const DB_PASSWORD_FILE_ENV: &str = "REDIS_ROTATOR_DB_PASSWORD_FILE";
-pub const DB_CREDENTIAL_NAME: &str = "db-password";
+pub(crate) const DB_PASSWORD_FILE_ENV: &str = "REDIS_ROTATOR_DB_PASSWORD_FILE";
+pub(crate) const DB_CREDENTIAL_NAME: &str = "db-password";
 
 /// What a password is looked up for.
 pub(crate) struct Wanted<'a> {

@@ -17,7 +17,7 @@ use super::rows::{corrupt, parse};
 use super::schema::{Statements, check_layout};
 
 /// A document and the last commit it includes.
-pub struct Cached {
+pub(crate) struct Cached {
     pub doc: Arc<Document>,
     pub seq: i64,
 }
@@ -28,7 +28,7 @@ fn failed(target: &Target, e: &postgres::Error) -> StoreError {
 
 /// The last commit's seq (the layout checked); `lock`: the meta row is locked for this
 /// transaction, which serializes writers on every host.
-pub fn head(
+pub(crate) fn head(
     c: &mut impl GenericClient,
     st: &Statements,
     target: &Target,
@@ -45,7 +45,7 @@ pub fn head(
 
 /// The document as of commit `seq`: `cached` when it is that one, caught up from the commits
 /// table when they are all still there, else read whole.
-pub fn current(
+pub(crate) fn current(
     c: &mut impl GenericClient,
     st: &Statements,
     target: &Target,
@@ -149,7 +149,7 @@ fn table_rows<T: serde::de::DeserializeOwned>(
 
 /// Everything, as of the meta row's seq (call it in a transaction that sees one snapshot, or
 /// holds the meta row's lock).
-pub fn whole(
+pub(crate) fn whole(
     c: &mut impl GenericClient,
     st: &Statements,
     target: &Target,
@@ -176,7 +176,7 @@ pub fn whole(
 
 /// The manifest's fields and the secrets of one place (no rotations, no events): what
 /// `secrets get` needs, whatever the database's size.
-pub fn place(
+pub(crate) fn place(
     c: &mut impl GenericClient,
     st: &Statements,
     target: &Target,

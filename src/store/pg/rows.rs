@@ -13,7 +13,11 @@ use super::Target;
 
 /// The manifest of `doc` as JSON text (the JSON database's manifest: the document's fields
 /// that are not rows, and the last commit it includes).
-pub fn manifest_text(target: &Target, doc: &Document, seq: i64) -> Result<String, StoreError> {
+pub(crate) fn manifest_text(
+    target: &Target,
+    doc: &Document,
+    seq: i64,
+) -> Result<String, StoreError> {
     let json =
         manifest_json(doc, u64::try_from(seq).unwrap_or(0)).map_err(|e| encoding(target, &e))?;
     String::from_utf8(json).map_err(|e| encoding(target, &e))
@@ -27,12 +31,15 @@ fn encoding(target: &Target, e: &dyn Display) -> StoreError {
 }
 
 /// A value as JSON text (what the statements cast to JSONB).
-pub fn to_text<T: Serialize + ?Sized>(target: &Target, value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_text<T: Serialize + ?Sized>(
+    target: &Target,
+    value: &T,
+) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| encoding(target, &e))
 }
 
 /// A row read back; one that does not parse is `Corrupt`, named by its table and key.
-pub fn parse<T: DeserializeOwned>(
+pub(crate) fn parse<T: DeserializeOwned>(
     target: &Target,
     table: &str,
     key: impl Display,
@@ -41,7 +48,7 @@ pub fn parse<T: DeserializeOwned>(
     crate::model::strict::from_str(text).map_err(|e| corrupt(target, table, key, e))
 }
 
-pub fn corrupt(
+pub(crate) fn corrupt(
     target: &Target,
     table: &str,
     key: impl Display,

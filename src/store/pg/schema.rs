@@ -19,7 +19,7 @@ use super::Target;
 use crate::store::{Document, StoreError};
 
 /// The layout this build reads and writes; a database with a larger one is refused.
-pub const LAYOUT: i32 = 1;
+pub(crate) const LAYOUT: i32 = 1;
 
 /// The advisory lock (two-key form, so it never meets a single-key lock) that serializes
 /// sessions creating or migrating the layout.
@@ -70,7 +70,7 @@ SET idle_in_transaction_session_timeout = '60s';
 ";
 
 /// Creates the layout when the database has none; refuses a newer one without touching it.
-pub fn ensure(client: &mut Client, target: &Target) -> Result<(), StoreError> {
+pub(crate) fn ensure(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     let err = |e: postgres::Error| target.error(&e, "cannot set up the redis-rotator tables");
     client.batch_execute(SESSION).map_err(err)?;
     let present = |client: &mut Client| -> Result<Option<i32>, StoreError> {
@@ -117,7 +117,7 @@ pub fn ensure(client: &mut Client, target: &Target) -> Result<(), StoreError> {
 }
 
 /// A layout this build can use (a newer one is refused; there is no older one yet).
-pub fn check_layout(target: &Target, found: i32) -> Result<(), StoreError> {
+pub(crate) fn check_layout(target: &Target, found: i32) -> Result<(), StoreError> {
     if found > LAYOUT {
         return Err(StoreError::FutureSchema {
             path: target.shown().into(),
@@ -129,7 +129,7 @@ pub fn check_layout(target: &Target, found: i32) -> Result<(), StoreError> {
 }
 
 /// Every statement the store runs, prepared once per session (one round trip each after).
-pub struct Statements {
+pub(crate) struct Statements {
     pub head: Statement,
     pub head_for_update: Statement,
     pub meta: Statement,
@@ -152,7 +152,7 @@ pub struct Statements {
 }
 
 impl Statements {
-    pub fn prepare(client: &mut Client, target: &Target) -> Result<Statements, StoreError> {
+    pub(crate) fn prepare(client: &mut Client, target: &Target) -> Result<Statements, StoreError> {
         let mut p = |sql: &str| {
             client
                 .prepare(sql)

@@ -27,7 +27,7 @@ pub struct Target {
 
 impl Target {
     /// Whether `value` (a `--db` argument) names PostgreSQL rather than a file.
-    pub fn is_url(value: &str) -> bool {
+    pub(crate) fn is_url(value: &str) -> bool {
         value.starts_with("postgres://") || value.starts_with("postgresql://")
     }
 
@@ -110,7 +110,7 @@ impl Target {
     }
 
     /// A failure talking to this database, named by its host, with the fix.
-    pub fn error(&self, e: &postgres::Error, doing: &str) -> StoreError {
+    pub(crate) fn error(&self, e: &postgres::Error, doing: &str) -> StoreError {
         let cause = match e.as_db_error() {
             Some(db) => format!("{}: {}", db.severity(), db.message()),
             None => {

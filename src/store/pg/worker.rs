@@ -18,9 +18,9 @@ use super::schema::{self, Statements};
 use super::write;
 
 /// Where a job's answer goes.
-pub type Reply<T> = Sender<Result<T, StoreError>>;
+pub(crate) type Reply<T> = Sender<Result<T, StoreError>>;
 
-pub enum Msg {
+pub(crate) enum Msg {
     /// The current document.
     Load(Reply<Arc<Document>>),
     /// The manifest's fields and one place's secrets (the cached document when current).
@@ -35,12 +35,12 @@ pub enum Msg {
 }
 
 /// An open write: the document to change, and where to say how it ends.
-pub struct Begun {
+pub(crate) struct Begun {
     pub doc: Arc<Document>,
     pub finish: Sender<Finish>,
 }
 
-pub enum Finish {
+pub(crate) enum Finish {
     /// Nothing to write: the transaction is rolled back and `doc` cached again.
     Unchanged(Document),
     /// Write `ops` (or every row of `doc` when `None`) as the next commit.
@@ -66,7 +66,7 @@ struct Worker {
 
 /// Starts a worker for `target`; it ends when the returned sender (every clone) is dropped,
 /// closing its session on its own thread.
-pub fn spawn(target: Target, origin: u64) -> std::io::Result<Sender<Msg>> {
+pub(crate) fn spawn(target: Target, origin: u64) -> std::io::Result<Sender<Msg>> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("store-pg".into())

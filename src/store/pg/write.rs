@@ -103,7 +103,7 @@ fn key_of(s: &SecretEntry) -> (String, String, String) {
 }
 
 /// Writes commit `seq` (`ops`: what changed; `None`: `doc` replaces every table).
-pub fn commit(
+pub(crate) fn commit(
     tx: &mut Transaction<'_>,
     st: &Statements,
     target: &Target,
