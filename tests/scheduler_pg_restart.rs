@@ -101,7 +101,8 @@ async fn a_postgresql_restart_during_rotations_ends_with_redis_and_the_store_agr
     while !all_served(&writer, last_due) {
         assert!(
             Instant::now() < deadline,
-            "rotations not finished after the restarts: {:?}",
+            "rotations not finished after the restarts; the daemon said:\n{}\nthe store holds: {:?}",
+            daemon.drain().join("\n"),
             writer.snapshot().map(|d| d
                 .rotations
                 .iter()

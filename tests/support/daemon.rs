@@ -49,6 +49,11 @@ impl Daemon {
         }
         false
     }
+
+    /// The lines printed since the last `wait_for` or `drain` (for a failing test's message).
+    pub fn drain(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
 }
 
 impl Drop for Daemon {
