@@ -389,7 +389,7 @@ pub(crate) enum SettingsCmd {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum DbCmd {
+pub(crate) enum DbCmd {
     /// Copy a whole database into an empty one (a JSON file or a PostgreSQL database, either
     /// way), checking that every sealed value opens with the key, before and after
     Copy {

@@ -13,7 +13,7 @@ use crate::store::{Binding, Cipher, Document, KeySource, Location, Store, StoreE
 use super::args::DbCmd;
 use super::{CliError, CliResult};
 
-pub fn run(cmd: &DbCmd) -> CliResult {
+pub(crate) fn run(cmd: &DbCmd) -> CliResult {
     match cmd {
         DbCmd::Copy { from, to } => copy(from.as_os_str(), to.as_os_str()),
     }

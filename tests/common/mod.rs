@@ -167,6 +167,18 @@ fn find_bin(name: &str) -> PathBuf {
         })
 }
 
+/// Whether the process in `child` has exited; if so it is taken out (`None` afterwards).
+pub fn take_if_exited(child: &mut Option<std::process::Child>) -> bool {
+    let exited = child
+        .as_mut()
+        .and_then(|c| c.try_wait().ok().flatten())
+        .is_some();
+    if exited {
+        *child = None;
+    }
+    exited
+}
+
 /// A port that was free a moment ago (the OS picked it). Starting a server retries on collision.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");

@@ -276,13 +276,7 @@ impl PgCluster {
             if self.admin_on(port).is_ok() {
                 return true;
             }
-            let exited = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-                .is_some();
-            if exited {
-                self.child = None;
+            if super::take_if_exited(&mut self.child) {
                 return false;
             }
             if Instant::now() >= deadline {

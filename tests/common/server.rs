@@ -350,13 +350,7 @@ impl RedisServer {
             if log.contains("Ready to accept connections") {
                 return Ok(());
             }
-            let exited = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-                .is_some();
-            if exited {
-                self.child = None;
+            if super::take_if_exited(&mut self.child) {
                 if self.log_tail().contains("Address already in use") {
                     return Err(PortTaken);
                 }
