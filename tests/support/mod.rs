@@ -18,64 +18,49 @@ use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
 use redis_rotator::store::{KeySource, Location, Store};
 
+use crate::common::Backend;
+
 pub const TEST_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
+/// A test's database (`common::Backend`: a JSON file or a PostgreSQL database) with an engine
+/// on it; `db.dir`, `db.pg`, `db.path()` and `db.arg()` are the backend's.
 pub struct TestDb {
-    /// The temp folder (the JSON database's, and `HOME` for processes on either backend).
-    pub dir: tempfile::TempDir,
+    pub backend: Backend,
     pub engine: Engine,
-    /// The PostgreSQL database, when the test runs on one (then `path()` names no file).
-    pub pg: Option<crate::common::PgDatabase>,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Backend;
+
+    fn deref(&self) -> &Backend {
+        &self.backend
+    }
 }
 
 impl TestDb {
+    /// A JSON database in a temp folder.
     pub fn new() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let engine = engine_at(dir.path().join("db.json"));
-        TestDb {
-            dir,
-            engine,
-            pg: None,
-        }
+        TestDb::with(Backend::file())
     }
 
-    /// A fresh database on the shared throwaway PostgreSQL cluster (callable from async tests:
-    /// the harness's blocking client runs on a thread of its own).
+    /// A fresh database on the shared throwaway PostgreSQL cluster.
     pub fn postgres() -> TestDb {
-        let db = std::thread::spawn(|| crate::common::PgCluster::shared().fresh_database())
-            .join()
-            .expect("a PostgreSQL database");
-        TestDb::on(db)
+        TestDb::with(Backend::postgres())
     }
 
     /// `db`, a PostgreSQL database of the test's own cluster.
     pub fn on(db: crate::common::PgDatabase) -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let location = Location::parse(std::ffi::OsStr::new(&db.url())).expect("url");
-        let engine = engine_on(location, Arc::new(SystemClock));
-        TestDb {
-            dir,
-            engine,
-            pg: Some(db),
-        }
+        TestDb::with(Backend::on(db))
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("db.json")
-    }
-
-    /// What `--db` / `REDIS_ROTATOR_DB` take: the file's path or the URL.
-    pub fn arg(&self) -> std::ffi::OsString {
-        match &self.pg {
-            Some(db) => db.url().into(),
-            None => self.path().into_os_string(),
-        }
+    fn with(backend: Backend) -> TestDb {
+        let engine = engine_on(backend.location(), Arc::new(SystemClock));
+        TestDb { backend, engine }
     }
 
     /// Another engine on this database: what another process (or host) sees and does.
     pub fn other_engine(&self) -> Engine {
-        let location = Location::parse(&self.arg()).expect("location");
-        engine_on(location, Arc::new(SystemClock))
+        engine_on(self.location(), Arc::new(SystemClock))
     }
 }
 
