@@ -171,15 +171,21 @@ pub async fn add_pair_connection(
     report
 }
 
-/// The real binary on a database in `dir`, with the test key and `stdin` fed when given.
-pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(dir.join("db.json"))
-        .args(args)
+/// The real binary on the JSON database `db` (its folder is `HOME`), with the test key and no
+/// `REDIS_ROTATOR_DB` from the environment.
+pub fn command(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redis-rotator"));
+    cmd.arg("--db")
+        .arg(db)
         .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", dir)
-        .env_remove("REDIS_ROTATOR_DB")
+        .env("HOME", db.parent().expect("a database file in a folder"))
+        .env_remove("REDIS_ROTATOR_DB");
+    cmd
+}
+
+/// `cmd` run to its end, with `stdin` fed when given.
+fn feed(mut cmd: Command, stdin: Option<&str>) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -187,7 +193,7 @@ pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .expect("run redis-rotator");
     if let Some(input) = stdin {
         // A command that refuses its arguments exits without reading stdin: that is its answer
-        // (checked below), not a failure to feed it.
+        // (checked by the caller), not a failure to feed it.
         match child.stdin.take().unwrap().write_all(input.as_bytes()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             other => other.unwrap(),
@@ -195,6 +201,31 @@ pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
+}
+
+/// The real binary on the JSON database `db`, run to its end (`stdin` fed when given).
+pub fn run(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = command(db);
+    cmd.args(args);
+    feed(cmd, stdin)
+}
+
+/// The real binary on the database `db.json` in `dir`.
+pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    run(&dir.join("db.json"), args, stdin)
+}
+
+/// The real binary on the JSON database `db`, aborted at the crash point `point` (test builds
+/// only); fails the test unless it died there.
+pub fn run_crashing(db: &Path, point: &str, args: &[&str], stdin: Option<&str>) {
+    let mut cmd = command(db);
+    cmd.args(args).env("REDIS_ROTATOR_TEST_CRASH_AT", point);
+    let out = feed(cmd, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains(&format!("crash injected at {point}")),
+        "the process must die at {point}: {stderr}"
+    );
 }
 
 /// Stdout of a command that must have succeeded (stderr in the failure message).
