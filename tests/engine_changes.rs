@@ -16,9 +16,7 @@ use redis_rotator::model::Password;
 use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::store::{KeySource, Store};
-use support::{
-    TEST_KEY, TestDb, admin_password, connection_request, create_request, engine_at, run_crashing,
-};
+use support::{TEST_KEY, TestDb, create_request, engine_at, run_crashing};
 
 const NEW_SCOPE: &str = "~other:* +@read";
 
@@ -195,18 +193,11 @@ fn short_timeout_engine(dir: &tempfile::TempDir) -> Engine {
 
 /// `changing` through the proxy in front of `a`, and directly on `b`.
 async fn setup_proxied(engine: &Engine, proxy: &FaultProxy, b: &RedisServer) {
-    let (host, port) = proxy
-        .addr()
-        .split_once(':')
-        .map(|(h, p)| (h.to_string(), p.to_string()))
-        .unwrap();
-    let mut req = connection_request("pair", &host, port.parse().unwrap());
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![proxy.addr(), b.addr()]);
-    engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_request(
+        engine,
+        &support::nodes_request("pair", &[proxy.addr(), b.addr()]),
+    )
+    .await;
     engine
         .create_rotation(&create_request("changing", "pair"))
         .await

@@ -18,7 +18,7 @@ use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
 use redis_rotator::store::{KeySource, Location, Store};
 
-use crate::common::Backend;
+use crate::common::{Backend, RedisServer};
 
 pub const TEST_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
@@ -154,21 +154,59 @@ pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common:
         .unwrap_or_else(|e| panic!("connection {name}: {e}"));
 }
 
+/// A `replication` connection request on `primary` (its replicas are found by discovery).
+pub fn replication_request(name: &str, primary: &RedisServer) -> ConnectionRequest {
+    let mut req = connection_request(name, primary.host(), primary.port);
+    req.topology = Some("replication".into());
+    req
+}
+
+/// A `nodes` connection request over `addrs` (`host:port`; the first is also the seed).
+pub fn nodes_request(name: &str, addrs: &[String]) -> ConnectionRequest {
+    let (host, port) = addrs[0].rsplit_once(':').expect("host:port");
+    let mut req = connection_request(name, host, port.parse().expect("port"));
+    req.topology = Some("nodes".into());
+    req.nodes = Some(addrs.to_vec());
+    req
+}
+
+/// Adds the connection `req` with the harness admin password; returns the connection test's
+/// report.
+pub async fn add_request(
+    engine: &Engine,
+    req: &ConnectionRequest,
+) -> redis_rotator::engine::ConnectionReport {
+    let (_, report) = engine
+        .add_connection(req, Some(admin_password()))
+        .await
+        .unwrap_or_else(|e| panic!("connection {:?}: {e}", req.name));
+    report
+}
+
 /// Adds the connection `pair`: topology `nodes` over two harness servers (what a fault on one
 /// node of several needs). Returns the connection test's report.
 pub async fn add_pair_connection(
     engine: &Engine,
-    a: &crate::common::RedisServer,
-    b: &crate::common::RedisServer,
+    a: &RedisServer,
+    b: &RedisServer,
 ) -> redis_rotator::engine::ConnectionReport {
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    let (_, report) = engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("connection pair added");
-    report
+    add_request(engine, &nodes_request("pair", &[a.addr(), b.addr()])).await
+}
+
+/// Both stored credentials of `rotation` (active and previous) authenticate on every server.
+pub fn assert_both_authenticate(engine: &Engine, rotation: &str, servers: &[&RedisServer]) {
+    let creds = engine.credentials(rotation).unwrap();
+    let previous = creds.previous.expect("a previous credential");
+    for s in servers {
+        for c in [&creds.active, &previous] {
+            assert!(
+                s.can_auth(&c.username, c.password.expose()),
+                "{} does not authenticate on {}",
+                c.username,
+                s.addr()
+            );
+        }
+    }
 }
 
 /// The real binary on the JSON database `db` (its folder is `HOME`), with the test key and no
