@@ -63,8 +63,34 @@ fn a_held_rotation_lock_refuses_a_second_holder_in_the_same_process() {
     // refused second take did not stack a second grant on the session).
     assert!(!locks.is_rotation_locked(id));
     assert!(!other.is_rotation_locked(id));
-    assert!(on(other.try_lock_rotation(id)).unwrap().is_some());
+    let _theirs = on(other.try_lock_rotation(id)).unwrap().expect("free");
     assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
+}
+
+#[test]
+fn a_lock_taken_for_a_caller_that_gave_up_is_released_at_once() {
+    let db = PgCluster::shared().fresh_database();
+    let locks = space(&db);
+    let id = Uuid::new_v4();
+    // Polled once (the request is sent), then dropped before the keeper answers: a task
+    // cancelled while it waited for the lock.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let abandoned = rt.block_on(async {
+        use futures::FutureExt;
+        locks.try_lock_rotation(id).now_or_never()
+    });
+    // Whether the keeper answered in time or not, no guard is left, so nothing is held.
+    drop(abandoned);
+    settled(&locks);
+    assert!(!locks.is_rotation_locked(id), "nobody holds it");
+    assert_eq!(advisory_locks(&db), 0);
+    let ours = on(locks.try_lock_rotation(id)).unwrap().expect("free here");
+    drop(ours);
+    settled(&locks);
+    assert!(on(space(&db).try_lock_rotation(id)).unwrap().is_some());
 }
 
 /// Returns once `locks`' keeper has handled every unlock sent before (it answers in order).

@@ -5,6 +5,9 @@
 //! daemon takes over and rotates. When the host comes back, the old holder does not rotate as
 //! if it still held the lease: every due time is served once, and Redis and the store agree.
 //!
+//! The other way round, the database's host vanishing under a lock session: a guard reports
+//! not alive within seconds instead of waiting for the kernel to give up on the connection.
+//!
 //! Needs root and `nft` (`.ci/run` installs nftables); without them it fails, saying so.
 
 mod common;
@@ -12,11 +15,13 @@ mod support;
 
 use std::collections::HashMap;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{Persist, RedisServer};
 use redis_rotator::engine::Engine;
+use redis_rotator::engine::locks::LockSpace;
 use redis_rotator::model::EventKind;
 use redis_rotator::store::pg::Target;
 use sha2::{Digest, Sha256};
@@ -81,8 +86,13 @@ struct Blackhole {
 
 impl Blackhole {
     fn ports(ports: &[u16]) -> Blackhole {
-        // Unique to this test run: parallel runs never touch each other's rules.
-        let table = format!("rr_vanished_{}", std::process::id());
+        // Unique to this test: parallel tests and runs never touch each other's rules.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let table = format!(
+            "rr_vanished_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         let rules: String = ports
             .iter()
             .map(|p| format!("    tcp sport {p} drop\n    tcp dport {p} drop\n"))
@@ -136,6 +146,54 @@ fn every_postgresql_session_asks_the_server_for_keepalives() {
     assert_eq!(show(&mut client, "tcp_keepalives_interval"), "2");
     assert_eq!(show(&mut client, "tcp_keepalives_count"), "3");
     assert_eq!(show(&mut client, "tcp_user_timeout"), "10000");
+}
+
+/// Awaits `f` on a runtime of its own (the test's PostgreSQL client must not run on one).
+fn on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn a_lease_whose_database_host_vanished_reports_not_alive_within_seconds() {
+    require_root_and_nft();
+    let db = common::PgCluster::shared().fresh_database();
+    let locks = LockSpace::postgres(Target::parse(&db.url()).unwrap());
+    let lease = on(locks.try_lock_scheduler()).unwrap().expect("lease");
+    let port: i32 = db
+        .client()
+        .query_one(
+            "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'redis-rotator'",
+            &[],
+        )
+        .expect("the lock session")
+        .get(0);
+    let blackhole = Blackhole::ports(&[port as u16]);
+    // The question goes out and no answer ever comes back: the kernel would retransmit for
+    // many minutes; the caller is answered "not alive" within seconds.
+    let asked = Instant::now();
+    assert!(!on(locks.is_held(&lease)), "the lease is not proven held");
+    println!("not alive after {:?}", asked.elapsed());
+    drop(blackhole);
+    drop(lease);
+    // Once the network is back, the lock session's end is noticed and a new one takes over.
+    let deadline = Instant::now() + TAKEOVER;
+    let again = loop {
+        if let Ok(Some(lease)) = on(locks.try_lock_scheduler()) {
+            break lease;
+        }
+        assert!(Instant::now() < deadline, "no lease on a new session");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(on(locks.is_held(&again)));
+    println!(
+        "a new session holds the lease {:?} after the question",
+        asked.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

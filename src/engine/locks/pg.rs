@@ -33,8 +33,9 @@ const IDLE_FOR: Duration = Duration::from_secs(30);
 /// reason: a batch of due rotations against an unreachable server waits for one connect
 /// timeout, not one per rotation.
 const REFUSED_FOR: Duration = Duration::from_secs(1);
-/// How long a synchronous caller (views, the console's lease pane) waits for an answer.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a caller waits for the keeper's answer (it may be stuck on a session whose server
+/// vanished): then a lock is refused with an error and a guard reports not alive.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The table A's schema keeps the lease holders in (`rr_lease`).
 const LEASE_TABLE: &str = "rr_lease";
@@ -155,10 +156,23 @@ impl PgLocks {
         }
     }
 
+    fn no_answer(&self) -> StoreError {
+        StoreError::Postgres {
+            target: self.shown.clone(),
+            reason: format!(
+                "no answer within {}s: check that the server runs and accepts connections from this host",
+                ANSWER_TIMEOUT.as_secs()
+            ),
+        }
+    }
+
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(make(reply)).map_err(|_| self.gone())?;
-        answer.await.map_err(|_| self.gone())?
+        match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
+            Ok(answered) => answered.map_err(|_| self.gone())?,
+            Err(_) => Err(self.no_answer()),
+        }
     }
 
     fn ask_blocking<T>(
@@ -167,13 +181,9 @@ impl PgLocks {
     ) -> Result<T, StoreError> {
         let (reply, answer) = mpsc::channel();
         self.tx.send(make(reply)).map_err(|_| self.gone())?;
-        answer.recv_timeout(READ_TIMEOUT).map_err(|_| StoreError::Postgres {
-            target: self.shown.clone(),
-            reason: format!(
-                "no answer within {}s: check that the server runs and accepts connections from this host",
-                READ_TIMEOUT.as_secs()
-            ),
-        })?
+        answer
+            .recv_timeout(ANSWER_TIMEOUT)
+            .map_err(|_| self.no_answer())?
     }
 
     /// Takes the advisory lock `name` on this process's lock session; `None` when another
@@ -200,7 +210,10 @@ impl PgLocks {
         if self.tx.send(asked).is_err() {
             return false;
         }
-        answer.await.unwrap_or(false)
+        matches!(
+            tokio::time::timeout(ANSWER_TIMEOUT, answer).await,
+            Ok(Ok(true))
+        )
     }
 
     /// Whether any process, this one included, holds the lock `name` (reads `pg_locks`; takes
@@ -283,7 +296,12 @@ impl Keeper {
     fn handle(&mut self, request: Request) {
         match request {
             Request::TryLock { key, reply } => {
-                let _ = reply.send(self.try_lock(key));
+                // Nobody waits for it any more (the caller gave up or was cancelled): a lock
+                // taken for nobody is released at once, or it would stay held until the
+                // session ends.
+                if let Err(Ok(Some(tag))) = reply.send(self.try_lock(key)) {
+                    self.unlock(key, tag);
+                }
             }
             Request::Unlock { key, tag } => self.unlock(key, tag),
             Request::Alive { key, tag, reply } => {
