@@ -10,19 +10,7 @@ use std::process::{Command, Output};
 use chrono::Utc;
 use redis_rotator::model::Password;
 use redis_rotator::store::secrets::Writer;
-use support::{TEST_KEY, engine_at};
-
-fn bin(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.parent().unwrap())
-        .env_remove("REDIS_ROTATOR_DB")
-        .output()
-        .expect("run redis-rotator")
-}
+use support::{engine_at, run};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -36,7 +24,7 @@ fn stderr(o: &Output) -> String {
 fn export_of_an_empty_database_prints_nothing_and_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.json");
-    let out = bin(&db, &["secrets", "export", "--format", "dotenv"]);
+    let out = run(&db, &["secrets", "export", "--format", "dotenv"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     assert!(!db.exists(), "reading never creates the database");
@@ -53,7 +41,7 @@ fn a_zero_byte_database_is_refused_by_name_and_never_overwritten() {
         &["settings", "set", "notify-command", "true"],
         &["rotation", "list"],
     ] {
-        let out = bin(&db, args);
+        let out = run(&db, args, None);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(err.contains(&db.display().to_string()), "{err}");
@@ -74,7 +62,7 @@ fn a_corrupt_database_is_refused_by_name_and_left_byte_identical() {
         &["settings", "set", "notify-command", "true"],
         &["rotation", "list"],
     ] {
-        let out = bin(&db, args);
+        let out = run(&db, args, None);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains("corrupt.json"),
@@ -95,7 +83,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     let db = dir.path().join("future.json");
     let body = b"{\"schemaVersion\": 999}".to_vec();
     std::fs::write(&db, &body).unwrap();
-    let out = bin(&db, &["settings", "set", "notify-command", "true"]);
+    let out = run(&db, &["settings", "set", "notify-command", "true"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("future.json") && stderr(&out).contains("999"),
@@ -136,11 +124,12 @@ fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.json");
     seed_secrets(&db);
-    let shell = bin(
+    let shell = run(
         &db,
         &[
             "secrets", "export", "--env", "dev", "--path", "/app/", "--format", "shell",
         ],
+        None,
     );
     assert_eq!(shell.status.code(), Some(0), "{}", stderr(&shell));
     let script = format!("{}\nprintf '%s' \"$QUOTED\"", stdout(&shell));
@@ -150,22 +139,24 @@ fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
         "it's \"quoted\" $HOME \\ done"
     );
 
-    let json = bin(
+    let json = run(
         &db,
         &[
             "secrets", "export", "--env", "dev", "--path", "/app", "--format", "json",
         ],
+        None,
     );
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["API_URL"], "https://x.test/?a=1&b=2");
 
-    let get = bin(
+    let get = run(
         &db,
         &["secrets", "get", "PLAIN", "--env", "dev", "--path", "/app"],
+        None,
     );
     assert_eq!(stdout(&get), "plain\n");
 
-    let run = bin(
+    let ran = run(
         &db,
         &[
             "run",
@@ -178,17 +169,19 @@ fn secrets_are_exported_quoted_for_each_format_and_read_by_run() {
             "-c",
             "test \"$PLAIN\" = plain && exit 7",
         ],
+        None,
     );
     assert_eq!(
-        run.status.code(),
+        ran.status.code(),
         Some(7),
         "exit code passed through: {}",
-        stderr(&run)
+        stderr(&ran)
     );
 
-    let missing = bin(
+    let missing = run(
         &db,
         &["secrets", "get", "NOPE", "--env", "dev", "--path", "/app"],
+        None,
     );
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("NOPE"));
@@ -218,9 +211,10 @@ fn a_bad_request_exits_2_naming_the_field_and_writes_nothing() {
     let db = dir.path().join("db.json");
     let req = dir.path().join("req.json");
     std::fs::write(&req, r#"{"name":"x","connectionId":"nope","rotationInterval":2.5,"rotateAtUtc":{"hours":11.5,"minutes":29.5},"secretsMapping":{"username":"U","password":"P"}}"#).unwrap();
-    let out = bin(
+    let out = run(
         &db,
         &["rotation", "create", "--file", req.to_str().unwrap()],
+        None,
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
@@ -273,11 +267,11 @@ fn every_subcommand_has_help() {
     for c in cmds {
         let mut args = c.to_vec();
         args.push("--help");
-        let out = bin(&db, &args);
+        let out = run(&db, &args, None);
         assert_eq!(out.status.code(), Some(0), "{c:?} --help");
         assert!(stdout(&out).contains("Usage:"), "{c:?}");
     }
-    let out = bin(&db, &["rotation", "frobnicate"]);
+    let out = run(&db, &["rotation", "frobnicate"], None);
     assert_eq!(
         out.status.code(),
         Some(2),

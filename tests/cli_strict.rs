@@ -8,16 +8,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use support::TEST_KEY;
-
 fn command(db: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redis-rotator"));
-    cmd.arg("--db")
-        .arg(db)
-        .args(args)
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.parent().unwrap())
-        .env_remove("REDIS_ROTATOR_DB");
+    let mut cmd = support::command(db);
+    cmd.args(args);
     cmd
 }
 

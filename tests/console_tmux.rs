@@ -32,15 +32,9 @@ fn console_with(db: &TestDb, width: u16, height: u16, extra: &[(&str, String)]) 
     Tmux::start(db.dir.path(), width, height, &env, &cmd)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wizard_creates_a_rotation_and_rotate_now_rotates_it() {
-    let server = RedisServer::start(Persist::Aclfile);
-    let db = TestDb::new();
-    let t = console(&db, 120, 36);
-    t.wait_for("Rotations (0)", WAIT);
-    t.keys(&["n"]);
-    // 1 Connection: none exists yet, so Enter opens the inline add form; it is tested on save.
-    t.keys(&["Enter"]);
+/// In the wizard's "Add a connection" form: `shop-redis` on `server` as the harness admin, then
+/// [Save] (which tests it first).
+fn fill_and_save_connection(t: &Tmux, server: &RedisServer) {
     t.wait_for("Add a connection", WAIT);
     t.type_text("shop-redis");
     t.keys(&["Tab", "Tab"]);
@@ -54,6 +48,18 @@ async fn the_wizard_creates_a_rotation_and_rotate_now_rotates_it() {
     // TLS, verify, CA, topology, [Test], then [Save] (the node list and the Sentinel fields
     // are hidden for a standalone connection).
     t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_creates_a_rotation_and_rotate_now_rotates_it() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let db = TestDb::new();
+    let t = console(&db, 120, 36);
+    t.wait_for("Rotations (0)", WAIT);
+    t.keys(&["n"]);
+    // 1 Connection: none exists yet, so Enter opens the inline add form; it is tested on save.
+    t.keys(&["Enter"]);
+    fill_and_save_connection(&t, &server);
     let picked = t.wait_for("usable: 1 node answered", WAIT);
     assert!(picked.contains("aclfile"), "{picked}");
     assert!(
@@ -160,18 +166,7 @@ async fn an_operator_walks_wizard_rotation_history_and_credentials_at_80x24() {
     );
     t.wait_for("Rotations (0)", WAIT);
     t.keys(&["n", "Enter"]);
-    t.wait_for("Add a connection", WAIT);
-    t.type_text("shop-redis");
-    t.keys(&["Tab", "Tab"]);
-    t.type_text(server.host());
-    t.keys(&["Tab", "C-u"]);
-    t.type_text(&server.port.to_string());
-    t.keys(&["Tab", "C-u"]);
-    t.type_text(common::ADMIN_USER);
-    t.keys(&["Tab"]);
-    t.type_text(common::ADMIN_PASSWORD);
-    // TLS, verify, CA, topology, [Test], then [Save].
-    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
+    fill_and_save_connection(&t, &server);
     wait_for_flat(&t, "usable: 1 node answered");
     t.keys(&["Enter"]);
     t.wait_for("Rotation Interval", WAIT);

@@ -7,7 +7,6 @@
 mod common;
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,25 +16,9 @@ use redis_rotator::model::Password;
 use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::store::{KeySource, Store};
-use support::{TEST_KEY, TestDb, admin_password, connection_request, create_request, engine_at};
+use support::{TEST_KEY, TestDb, create_request, engine_at, run_crashing};
 
 const NEW_SCOPE: &str = "~other:* +@read";
-
-fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .args(args)
-        .env("REDIS_ROTATOR_DB", db.path())
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.dir.path())
-        .env("REDIS_ROTATOR_TEST_CRASH_AT", point)
-        .output()
-        .expect("run redis-rotator");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && stderr.contains(&format!("crash injected at {point}")),
-        "the process must die at {point}: {stderr}"
-    );
-}
 
 /// `changing` on a connection to both servers, created and rotated once (both slots in use).
 async fn setup(db: &TestDb, a: &RedisServer, b: &RedisServer) {
@@ -124,7 +107,12 @@ async fn crash_revoke_at(point: &str) {
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
     setup(&db, &a, &b).await;
-    run_crashing(&db, point, &["rotation", "delete", "changing", "--revoke"]);
+    run_crashing(
+        &db.path(),
+        point,
+        &["rotation", "delete", "changing", "--revoke"],
+        None,
+    );
     let engine = engine_at(db.path());
     recover(&engine).await;
     assert_revoked(&engine, &[&a, &b]);
@@ -142,7 +130,7 @@ async fn crash_scope_update_at(point: &str) {
     });
     std::fs::write(&patch, body.to_string()).unwrap();
     run_crashing(
-        &db,
+        &db.path(),
         point,
         &[
             "rotation",
@@ -151,6 +139,7 @@ async fn crash_scope_update_at(point: &str) {
             "--file",
             patch.to_str().unwrap(),
         ],
+        None,
     );
     let engine = engine_at(db.path());
     recover(&engine).await;
@@ -204,18 +193,11 @@ fn short_timeout_engine(dir: &tempfile::TempDir) -> Engine {
 
 /// `changing` through the proxy in front of `a`, and directly on `b`.
 async fn setup_proxied(engine: &Engine, proxy: &FaultProxy, b: &RedisServer) {
-    let (host, port) = proxy
-        .addr()
-        .split_once(':')
-        .map(|(h, p)| (h.to_string(), p.to_string()))
-        .unwrap();
-    let mut req = connection_request("pair", &host, port.parse().unwrap());
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![proxy.addr(), b.addr()]);
-    engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    support::add_request(
+        engine,
+        &support::nodes_request("pair", &[proxy.addr(), b.addr()]),
+    )
+    .await;
     engine
         .create_rotation(&create_request("changing", "pair"))
         .await

@@ -8,50 +8,12 @@
 mod common;
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::{Persist, RedisServer};
 use redis_rotator::model::request::RotationRequest;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::model::{EventKind, Outcome, RotationStatus};
 use redis_rotator::redis::acl::password_hash;
-use support::{TEST_KEY, TestDb, create_request, engine_at};
-
-fn run_crashing(db: &TestDb, point: &str, args: &[&str]) {
-    run_crashing_with_stdin(db, point, args, "");
-}
-
-fn run_crashing_with_stdin(db: &TestDb, point: &str, args: &[&str], stdin: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .args(args)
-        .env("REDIS_ROTATOR_DB", db.path())
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.dir.path())
-        .env("REDIS_ROTATOR_TEST_CRASH_AT", point)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run redis-rotator");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().expect("wait for redis-rotator");
-    assert!(
-        !out.status.success(),
-        "the process must die at {point}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!("crash injected at {point}")),
-        "crashed at {point}: {stderr}"
-    );
-}
+use support::{TestDb, create_request, engine_at, run_crashing};
 
 async fn assert_recovered_and_consistent(db: &TestDb, name: &str, servers: &[&RedisServer]) {
     // A fresh process: a new engine on the same file.
@@ -152,7 +114,7 @@ async fn crash_rotation_of(point: &str, request: RotationRequest) {
     setup(&db, &a, &b).await;
     db.engine.create_rotation(&request).await.unwrap();
     db.engine.rotate("crashy", Trigger::Manual).await.unwrap();
-    run_crashing(&db, point, &["rotation", "rotate", "crashy"]);
+    run_crashing(&db.path(), point, &["rotation", "rotate", "crashy"], None);
     assert_recovered_and_consistent(&db, "crashy", &[&a, &b]).await;
 }
 
@@ -194,9 +156,10 @@ async fn crash_during_create_is_recovered() {
     )
     .unwrap();
     run_crashing(
-        &db,
+        &db.path(),
         "after-apply:1",
         &["rotation", "create", "--file", req.to_str().unwrap()],
+        None,
     );
     assert_recovered_and_consistent(&db, "newborn", &[&a, &b]).await;
 }
@@ -236,8 +199,8 @@ async fn one_user_crash_during_an_adopting_create_is_recovered_keeping_the_curre
         serde_json::to_string(&one_user_request("adopted", "legacy")).unwrap(),
     )
     .unwrap();
-    run_crashing_with_stdin(
-        &db,
+    run_crashing(
+        &db.path(),
         "after-apply:1",
         &[
             "rotation",
@@ -246,7 +209,7 @@ async fn one_user_crash_during_an_adopting_create_is_recovered_keeping_the_curre
             req.to_str().unwrap(),
             "--current-password-stdin",
         ],
-        "legacy-pw\n",
+        Some("legacy-pw\n"),
     );
     // Recovery promotes: the adopted password is the previous credential, valid everywhere.
     let engine = engine_at(db.path());
@@ -289,7 +252,12 @@ async fn a_promotion_lost_before_its_fsync_is_rolled_forward_from_the_journal() 
         .await
         .unwrap();
     let before = db.engine.find_rotation("crashy").unwrap();
-    run_crashing(&db, "promote-lost", &["rotation", "rotate", "crashy"]);
+    run_crashing(
+        &db.path(),
+        "promote-lost",
+        &["rotation", "rotate", "crashy"],
+        None,
+    );
     // What a fresh process finds on disk: the promotion is gone, the journal is there.
     let on_disk = engine_at(db.path()).find_rotation("crashy").unwrap();
     let journal = on_disk.pending.as_ref().expect("the journal survived");

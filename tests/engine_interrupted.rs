@@ -7,7 +7,6 @@ mod common;
 mod support;
 mod tmux;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::{Persist, RedisServer, wait_until};
@@ -37,20 +36,8 @@ async fn rotated_once(server: &RedisServer) -> TestDb {
 /// `rotation rotate orders` as its own process, aborted once the new password is applied and
 /// persisted on the server: the stored previous credential no longer authenticates there.
 fn crash_a_rotation(db: &TestDb) {
-    let point = "after-persist";
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .args(["rotation", "rotate", "orders"])
-        .env("REDIS_ROTATOR_DB", db.path())
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.dir.path())
-        .env("REDIS_ROTATOR_TEST_CRASH_AT", point)
-        .output()
-        .expect("run redis-rotator");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && stderr.contains(&format!("crash injected at {point}")),
-        "the process must die at {point}: {stderr}"
-    );
+    let args = ["rotation", "rotate", "orders"];
+    support::run_crashing(&db.path(), "after-persist", &args, None);
 }
 
 fn json_of(db: &TestDb, args: &[&str]) -> Value {

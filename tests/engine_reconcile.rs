@@ -11,48 +11,11 @@ use std::time::Duration;
 use common::{Persist, RedisServer, wait_until};
 use redis_rotator::engine::SyncStatus;
 use redis_rotator::model::EventKind;
-use redis_rotator::model::request::ConnectionRequest;
 use redis_rotator::model::schedule::Trigger;
-use support::{TestDb, add_connection, admin_password, connection_request, create_request};
-
-fn assert_both_authenticate(db: &TestDb, name: &str, servers: &[&RedisServer]) {
-    let creds = db.engine.credentials(name).unwrap();
-    let prev = creds.previous.expect("previous");
-    for s in servers {
-        assert!(
-            s.can_auth(&creds.active.username, creds.active.password.expose()),
-            "active {} on {}",
-            creds.active.username,
-            s.addr()
-        );
-        assert!(
-            s.can_auth(&prev.username, prev.password.expose()),
-            "previous {} on {}",
-            prev.username,
-            s.addr()
-        );
-    }
-}
-
-async fn add_with(db: &TestDb, req: ConnectionRequest) {
-    db.engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .unwrap_or_else(|e| panic!("connection: {e}"));
-}
-
-fn replication(name: &str, primary: &RedisServer) -> ConnectionRequest {
-    let mut req = connection_request(name, primary.host(), primary.port);
-    req.topology = Some("replication".into());
-    req
-}
-
-fn nodes(name: &str, servers: &[&RedisServer]) -> ConnectionRequest {
-    let mut req = connection_request(name, servers[0].host(), servers[0].port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(servers.iter().map(|s| s.addr()).collect());
-    req
-}
+use support::{
+    TestDb, add_connection, add_request, assert_both_authenticate, connection_request,
+    create_request, nodes_request, replication_request,
+};
 
 fn healed_events(db: &TestDb) -> Vec<String> {
     let doc = db.engine.snapshot().unwrap();
@@ -86,7 +49,7 @@ async fn a_replica_syncing_at_create_time_holds_both_credentials_after_the_next_
         "the replica must still be syncing for this test to mean anything: {info}"
     );
     let db = TestDb::new();
-    add_with(&db, replication("repl", &primary)).await;
+    add_request(&db.engine, &replication_request("repl", &primary)).await;
     db.engine
         .create_rotation(&create_request("sync-cache", "repl"))
         .await
@@ -100,14 +63,14 @@ async fn a_replica_syncing_at_create_time_holds_both_credentials_after_the_next_
         .rotate("sync-cache", Trigger::Manual)
         .await
         .expect("rotated");
-    assert_both_authenticate(&db, "sync-cache", &[&primary, &replica]);
+    assert_both_authenticate(&db.engine, "sync-cache", &[&primary, &replica]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_added_after_create_gets_the_credential_from_one_reconcile_pass() {
     let primary = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
-    add_with(&db, replication("repl", &primary)).await;
+    add_request(&db.engine, &replication_request("repl", &primary)).await;
     db.engine
         .create_rotation(&create_request("late-cache", "repl"))
         .await
@@ -146,7 +109,7 @@ async fn a_replica_restarted_with_an_empty_aclfile_is_healed_with_both_credentia
     let primary = RedisServer::start(Persist::Aclfile);
     let mut replica = RedisServer::replica_of(&primary);
     let db = TestDb::new();
-    add_with(&db, replication("repl", &primary)).await;
+    add_request(&db.engine, &replication_request("repl", &primary)).await;
     db.engine
         .create_rotation(&create_request("empty-cache", "repl"))
         .await
@@ -155,7 +118,7 @@ async fn a_replica_restarted_with_an_empty_aclfile_is_healed_with_both_credentia
         .rotate("empty-cache", Trigger::Manual)
         .await
         .expect("rotated");
-    assert_both_authenticate(&db, "empty-cache", &[&primary, &replica]);
+    assert_both_authenticate(&db.engine, "empty-cache", &[&primary, &replica]);
 
     replica.restart_with_empty_aclfile();
     assert_eq!(replica.acl_users(), ["admin", "default"]);
@@ -173,10 +136,10 @@ async fn a_replica_restarted_with_an_empty_aclfile_is_healed_with_both_credentia
         ["missing slot 0", "missing slot 1"],
         "{line:?}"
     );
-    assert_both_authenticate(&db, "empty-cache", &[&primary, &replica]);
+    assert_both_authenticate(&db.engine, "empty-cache", &[&primary, &replica]);
     // Persisted: the heal survives another restart.
     replica.restart();
-    assert_both_authenticate(&db, "empty-cache", &[&primary, &replica]);
+    assert_both_authenticate(&db.engine, "empty-cache", &[&primary, &replica]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,7 +147,7 @@ async fn a_node_down_during_a_rotation_holds_both_credentials_once_back() {
     let a = RedisServer::start(Persist::Aclfile);
     let mut b = RedisServer::start(Persist::Neither);
     let db = TestDb::new();
-    add_with(&db, nodes("pair", &[&a, &b])).await;
+    add_request(&db.engine, &nodes_request("pair", &[a.addr(), b.addr()])).await;
     db.engine
         .create_rotation(&create_request("down-cache", "pair"))
         .await
@@ -204,7 +167,7 @@ async fn a_node_down_during_a_rotation_holds_both_credentials_once_back() {
         .rotate("down-cache", Trigger::Manual)
         .await
         .expect("rotated");
-    assert_both_authenticate(&db, "down-cache", &[&a, &b]);
+    assert_both_authenticate(&db.engine, "down-cache", &[&a, &b]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +175,7 @@ async fn a_drifted_scope_is_reapplied_and_passwords_are_kept() {
     let a = RedisServer::start(Persist::Aclfile);
     let b = RedisServer::start(Persist::Aclfile);
     let db = TestDb::new();
-    add_with(&db, nodes("pair", &[&a, &b])).await;
+    add_request(&db.engine, &nodes_request("pair", &[a.addr(), b.addr()])).await;
     db.engine
         .create_rotation(&create_request("drift-cache", "pair"))
         .await
@@ -249,7 +212,7 @@ async fn a_drifted_scope_is_reapplied_and_passwords_are_kept() {
         b.can_auth("drift-cache-0", "an-extra-password"),
         "a password is never removed"
     );
-    assert_both_authenticate(&db, "drift-cache", &[&a, &b]);
+    assert_both_authenticate(&db.engine, "drift-cache", &[&a, &b]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,7 +259,7 @@ async fn a_node_added_to_a_cluster_gets_both_credentials_from_one_reconcile_pass
     let seed = &cluster.nodes[0];
     let mut req = connection_request("clu", seed.host(), seed.port);
     req.topology = Some("cluster".into());
-    add_with(&db, req).await;
+    add_request(&db.engine, &req).await;
     db.engine
         .create_rotation(&create_request("clu-cache", "clu"))
         .await
@@ -312,7 +275,7 @@ async fn a_node_added_to_a_cluster_gets_both_credentials_from_one_reconcile_pass
 
     db.engine.reconcile_all().await;
     let nodes: Vec<&RedisServer> = cluster.nodes.iter().collect();
-    assert_both_authenticate(&db, "clu-cache", &nodes);
+    assert_both_authenticate(&db.engine, "clu-cache", &nodes);
     let events = healed_events(&db);
     assert_eq!(events.len(), 2, "both users created on {added}: {events:?}");
     assert!(events.iter().all(|e| e.contains(&added)), "{events:?}");

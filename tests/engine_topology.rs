@@ -7,37 +7,17 @@ mod support;
 use common::{Cluster, Persist, RedisServer};
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::redis::Persistence;
-use support::{TestDb, add_connection, admin_password, connection_request, create_request};
-
-fn assert_both_authenticate(db: &TestDb, name: &str, servers: &[&RedisServer]) {
-    let creds = db.engine.credentials(name).unwrap();
-    let prev = creds.previous.expect("previous");
-    for s in servers {
-        assert!(
-            s.can_auth(&creds.active.username, creds.active.password.expose()),
-            "active on {}",
-            s.addr()
-        );
-        assert!(
-            s.can_auth(&prev.username, prev.password.expose()),
-            "previous on {}",
-            s.addr()
-        );
-    }
-}
+use support::{
+    TestDb, add_connection, add_request, admin_password, assert_both_authenticate,
+    connection_request, create_request, replication_request,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_authenticate_on_replicas() {
     let primary = RedisServer::start(Persist::Aclfile);
     let replica = RedisServer::replica_of(&primary);
     let db = TestDb::new();
-    let mut req = connection_request("repl", primary.host(), primary.port);
-    req.topology = Some("replication".into());
-    let (_, report) = db
-        .engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("added");
+    let report = add_request(&db.engine, &replication_request("repl", &primary)).await;
     assert_eq!(
         report.nodes.len(),
         2,
@@ -51,7 +31,7 @@ async fn credentials_authenticate_on_replicas() {
         .rotate("repl-cache", Trigger::Manual)
         .await
         .expect("rotated");
-    assert_both_authenticate(&db, "repl-cache", &[&primary, &replica]);
+    assert_both_authenticate(&db.engine, "repl-cache", &[&primary, &replica]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +56,7 @@ async fn credentials_authenticate_on_every_cluster_node() {
         .await
         .expect("rotated");
     let nodes: Vec<&RedisServer> = cluster.nodes.iter().collect();
-    assert_both_authenticate(&db, "clu-cache", &nodes);
+    assert_both_authenticate(&db.engine, "clu-cache", &nodes);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +80,7 @@ async fn restart_keeps_both_credentials_with_aclfile_and_config_file() {
         .expect("rotated");
     a.restart();
     b.restart();
-    assert_both_authenticate(&db, "durable", &[&a, &b]);
+    assert_both_authenticate(&db.engine, "durable", &[&a, &b]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,5 +119,5 @@ async fn a_node_restarted_between_rotations_is_reconnected() {
         .rotate("kept-cache", Trigger::Manual)
         .await
         .expect("rotation after a restart");
-    assert_both_authenticate(&db, "kept-cache", &[&server]);
+    assert_both_authenticate(&db.engine, "kept-cache", &[&server]);
 }

@@ -115,12 +115,7 @@ async fn clients_reading_from_a_replica_restarted_without_its_users_fail_only_un
     let primary = RedisServer::start(Persist::Aclfile);
     let mut replica = RedisServer::replica_of(&primary);
     let db = TestDb::new();
-    let mut req = support::connection_request("repl", primary.host(), primary.port);
-    req.topology = Some("replication".into());
-    db.engine
-        .add_connection(&req, Some(support::admin_password()))
-        .await
-        .unwrap();
+    support::add_request(&db.engine, &support::replication_request("repl", &primary)).await;
     db.engine
         .create_rotation(&create_request("hot", "repl"))
         .await

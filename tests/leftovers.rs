@@ -5,25 +5,12 @@
 mod common;
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{Persist, RedisServer};
 use redis_rotator::engine::EngineError;
 use redis_rotator::model::schedule::Trigger;
-use support::{TEST_KEY, TestDb, add_connection, create_request};
-
-fn bin(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", db.parent().unwrap())
-        .env_remove("REDIS_ROTATOR_DB")
-        .output()
-        .expect("run redis-rotator")
-}
+use support::{TestDb, add_connection, create_request, run};
 
 fn text(o: &Output) -> (Option<i32>, String, String) {
     (
@@ -111,21 +98,22 @@ async fn secrets_delete_refuses_a_rotations_secret_and_removes_a_leftover_one() 
         .unwrap();
     let path = db.path();
 
-    let (code, _, err) = text(&bin(&path, &["secrets", "delete", "ORDERS_PASSWORD"]));
+    let (code, _, err) = text(&run(&path, &["secrets", "delete", "ORDERS_PASSWORD"], None));
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("belongs to rotation `orders`") && err.contains("--delete-secrets"),
         "{err}"
     );
-    let (code, _, err) = text(&bin(&path, &["secrets", "delete", "NOPE"]));
+    let (code, _, err) = text(&run(&path, &["secrets", "delete", "NOPE"], None));
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("no secret `NOPE`") && err.contains("ORDERS_PASSWORD"),
         "{err}"
     );
-    let (code, _, err) = text(&bin(
+    let (code, _, err) = text(&run(
         &path,
         &["secrets", "delete", "X", "--path", "no slash"],
+        None,
     ));
     assert_eq!(code, Some(2), "{err}");
 
@@ -133,7 +121,7 @@ async fn secrets_delete_refuses_a_rotations_secret_and_removes_a_leftover_one() 
         .delete_rotation("orders", false, false)
         .await
         .unwrap();
-    let (code, out, err) = text(&bin(
+    let (code, out, err) = text(&run(
         &path,
         &[
             "secrets",
@@ -144,34 +132,37 @@ async fn secrets_delete_refuses_a_rotations_secret_and_removes_a_leftover_one() 
             "--path",
             "/",
         ],
+        None,
     ));
     assert_eq!(code, Some(0), "{err}");
     assert!(
         out.contains("deleted secret ORDERS_PASSWORD in dev /"),
         "{out}"
     );
-    let (_, list, _) = text(&bin(&path, &["secrets", "list"]));
+    let (_, list, _) = text(&run(&path, &["secrets", "list"], None));
     assert!(
         !list.contains("ORDERS_PASSWORD") && list.contains("ORDERS_USERNAME"),
         "{list}"
     );
-    let (code, out, err) = text(&bin(&path, &["connection", "leftovers", "local"]));
+    let (code, out, err) = text(&run(&path, &["connection", "leftovers", "local"], None));
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("orders-0  (on 1 of 1 nodes)"), "{out}");
-    let (code, _, err) = text(&bin(
+    let (code, _, err) = text(&run(
         &path,
         &["connection", "revoke-user", "local", "admin"],
+        None,
     ));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("admin user"), "{err}");
-    let (code, out, err) = text(&bin(
+    let (code, out, err) = text(&run(
         &path,
         &["connection", "revoke-user", "local", "orders-0"],
+        None,
     ));
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("revoked ACL user orders-0"), "{out}");
     assert!(!server.acl_users().contains(&"orders-0".to_string()));
-    let (_, events, _) = text(&bin(&path, &["events", "list"]));
+    let (_, events, _) = text(&run(&path, &["events", "list"], None));
     assert!(
         events.contains("deleted secret ORDERS_PASSWORD"),
         "{events}"

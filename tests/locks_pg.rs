@@ -1,6 +1,6 @@
 //! Rotation locks and the scheduler lease on a shared PostgreSQL database: advisory locks held
-//! by sessions, refused to any other holder (same process or not), released when the holding
-//! process dies or its session ends, and looked at without being taken.
+//! by one session per process, refused to any other holder (same process or not), released
+//! when the holding process dies or its session ends, and looked at without being taken.
 
 mod common;
 
@@ -48,8 +48,9 @@ fn a_held_rotation_lock_refuses_a_second_holder_in_the_same_process() {
     let first = on(locks.try_lock_rotation(id))
         .unwrap()
         .expect("first holder");
-    // The same lock space (two rotations of one process) and another one both refuse: each
-    // held lock has a session of its own, so advisory-lock re-entrancy never lets a second in.
+    // The same lock space (two tasks of one process) and another one both refuse: the server
+    // would grant the lock again to the session holding it (advisory locks are re-entrant), so
+    // the process's own held-set refuses.
     assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
     assert!(on(other.try_lock_rotation(id)).unwrap().is_none());
     assert!(locks.is_rotation_locked(id));
@@ -58,9 +59,162 @@ fn a_held_rotation_lock_refuses_a_second_holder_in_the_same_process() {
     let second = on(locks.try_lock_rotation(Uuid::new_v4())).unwrap();
     assert!(second.is_some());
     drop(first);
-    // The unlock goes to the keeper before this question does.
+    // The unlock goes to the keeper before this question does, and one unlock frees it (the
+    // refused second take did not stack a second grant on the session).
     assert!(!locks.is_rotation_locked(id));
+    assert!(!other.is_rotation_locked(id));
     assert!(on(other.try_lock_rotation(id)).unwrap().is_some());
+    assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
+}
+
+/// Returns once `locks`' keeper has handled every unlock sent before (it answers in order).
+fn settled(locks: &LockSpace) {
+    let _ = locks.is_rotation_locked(Uuid::new_v4());
+}
+
+/// This database's sessions opened by redis-rotator (`application_name`), per backend pid.
+fn rotator_sessions(db: &PgDatabase) -> Vec<i32> {
+    db.client()
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'redis-rotator' ORDER BY pid",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The backends holding advisory locks in `db`, with how many each.
+fn lock_holders(db: &PgDatabase) -> Vec<(i32, i64)> {
+    db.client()
+        .query(
+            "SELECT l.pid, count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.granted \
+             GROUP BY l.pid ORDER BY l.pid",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect()
+}
+
+#[test]
+fn a_process_holds_all_its_locks_on_one_session() {
+    let db = PgCluster::shared().fresh_database();
+    let locks = space(&db);
+    assert!(rotator_sessions(&db).is_empty(), "no session before a lock");
+    // A full batch at the scheduler's default parallelism, and the lease.
+    let lease = on(locks.try_lock_scheduler()).unwrap().expect("lease");
+    let ids: Vec<Uuid> = (0..64).map(|_| Uuid::new_v4()).collect();
+    let guards: Vec<_> = ids
+        .iter()
+        .map(|id| on(locks.try_lock_rotation(*id)).unwrap().expect("free"))
+        .collect();
+    let sessions = rotator_sessions(&db);
+    assert_eq!(sessions.len(), 1, "one session for 65 locks: {sessions:?}");
+    assert_eq!(lock_holders(&db), vec![(sessions[0], 65)]);
+    // Each is refused to another process while held, and free once dropped.
+    let other = space(&db);
+    assert!(on(other.try_lock_rotation(ids[7])).unwrap().is_none());
+    assert!(on(other.try_lock_scheduler()).unwrap().is_none());
+    assert_eq!(
+        rotator_sessions(&db).len(),
+        2,
+        "the other process has its own"
+    );
+    for g in &guards {
+        assert!(on(locks.is_held(g)));
+    }
+    drop(guards);
+    settled(&locks);
+    assert_eq!(
+        lock_holders(&db),
+        vec![(sessions[0], 1)],
+        "only the lease left"
+    );
+    let _theirs = on(other.try_lock_rotation(ids[7]))
+        .unwrap()
+        .expect("released");
+    assert!(on(locks.is_held(&lease)));
+    // The same session serves the next batch.
+    let again: Vec<_> = ids
+        .iter()
+        .filter_map(|id| on(locks.try_lock_rotation(*id)).unwrap())
+        .collect();
+    assert_eq!(
+        again.len(),
+        63,
+        "all but the one the other process holds now"
+    );
+    assert!(rotator_sessions(&db).contains(&sessions[0]));
+    assert_eq!(rotator_sessions(&db).len(), 2);
+}
+
+#[test]
+fn a_terminated_lock_session_ends_every_guard_and_a_new_session_takes_over() {
+    let db = PgCluster::shared().fresh_database();
+    let locks = space(&db);
+    let other = space(&db);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let lease = on(locks.try_lock_scheduler()).unwrap().expect("lease");
+    let held_a = on(locks.try_lock_rotation(a)).unwrap().expect("a");
+    let held_b = on(locks.try_lock_rotation(b)).unwrap().expect("b");
+    let sessions = rotator_sessions(&db);
+    assert_eq!(sessions.len(), 1);
+    let killed: bool = db
+        .client()
+        .query_one("SELECT pg_terminate_backend($1)", &[&sessions[0]])
+        .unwrap()
+        .get(0);
+    assert!(killed);
+    wait_until(Duration::from_secs(10), "the session gone", || {
+        rotator_sessions(&db).is_empty()
+    });
+    for (what, guard) in [("lease", &lease), ("a", &held_a), ("b", &held_b)] {
+        assert!(
+            !on(locks.is_held(guard)),
+            "{what} reports its session ended"
+        );
+    }
+    // The server released them: another process gets them.
+    let other_a = on(other.try_lock_rotation(a)).unwrap().expect("a released");
+    // This process still refuses a lock whose dead guard a task still holds (it may still be
+    // working under it), and takes a new one on a new session.
+    assert!(on(locks.try_lock_rotation(b)).unwrap().is_none());
+    let c = on(locks.try_lock_rotation(Uuid::new_v4()))
+        .unwrap()
+        .expect("a new lock on a new session");
+    assert!(on(locks.is_held(&c)));
+    let new_session = rotator_sessions(&db);
+    assert_eq!(new_session.len(), 2, "the other's and our new one");
+    assert!(!new_session.contains(&sessions[0]));
+    // The lease is not silently taken again: the old guard stays dead; asked again, it is new.
+    assert!(!on(locks.is_held(&lease)));
+    drop(lease);
+    let lease = on(locks.try_lock_scheduler())
+        .unwrap()
+        .expect("lease again");
+    assert!(on(locks.is_held(&lease)));
+    // Dropping the dead guard of b frees b in this process and unlocks nothing on the new
+    // session: b taken again, then the old guard of a (held elsewhere) dropped, and the new
+    // session's locks are all still there.
+    drop(held_b);
+    let b_again = on(locks.try_lock_rotation(b)).unwrap().expect("b again");
+    drop(held_a);
+    assert!(on(locks.is_held(&b_again)));
+    assert!(on(locks.is_held(&lease)));
+    assert!(on(other.try_lock_rotation(b)).unwrap().is_none());
+    assert!(on(other.try_lock_scheduler()).unwrap().is_none());
+    // a is the other process's, so this one is refused.
+    assert!(on(locks.try_lock_rotation(a)).unwrap().is_none());
+    // Ours: the lease, b and c on the new session; the other process's: a.
+    let mut counts: Vec<i64> = lock_holders(&db).into_iter().map(|(_, n)| n).collect();
+    counts.sort();
+    assert_eq!(counts, vec![1, 3]);
+    drop(other_a);
 }
 
 #[test]
@@ -203,7 +357,7 @@ fn a_server_restart_ends_the_lease_and_it_can_be_taken_again() {
         !on(locks.is_held(&lease)),
         "the lease's session ended with the server"
     );
-    // Dropping guards of dead sessions is harmless, and the pool recovers.
+    // Dropping guards of a dead session is harmless, and the next lock opens a new session.
     drop(rotation);
     drop(lease);
     let again = on(locks.try_lock_scheduler()).unwrap().expect("retaken");

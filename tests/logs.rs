@@ -7,24 +7,17 @@ mod common;
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use common::{Persist, RedisServer};
-use support::{TEST_KEY, add_shop_connection, bin, create_request, create_rotation, ok};
+use support::{add_shop_connection, bin, create_request, create_rotation, ok};
 
 /// The real binary with `RUST_LOG` set to `filter`.
 fn logged(dir: &Path, filter: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(dir.join("db.json"))
+    support::command(&dir.join("db.json"))
         .args(args)
-        .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", dir)
         .env("RUST_LOG", filter)
-        .env_remove("REDIS_ROTATOR_DB")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .output()
         .expect("run redis-rotator")
 }

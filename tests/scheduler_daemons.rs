@@ -193,3 +193,64 @@ async fn sigterm_stops_the_daemon_cleanly(db: TestDb) {
     let status = d.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// PostgreSQL only: a daemon running a full batch of due rotations (its default parallelism,
+/// 64) keeps three sessions whatever it holds: its store, its change listener, and the one
+/// session holding its lease and every rotation's lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_rotating_a_batch_of_64_keeps_three_postgresql_sessions() {
+    const BATCH: usize = 64;
+    let db = TestDb::postgres();
+    let pg_port = db.pg.as_ref().expect("PostgreSQL").port();
+    let server = RedisServer::start(Persist::Aclfile);
+    add_connection(&db.engine, "local", &server).await;
+    for i in 0..BATCH {
+        db.engine
+            .create_rotation(&create_request(&format!("r{i}"), "local"))
+            .await
+            .expect("created");
+    }
+    let daemon = Daemon::start(&db, &[]);
+    assert!(
+        daemon.wait_for("scheduler active", Duration::from_secs(10)),
+        "the daemon takes the lease"
+    );
+    let due = Utc::now();
+    db.engine
+        .store()
+        .update(move |doc| {
+            for r in doc.rotations.iter_mut() {
+                r.next_rotation_at = Some(due);
+            }
+            Ok::<_, redis_rotator::store::StoreError>(())
+        })
+        .unwrap();
+    // Its connections to the server, sampled while the batch runs.
+    let mut most = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        most = most.max(daemon.tcp_ports_to(pg_port).len());
+        let doc = db.engine.snapshot().unwrap();
+        if doc
+            .rotations
+            .iter()
+            .all(|r| r.pending.is_none() && r.next_rotation_at.is_some_and(|t| t > due))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the batch was not served");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let doc = db.engine.snapshot().unwrap();
+    let rotated = doc
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Rotated)
+        .count();
+    assert_eq!(rotated, BATCH, "every due rotation rotated once");
+    println!("the daemon kept at most {most} PostgreSQL sessions through a batch of {BATCH}");
+    assert!(
+        (2..=3).contains(&most),
+        "store, listener and one lock session, not one per lock: {most}"
+    );
+}

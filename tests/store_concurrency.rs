@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestDb, event};
+use common::{Backend, event};
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -22,7 +22,7 @@ fn key() -> KeySource {
     KeySource::Env(Password::new(KEY))
 }
 
-fn store_at(db: &TestDb) -> Store {
+fn store_at(db: &Backend) -> Store {
     db.store(key())
 }
 
@@ -57,7 +57,7 @@ fn child_process_appends_events() {
     }
 }
 
-fn writers_in_several_processes_lose_nothing(db: &TestDb) {
+fn writers_in_several_processes_lose_nothing(db: &Backend) {
     const PROCESSES: usize = 4;
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..PROCESSES)
@@ -84,7 +84,7 @@ fn writers_in_several_processes_lose_nothing(db: &TestDb) {
     assert_eq!(pids.len(), PROCESSES);
 }
 
-fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes(db: &TestDb) {
+fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes(db: &Backend) {
     const THREADS: usize = 1000;
     let store = Arc::new(store_at(db));
     let barrier = Arc::new(Barrier::new(THREADS));
@@ -116,7 +116,7 @@ fn a_thousand_concurrent_updates_lose_nothing_and_share_few_writes(db: &TestDb) 
     assert_distinct_consecutive_seqs(&store_at(db), THREADS);
 }
 
-fn threads_updating_in_loops_lose_nothing(db: &TestDb) {
+fn threads_updating_in_loops_lose_nothing(db: &Backend) {
     const THREADS: usize = 8;
     const EACH: usize = 100;
     // Two handles on one database in one process (two sessions for PostgreSQL): the lock
@@ -140,7 +140,7 @@ fn threads_updating_in_loops_lose_nothing(db: &TestDb) {
     assert_distinct_consecutive_seqs(&stores[0], THREADS * EACH);
 }
 
-fn a_failing_closure_does_not_spoil_its_batch(db: &TestDb) {
+fn a_failing_closure_does_not_spoil_its_batch(db: &Backend) {
     let store = Arc::new(store_at(db));
     let barrier = Arc::new(Barrier::new(40));
     let handles: Vec<_> = (0..40)
@@ -172,7 +172,7 @@ fn a_failing_closure_does_not_spoil_its_batch(db: &TestDb) {
     assert_distinct_consecutive_seqs(&store, 20);
 }
 
-fn a_panicking_closure_panics_its_caller_and_others_still_commit(db: &TestDb) {
+fn a_panicking_closure_panics_its_caller_and_others_still_commit(db: &Backend) {
     let store = Arc::new(store_at(db));
     let s = Arc::clone(&store);
     let panicked = std::thread::spawn(move || s.update_doc(|_| panic!("bug in a closure")))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestDb, event};
+use common::{Backend, event};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -38,14 +38,11 @@ fn key() -> KeySource {
 }
 
 /// The database file, for the file backend's own checks.
-fn file_of(db: &TestDb) -> Option<std::path::PathBuf> {
-    match db {
-        TestDb::File(_) => Some(std::path::PathBuf::from(db.arg())),
-        TestDb::Postgres(_) => None,
-    }
+fn file_of(db: &Backend) -> Option<std::path::PathBuf> {
+    (!db.is_postgres()).then(|| db.path())
 }
 
-fn a_new_database_reads_as_the_empty_document_and_is_not_written(db: &TestDb) {
+fn a_new_database_reads_as_the_empty_document_and_is_not_written(db: &Backend) {
     let store = db.store(key());
     assert_eq!(*store.load().unwrap(), Document::default());
     if let Some(file) = file_of(db) {
@@ -54,7 +51,7 @@ fn a_new_database_reads_as_the_empty_document_and_is_not_written(db: &TestDb) {
     }
 }
 
-fn updates_persist_and_each_handle_sees_the_others_writes(db: &TestDb) {
+fn updates_persist_and_each_handle_sees_the_others_writes(db: &Backend) {
     let store = db.store(key());
     let seq = store
         .update_doc(|doc| doc.push_event(event("first")).seq)
@@ -86,7 +83,7 @@ fn database_is_0600_after_a_write_and_its_folder_0700() {
     assert_eq!(raw["schemaVersion"], SCHEMA_VERSION);
 }
 
-fn load_returns_the_cached_document_until_another_write(db: &TestDb) {
+fn load_returns_the_cached_document_until_another_write(db: &Backend) {
     let store = db.store(key());
     store
         .update_doc(|doc| doc.push_event(event("a")).seq)
@@ -113,7 +110,7 @@ fn load_returns_the_cached_document_until_another_write(db: &TestDb) {
     assert!(!std::sync::Arc::ptr_eq(&one, &store.load().unwrap()));
 }
 
-fn failing_update_writes_nothing(db: &TestDb) {
+fn failing_update_writes_nothing(db: &Backend) {
     let store = db.store(key());
     let result: Result<(), StoreError> = store.update(|_| {
         Err(StoreError::Key {
@@ -129,7 +126,7 @@ fn failing_update_writes_nothing(db: &TestDb) {
     assert_eq!(*db.store(key()).load().unwrap(), Document::default());
 }
 
-fn nested_update_is_an_error_not_a_deadlock(db: &TestDb) {
+fn nested_update_is_an_error_not_a_deadlock(db: &Backend) {
     let store = std::sync::Arc::new(db.store(key()));
     let inner = std::sync::Arc::clone(&store);
     let nested = store

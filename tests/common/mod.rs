@@ -54,7 +54,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use backend::{TestDb, event};
+pub use backend::{Backend, event};
 pub use cluster::Cluster;
 pub use pg::{PG_PASSWORD, PG_USER, PgCluster, PgDatabase};
 pub use proxy::{Fault, FaultProxy};

@@ -121,6 +121,11 @@ impl PgDatabase {
         )
     }
 
+    /// The server's port (to find the sessions of a process by its connections).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// A client on this database (for tests that look at the rows themselves).
     pub fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.url(), postgres::NoTls)

@@ -18,64 +18,49 @@ use redis_rotator::model::Password;
 use redis_rotator::model::request::{ConnectionRequest, RotationRequest};
 use redis_rotator::store::{KeySource, Location, Store};
 
+use crate::common::{Backend, RedisServer};
+
 pub const TEST_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
+/// A test's database (`common::Backend`: a JSON file or a PostgreSQL database) with an engine
+/// on it; `db.dir`, `db.pg`, `db.path()` and `db.arg()` are the backend's.
 pub struct TestDb {
-    /// The temp folder (the JSON database's, and `HOME` for processes on either backend).
-    pub dir: tempfile::TempDir,
+    pub backend: Backend,
     pub engine: Engine,
-    /// The PostgreSQL database, when the test runs on one (then `path()` names no file).
-    pub pg: Option<crate::common::PgDatabase>,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Backend;
+
+    fn deref(&self) -> &Backend {
+        &self.backend
+    }
 }
 
 impl TestDb {
+    /// A JSON database in a temp folder.
     pub fn new() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let engine = engine_at(dir.path().join("db.json"));
-        TestDb {
-            dir,
-            engine,
-            pg: None,
-        }
+        TestDb::with(Backend::file())
     }
 
-    /// A fresh database on the shared throwaway PostgreSQL cluster (callable from async tests:
-    /// the harness's blocking client runs on a thread of its own).
+    /// A fresh database on the shared throwaway PostgreSQL cluster.
     pub fn postgres() -> TestDb {
-        let db = std::thread::spawn(|| crate::common::PgCluster::shared().fresh_database())
-            .join()
-            .expect("a PostgreSQL database");
-        TestDb::on(db)
+        TestDb::with(Backend::postgres())
     }
 
     /// `db`, a PostgreSQL database of the test's own cluster.
     pub fn on(db: crate::common::PgDatabase) -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let location = Location::parse(std::ffi::OsStr::new(&db.url())).expect("url");
-        let engine = engine_on(location, Arc::new(SystemClock));
-        TestDb {
-            dir,
-            engine,
-            pg: Some(db),
-        }
+        TestDb::with(Backend::on(db))
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("db.json")
-    }
-
-    /// What `--db` / `REDIS_ROTATOR_DB` take: the file's path or the URL.
-    pub fn arg(&self) -> std::ffi::OsString {
-        match &self.pg {
-            Some(db) => db.url().into(),
-            None => self.path().into_os_string(),
-        }
+    fn with(backend: Backend) -> TestDb {
+        let engine = engine_on(backend.location(), Arc::new(SystemClock));
+        TestDb { backend, engine }
     }
 
     /// Another engine on this database: what another process (or host) sees and does.
     pub fn other_engine(&self) -> Engine {
-        let location = Location::parse(&self.arg()).expect("location");
-        engine_on(location, Arc::new(SystemClock))
+        engine_on(self.location(), Arc::new(SystemClock))
     }
 }
 
@@ -169,32 +154,76 @@ pub async fn add_connection(engine: &Engine, name: &str, server: &crate::common:
         .unwrap_or_else(|e| panic!("connection {name}: {e}"));
 }
 
+/// A `replication` connection request on `primary` (its replicas are found by discovery).
+pub fn replication_request(name: &str, primary: &RedisServer) -> ConnectionRequest {
+    let mut req = connection_request(name, primary.host(), primary.port);
+    req.topology = Some("replication".into());
+    req
+}
+
+/// A `nodes` connection request over `addrs` (`host:port`; the first is also the seed).
+pub fn nodes_request(name: &str, addrs: &[String]) -> ConnectionRequest {
+    let (host, port) = addrs[0].rsplit_once(':').expect("host:port");
+    let mut req = connection_request(name, host, port.parse().expect("port"));
+    req.topology = Some("nodes".into());
+    req.nodes = Some(addrs.to_vec());
+    req
+}
+
+/// Adds the connection `req` with the harness admin password; returns the connection test's
+/// report.
+pub async fn add_request(
+    engine: &Engine,
+    req: &ConnectionRequest,
+) -> redis_rotator::engine::ConnectionReport {
+    let (_, report) = engine
+        .add_connection(req, Some(admin_password()))
+        .await
+        .unwrap_or_else(|e| panic!("connection {:?}: {e}", req.name));
+    report
+}
+
 /// Adds the connection `pair`: topology `nodes` over two harness servers (what a fault on one
 /// node of several needs). Returns the connection test's report.
 pub async fn add_pair_connection(
     engine: &Engine,
-    a: &crate::common::RedisServer,
-    b: &crate::common::RedisServer,
+    a: &RedisServer,
+    b: &RedisServer,
 ) -> redis_rotator::engine::ConnectionReport {
-    let mut req = connection_request("pair", a.host(), a.port);
-    req.topology = Some("nodes".into());
-    req.nodes = Some(vec![a.addr(), b.addr()]);
-    let (_, report) = engine
-        .add_connection(&req, Some(admin_password()))
-        .await
-        .expect("connection pair added");
-    report
+    add_request(engine, &nodes_request("pair", &[a.addr(), b.addr()])).await
 }
 
-/// The real binary on a database in `dir`, with the test key and `stdin` fed when given.
-pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-rotator"))
-        .arg("--db")
-        .arg(dir.join("db.json"))
-        .args(args)
+/// Both stored credentials of `rotation` (active and previous) authenticate on every server.
+pub fn assert_both_authenticate(engine: &Engine, rotation: &str, servers: &[&RedisServer]) {
+    let creds = engine.credentials(rotation).unwrap();
+    let previous = creds.previous.expect("a previous credential");
+    for s in servers {
+        for c in [&creds.active, &previous] {
+            assert!(
+                s.can_auth(&c.username, c.password.expose()),
+                "{} does not authenticate on {}",
+                c.username,
+                s.addr()
+            );
+        }
+    }
+}
+
+/// The real binary on the JSON database `db` (its folder is `HOME`), with the test key and no
+/// `REDIS_ROTATOR_DB` from the environment.
+pub fn command(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redis-rotator"));
+    cmd.arg("--db")
+        .arg(db)
         .env("REDIS_ROTATOR_KEY", TEST_KEY)
-        .env("HOME", dir)
-        .env_remove("REDIS_ROTATOR_DB")
+        .env("HOME", db.parent().expect("a database file in a folder"))
+        .env_remove("REDIS_ROTATOR_DB");
+    cmd
+}
+
+/// `cmd` run to its end, with `stdin` fed when given.
+fn feed(mut cmd: Command, stdin: Option<&str>) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -202,7 +231,7 @@ pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .expect("run redis-rotator");
     if let Some(input) = stdin {
         // A command that refuses its arguments exits without reading stdin: that is its answer
-        // (checked below), not a failure to feed it.
+        // (checked by the caller), not a failure to feed it.
         match child.stdin.take().unwrap().write_all(input.as_bytes()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             other => other.unwrap(),
@@ -210,6 +239,31 @@ pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
+}
+
+/// The real binary on the JSON database `db`, run to its end (`stdin` fed when given).
+pub fn run(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = command(db);
+    cmd.args(args);
+    feed(cmd, stdin)
+}
+
+/// The real binary on the database `db.json` in `dir`.
+pub fn bin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    run(&dir.join("db.json"), args, stdin)
+}
+
+/// The real binary on the JSON database `db`, aborted at the crash point `point` (test builds
+/// only); fails the test unless it died there.
+pub fn run_crashing(db: &Path, point: &str, args: &[&str], stdin: Option<&str>) {
+    let mut cmd = command(db);
+    cmd.args(args).env("REDIS_ROTATOR_TEST_CRASH_AT", point);
+    let out = feed(cmd, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains(&format!("crash injected at {point}")),
+        "the process must die at {point}: {stderr}"
+    );
 }
 
 /// Stdout of a command that must have succeeded (stderr in the failure message).

@@ -22,19 +22,8 @@ pub fn sentinel_request(set: &SentinelSet) -> ConnectionRequest {
 
 /// Both stored credentials of `rotation` authenticate on every data node of `set`.
 pub fn assert_both_credentials_everywhere(engine: &Engine, set: &SentinelSet, rotation: &str) {
-    let creds = engine.credentials(rotation).unwrap();
-    let mut pairs = vec![creds.active];
-    pairs.extend(creds.previous);
-    for node in &set.nodes {
-        for c in &pairs {
-            assert!(
-                node.can_auth(&c.username, c.password.expose()),
-                "{} does not authenticate on {}",
-                c.username,
-                node.addr()
-            );
-        }
-    }
+    let nodes: Vec<_> = set.nodes.iter().collect();
+    super::assert_both_authenticate(engine, rotation, &nodes);
 }
 
 /// `connection add watched --topology sentinel` arguments through `sentinels`, admin password

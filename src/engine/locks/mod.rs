@@ -52,7 +52,8 @@ impl LockSpace {
         }
     }
 
-    /// Advisory locks in `target`'s database (sessions open when a lock is first asked for).
+    /// Advisory locks in `target`'s database, all on one session of this process's (opened
+    /// when a lock is first asked for).
     pub fn postgres(target: Target) -> LockSpace {
         LockSpace::Postgres(PgLocks::start(target))
     }
@@ -96,8 +97,8 @@ impl LockSpace {
         self.try_lock(SCHEDULER).await
     }
 
-    /// Whether some process holds the rotation's lock right now. Read-only: creates no lock
-    /// file and takes no lock. Blocking for PostgreSQL (one query); when the answer cannot be
+    /// Whether some process, this one included, holds the rotation's lock right now.
+    /// Read-only: creates no lock file and takes no lock. Blocking for PostgreSQL (one query); when the answer cannot be
     /// had, "held" (nobody is declared gone on a guess).
     pub fn is_rotation_locked(&self, rotation_id: Uuid) -> bool {
         match self {

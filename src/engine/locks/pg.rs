@@ -1,12 +1,22 @@
-//! Locks held by PostgreSQL sessions (`--db postgres://…`): session-level advisory locks, one
-//! session per held lock, so a process that dies — or a host that vanishes (keepalives end its
-//! session within ~10 s) — releases its locks on the server, and another host takes over.
+//! Locks held by PostgreSQL sessions (`--db postgres://…`): session-level advisory locks, all
+//! of a process's on ONE session of its own, so a process that dies — or a host that vanishes
+//! (keepalives end its session within ~10 s) — releases its locks on the server, and another
+//! host takes over, while a batch of 64 rotations in flight costs one connection, not 64.
 //!
-//! The blocking `postgres` client must never be used or dropped on a tokio worker, so every
+//! Advisory locks are re-entrant within a session, so the server would let two tasks of this
+//! process both "take" one lock: an in-process held-set refuses the second. When the session
+//! ends (a server restart, a broken connection), every lock on it is gone: its generation moves
+//! on, every guard taken on it reports not alive (nothing is silently taken again for it), and
+//! the next lock opens a new session. An entry of a dead generation stays in the held-set until
+//! its guard drops (a task of this process may still be working under it), and unlocking it
+//! never touches the new session.
+//!
+//! The blocking `postgres` client must never be used or dropped on a tokio worker, so the
 //! session lives on one keeper thread: a guard's `Drop` only sends "unlock" to it, and the
 //! engine's async calls await its replies.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,9 +26,8 @@ use tokio::sync::oneshot;
 use crate::store::StoreError;
 use crate::store::pg::Target;
 
-/// Idle sessions kept for the next lock (a batch of due rotations takes one each).
-const IDLE_MAX: usize = 32;
-/// An idle session unused this long is closed (a quiet process keeps few connections open).
+/// The lock session, holding nothing and unused this long, is closed (a quiet process keeps
+/// few connections open).
 const IDLE_FOR: Duration = Duration::from_secs(30);
 /// After a failed connection, asking again within this long fails at once with the same
 /// reason: a batch of due rotations against an unreachable server waits for one connect
@@ -47,16 +56,26 @@ fn key_halves(key: i64) -> (i64, i64) {
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
+/// One held lock as the keeper knows it: the guard's id and the session generation it was
+/// taken on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Tag {
+    id: u64,
+    generation: u64,
+}
+
 enum Request {
     TryLock {
         key: i64,
-        reply: Reply<Option<u64>>,
+        reply: Reply<Option<Tag>>,
     },
     Unlock {
-        id: u64,
+        key: i64,
+        tag: Tag,
     },
     Alive {
-        id: u64,
+        key: i64,
+        tag: Tag,
         reply: oneshot::Sender<bool>,
     },
     IsLocked {
@@ -64,7 +83,8 @@ enum Request {
         reply: mpsc::Sender<Result<bool, StoreError>>,
     },
     WriteHolder {
-        id: u64,
+        key: i64,
+        tag: Tag,
         name: String,
         holder: serde_json::Value,
         reply: Reply<()>,
@@ -77,22 +97,26 @@ enum Request {
 }
 
 /// The handle on the keeper thread (cheap to clone; the thread ends with the last handle and
-/// the last guard, closing its sessions, which releases their locks).
+/// the last guard, closing its session, which releases its locks).
 #[derive(Clone)]
 pub struct PgLocks {
     tx: mpsc::Sender<Request>,
     shown: String,
 }
 
-/// A lock held by one session of the keeper; dropping it asks the keeper to unlock.
+/// A lock held on the keeper's session; dropping it asks the keeper to unlock.
 pub struct PgHeld {
-    id: u64,
+    key: i64,
+    tag: Tag,
     tx: mpsc::Sender<Request>,
 }
 
 impl Drop for PgHeld {
     fn drop(&mut self) {
-        let _ = self.tx.send(Request::Unlock { id: self.id });
+        let _ = self.tx.send(Request::Unlock {
+            key: self.key,
+            tag: self.tag,
+        });
     }
 }
 
@@ -103,7 +127,9 @@ impl PgLocks {
         let shown = target.shown().to_string();
         let keeper = Keeper {
             target,
-            idle: Vec::new(),
+            session: None,
+            used: Instant::now(),
+            generation: 0,
             held: HashMap::new(),
             next_id: 0,
             refused: None,
@@ -150,13 +176,14 @@ impl PgLocks {
         })?
     }
 
-    /// Takes the advisory lock `name` on a session of its own; `None` when another session
-    /// (of any process, on any host) holds it.
+    /// Takes the advisory lock `name` on this process's lock session; `None` when another
+    /// session (of any process, on any host) or another task of this process holds it.
     pub(crate) async fn try_lock(&self, name: &str) -> Result<Option<PgHeld>, StoreError> {
         let key = key_of(name);
-        let id = self.ask(|reply| Request::TryLock { key, reply }).await?;
-        Ok(id.map(|id| PgHeld {
-            id,
+        let tag = self.ask(|reply| Request::TryLock { key, reply }).await?;
+        Ok(tag.map(|tag| PgHeld {
+            key,
+            tag,
             tx: self.tx.clone(),
         }))
     }
@@ -165,31 +192,37 @@ impl PgLocks {
     /// lost connection ends the session, and the lock with it).
     pub(crate) async fn is_alive(&self, held: &PgHeld) -> bool {
         let (reply, answer) = oneshot::channel();
-        if self.tx.send(Request::Alive { id: held.id, reply }).is_err() {
+        let asked = Request::Alive {
+            key: held.key,
+            tag: held.tag,
+            reply,
+        };
+        if self.tx.send(asked).is_err() {
             return false;
         }
         answer.await.unwrap_or(false)
     }
 
-    /// Whether any session holds the lock `name` (reads `pg_locks`; takes nothing). Blocking:
-    /// call it off the async threads when that matters.
+    /// Whether any process, this one included, holds the lock `name` (reads `pg_locks`; takes
+    /// nothing). Blocking: call it off the async threads when that matters.
     pub(crate) fn is_locked(&self, name: &str) -> Result<bool, StoreError> {
         let key = key_of(name);
         self.ask_blocking(|reply| Request::IsLocked { key, reply })
     }
 
-    /// Records who holds `held` (the lock `name`) in the lease table, through the holding
-    /// session itself.
+    /// Records who holds `held` (the lock `name`) in the lease table, through the session
+    /// holding it, so the row is written only while the lock really is ours.
     pub async fn write_holder(
         &self,
         held: &PgHeld,
         name: &str,
         holder: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let id = held.id;
+        let (key, tag) = (held.key, held.tag);
         let name = name.to_string();
         self.ask(|reply| Request::WriteHolder {
-            id,
+            key,
+            tag,
             name,
             holder,
             reply,
@@ -197,7 +230,8 @@ impl PgLocks {
         .await
     }
 
-    /// The recorded holder of the lock `name`, if a session holds that lock now. Blocking.
+    /// The recorded holder of the lock `name`, if a session (this process's included) holds
+    /// that lock now. Blocking.
     pub fn read_holder(&self, name: &str) -> Result<Option<serde_json::Value>, StoreError> {
         let key = key_of(name);
         let name = name.to_string();
@@ -216,10 +250,15 @@ fn session_ended(e: &postgres::Error) -> bool {
 
 struct Keeper {
     target: Target,
-    /// Sessions holding nothing, with when they were last used.
-    idle: Vec<(postgres::Client, Instant)>,
-    /// Guard id → the session holding its lock, and the key.
-    held: HashMap<u64, (postgres::Client, i64)>,
+    /// The one session holding this process's locks, while open.
+    session: Option<postgres::Client>,
+    /// When the session was last asked anything.
+    used: Instant,
+    /// Moves on each time a session ends: a guard of an older generation holds nothing.
+    generation: u64,
+    /// Lock key → the guard holding it in this process (of the current generation, or of a
+    /// dead one whose guard was not dropped yet).
+    held: HashMap<i64, Tag>,
     next_id: u64,
     /// The last failed connection: when, and why.
     refused: Option<(Instant, String)>,
@@ -233,11 +272,12 @@ impl Keeper {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            let now = Instant::now();
-            self.idle
-                .retain(|(c, used)| !c.is_closed() && now.duration_since(*used) < IDLE_FOR);
+            let holds_some = self.held.values().any(|t| t.generation == self.generation);
+            if self.session.is_some() && !holds_some && self.used.elapsed() >= IDLE_FOR {
+                self.end_session();
+            }
         }
-        // Sessions close here, on this thread: their locks are released by the server.
+        // The session closes here, on this thread: its locks are released by the server.
     }
 
     fn handle(&mut self, request: Request) {
@@ -245,20 +285,21 @@ impl Keeper {
             Request::TryLock { key, reply } => {
                 let _ = reply.send(self.try_lock(key));
             }
-            Request::Unlock { id } => self.unlock(id),
-            Request::Alive { id, reply } => {
-                let _ = reply.send(self.alive(id));
+            Request::Unlock { key, tag } => self.unlock(key, tag),
+            Request::Alive { key, tag, reply } => {
+                let _ = reply.send(self.alive(key, tag));
             }
             Request::IsLocked { key, reply } => {
                 let _ = reply.send(self.is_locked(key));
             }
             Request::WriteHolder {
-                id,
+                key,
+                tag,
                 name,
                 holder,
                 reply,
             } => {
-                let _ = reply.send(self.write_holder(id, &name, &holder));
+                let _ = reply.send(self.write_holder(key, tag, &name, &holder));
             }
             Request::ReadHolder { name, key, reply } => {
                 let _ = reply.send(self.read_holder(&name, key));
@@ -266,32 +307,10 @@ impl Keeper {
         }
     }
 
-    /// Runs `f` on an idle session (one that fails is dropped: it may have died with a server
-    /// restart) or, failing that, on a new one; returns the session with the result.
-    fn with_session<T>(
-        &mut self,
-        doing: &str,
-        mut f: impl FnMut(&mut postgres::Client) -> Result<T, postgres::Error>,
-    ) -> Result<(T, postgres::Client), StoreError> {
-        while let Some((mut client, _)) = self.idle.pop() {
-            if client.is_closed() {
-                continue;
-            }
-            match f(&mut client) {
-                Ok(value) => return Ok((value, client)),
-                Err(e) if session_ended(&e) || client.is_closed() => continue,
-                Err(e) => {
-                    let error = self.target.error(&e, doing);
-                    self.park(client);
-                    return Err(error);
-                }
-            }
-        }
-        let mut client = self.connect()?;
-        match f(&mut client) {
-            Ok(value) => Ok((value, client)),
-            Err(e) => Err(self.target.error(&e, doing)),
-        }
+    /// The session ended (or is closed on purpose): every lock on it is gone with it.
+    fn end_session(&mut self) {
+        self.session = None;
+        self.generation += 1;
     }
 
     fn connect(&mut self) -> Result<postgres::Client, StoreError> {
@@ -317,58 +336,128 @@ impl Keeper {
         }
     }
 
-    fn park(&mut self, client: postgres::Client) {
-        if self.idle.len() < IDLE_MAX && !client.is_closed() {
-            self.idle.push((client, Instant::now()));
+    /// Runs `f` on the current session only (a guard's statement must never move to a new
+    /// session). A failure that ended the session ends its generation.
+    fn on_session<T>(
+        &mut self,
+        doing: &str,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let Some(client) = self.session.as_mut() else {
+            return Err(StoreError::Postgres {
+                target: self.target.shown().to_string(),
+                reason: format!("{doing}: the lock session ended"),
+            });
+        };
+        self.used = Instant::now();
+        match f(client) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if session_ended(&e) || client.is_closed() {
+                    self.end_session();
+                }
+                Err(self.target.error(&e, doing))
+            }
         }
     }
 
-    fn try_lock(&mut self, key: i64) -> Result<Option<u64>, StoreError> {
-        let (taken, client) = self.with_session("cannot take a lock", |c| {
+    /// Runs `f` on the session, opening one when there is none; a session found ended is
+    /// replaced once. For statements that belong to no guard (taking a lock, reading).
+    fn on_any_session<T>(
+        &mut self,
+        doing: &str,
+        mut f: impl FnMut(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let fresh = self.session.is_none();
+        if fresh {
+            self.session = Some(self.connect()?);
+        }
+        let generation = self.generation;
+        match self.on_session(doing, &mut f) {
+            Err(_) if !fresh && self.generation != generation => {
+                self.session = Some(self.connect()?);
+                self.on_session(doing, f)
+            }
+            result => result,
+        }
+    }
+
+    fn try_lock(&mut self, key: i64) -> Result<Option<Tag>, StoreError> {
+        // The server would grant it again to this session (advisory locks are re-entrant):
+        // another task of this process has it, or had it on a session that ended and is still
+        // working under it.
+        if self.held.contains_key(&key) {
+            return Ok(None);
+        }
+        let taken = self.on_any_session("cannot take a lock", |c| {
             c.query_one("SELECT pg_try_advisory_lock($1)", &[&key])
                 .map(|row| row.get::<_, bool>(0))
         })?;
         if !taken {
-            self.park(client);
             return Ok(None);
         }
         self.next_id += 1;
-        self.held.insert(self.next_id, (client, key));
-        Ok(Some(self.next_id))
+        let tag = Tag {
+            id: self.next_id,
+            generation: self.generation,
+        };
+        self.held.insert(key, tag);
+        Ok(Some(tag))
     }
 
-    fn unlock(&mut self, id: u64) {
-        let Some((mut client, key)) = self.held.remove(&id) else {
+    fn unlock(&mut self, key: i64, tag: Tag) {
+        // Only this guard's own entry: the key may be held by a newer guard by now.
+        let Entry::Occupied(entry) = self.held.entry(key) else {
             return;
         };
-        // Unlocked: the session can serve the next lock. Anything else: the session is closed
-        // (dropped), which releases whatever it held.
-        if let Ok(row) = client.query_one("SELECT pg_advisory_unlock($1)", &[&key])
-            && row.get::<_, bool>(0)
-        {
-            self.park(client);
+        if *entry.get() != tag {
+            return;
+        }
+        entry.remove();
+        // A dead generation's lock went with its session; unlocking the key now would release
+        // the current session's lock of it, if any.
+        if tag.generation != self.generation {
+            return;
+        }
+        match self.on_session("cannot release a lock", |c| {
+            c.query_one("SELECT pg_advisory_unlock($1)", &[&key])
+                .map(|row| row.get::<_, bool>(0))
+        }) {
+            Ok(true) => {}
+            // Not held by the session after all, or the statement failed on a live session:
+            // close the session rather than leave a lock behind (the other guards of this
+            // generation then report not alive).
+            Ok(false) | Err(_) => {
+                tracing::warn!("a lock could not be released; closing the lock session");
+                self.end_session();
+            }
         }
     }
 
-    fn alive(&mut self, id: u64) -> bool {
-        let Some((client, key)) = self.held.get_mut(&id) else {
+    fn alive(&mut self, key: i64, tag: Tag) -> bool {
+        if tag.generation != self.generation || self.held.get(&key) != Some(&tag) {
             return false;
-        };
-        let (high, low) = key_halves(*key);
-        client
-            .query_one(
+        }
+        let (high, low) = key_halves(key);
+        self.on_session("cannot check a lock", |c| {
+            c.query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
                  AND pid = pg_backend_pid() AND classid::bigint = $1 AND objid::bigint = $2 \
                  AND objsubid = 1 AND granted)",
                 &[&high, &low],
             )
             .map(|row| row.get::<_, bool>(0))
-            .unwrap_or(false)
+        })
+        .unwrap_or(false)
     }
 
     fn is_locked(&mut self, key: i64) -> Result<bool, StoreError> {
+        // Ours (a task of this process works under it), without a round trip.
+        if self.held.contains_key(&key) {
+            return Ok(true);
+        }
         let (high, low) = key_halves(key);
-        let (locked, client) = self.with_session("cannot read the locks", |c| {
+        self.on_any_session("cannot read the locks", |c| {
             c.query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
                  WHERE l.locktype = 'advisory' AND d.datname = current_database() \
@@ -377,31 +466,29 @@ impl Keeper {
                 &[&high, &low],
             )
             .map(|row| row.get::<_, bool>(0))
-        })?;
-        self.park(client);
-        Ok(locked)
+        })
     }
 
     fn write_holder(
         &mut self,
-        id: u64,
+        key: i64,
+        tag: Tag,
         name: &str,
         holder: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        let Some((client, _)) = self.held.get_mut(&id) else {
+        if tag.generation != self.generation || self.held.get(&key) != Some(&tag) {
             return Err(StoreError::Postgres {
                 target: self.target.shown().to_string(),
                 reason: "the lease is no longer held".to_string(),
             });
-        };
+        }
         let sql = format!(
             "INSERT INTO {LEASE_TABLE} (name, holder, updated_at) VALUES ($1, $2, now()) \
              ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, updated_at = now()"
         );
-        client
-            .execute(&sql, &[&name, holder])
-            .map(|_| ())
-            .map_err(|e| self.target.error(&e, "cannot record the lease holder"))
+        self.on_session("cannot record the lease holder", |c| {
+            c.execute(&sql, &[&name, holder]).map(|_| ())
+        })
     }
 
     fn read_holder(
@@ -410,18 +497,17 @@ impl Keeper {
         key: i64,
     ) -> Result<Option<serde_json::Value>, StoreError> {
         let (high, low) = key_halves(key);
+        // Any session's lock counts, this one's too (`pg_locks` shows them all).
         let sql = format!(
             "SELECT holder FROM {LEASE_TABLE} WHERE name = $1 AND EXISTS (SELECT 1 FROM pg_locks l \
              JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' \
              AND d.datname = current_database() AND l.classid::bigint = $2 \
              AND l.objid::bigint = $3 AND l.objsubid = 1 AND l.granted)"
         );
-        let (holder, client) = self.with_session("cannot read the lease holder", |c| {
+        self.on_any_session("cannot read the lease holder", |c| {
             c.query_opt(&sql, &[&name, &high, &low])
                 .map(|row| row.map(|r| r.get::<_, serde_json::Value>(0)))
-        })?;
-        self.park(client);
-        Ok(holder)
+        })
     }
 }
 

@@ -15,6 +15,44 @@ const ESC: &[Key] = &[code(KeyCode::Esc)];
 const TAB: &[Key] = &[code(KeyCode::Tab)];
 const BACKTAB: &[Key] = &[code(KeyCode::BackTab)];
 
+// The selected rotation's actions: the same keys on the dashboard and the rotation screen.
+const ROTATE_NOW: Binding = h(
+    &[ch('r')],
+    Action::RotateNow,
+    "rotate now (asks first)",
+    "rotate",
+);
+const VIEW_CREDENTIALS: Binding = h(
+    &[ch('v')],
+    Action::ViewCredentials,
+    "view credentials",
+    "creds",
+);
+const EDIT_ROTATION: Binding = h(
+    &[ch('e')],
+    Action::EditRotation,
+    "edit the rotation",
+    "edit",
+);
+const PAUSE_RESUME: Binding = h(
+    &[ch('p')],
+    Action::PauseResume,
+    "pause or resume auto-rotation",
+    "pause",
+);
+const TEST_ROTATION_CONNECTION: Binding = h(
+    &[ch('t')],
+    Action::TestConnection,
+    "test the rotation's connection",
+    "test",
+);
+const DELETE_ROTATION: Binding = h(
+    &[ch('d')],
+    Action::DeleteRotation,
+    "delete the rotation (asks first)",
+    "delete",
+);
+
 pub(crate) static GLOBAL: &[Binding] = &[
     b(
         &[ctrl('c')],
@@ -61,30 +99,10 @@ pub(super) static DASHBOARD: &[Binding] = &[
         "new rotation (wizard)",
         "new",
     ),
-    h(
-        &[ch('r')],
-        Action::RotateNow,
-        "rotate now (asks first)",
-        "rotate",
-    ),
-    h(
-        &[ch('v')],
-        Action::ViewCredentials,
-        "view credentials",
-        "creds",
-    ),
-    h(
-        &[ch('e')],
-        Action::EditRotation,
-        "edit the rotation",
-        "edit",
-    ),
-    h(
-        &[ch('p')],
-        Action::PauseResume,
-        "pause or resume auto-rotation",
-        "pause",
-    ),
+    ROTATE_NOW,
+    VIEW_CREDENTIALS,
+    EDIT_ROTATION,
+    PAUSE_RESUME,
     h(
         &[ch('/')],
         Action::Filter,
@@ -97,18 +115,8 @@ pub(super) static DASHBOARD: &[Binding] = &[
         "connections screen",
         "conns",
     ),
-    h(
-        &[ch('d')],
-        Action::DeleteRotation,
-        "delete the rotation (asks first)",
-        "delete",
-    ),
-    h(
-        &[ch('t')],
-        Action::TestConnection,
-        "test the rotation's connection",
-        "test",
-    ),
+    DELETE_ROTATION,
+    TEST_ROTATION_CONNECTION,
     h(
         ENTER,
         Action::Enter,
@@ -142,42 +150,12 @@ pub(super) static ROTATION: &[Binding] = &[
     b(&[code(KeyCode::PageUp)], Action::PageUp, "page up"),
     b(&[code(KeyCode::PageDown)], Action::PageDown, "page down"),
     h(ESC, Action::Back, "back to the dashboard", "back"),
-    h(
-        &[ch('r')],
-        Action::RotateNow,
-        "rotate now (asks first)",
-        "rotate",
-    ),
-    h(
-        &[ch('v')],
-        Action::ViewCredentials,
-        "view credentials",
-        "creds",
-    ),
-    h(
-        &[ch('e')],
-        Action::EditRotation,
-        "edit the rotation",
-        "edit",
-    ),
-    h(
-        &[ch('p')],
-        Action::PauseResume,
-        "pause or resume auto-rotation",
-        "pause",
-    ),
-    h(
-        &[ch('t')],
-        Action::TestConnection,
-        "test the rotation's connection",
-        "test",
-    ),
-    h(
-        &[ch('d')],
-        Action::DeleteRotation,
-        "delete the rotation (asks first)",
-        "delete",
-    ),
+    ROTATE_NOW,
+    VIEW_CREDENTIALS,
+    EDIT_ROTATION,
+    PAUSE_RESUME,
+    TEST_ROTATION_CONNECTION,
+    DELETE_ROTATION,
 ];
 
 pub(super) static FILTER: &[Binding] = &[
