@@ -2,8 +2,9 @@
 //! `store_db` and `store_concurrency`): a newer layout or a row that does not parse is refused
 //! and left untouched; a write that loses its connection leaves nothing half-written; handles on
 //! other "hosts" catch up commit by commit, and read everything again when the commits they
-//! missed were compacted away; one place is read without the rest; errors name the host and
-//! never the password; `secrets get` through the real binary.
+//! missed were compacted away or a crash lost a commit they had seen; one place is read without
+//! the rest; errors name the host and never the password; `secrets get` through the real
+//! binary.
 
 mod common;
 
@@ -337,6 +338,50 @@ fn a_write_whose_connection_breaks_leaves_nothing_half_written() {
     assert_eq!(messages(&store), ["durable"]);
     push(&store, "after");
     assert_eq!(messages(&store_on(&db, KEY)), ["durable", "after"]);
+}
+
+/// A deferred commit (the promotion) that PostgreSQL acknowledged and then lost in a crash
+/// before flushing it leaves its seq free, and the next commit, from another host, takes it.
+/// The handles that had seen the lost commit (the one that made it, one that read it) read the
+/// database again instead of taking that other commit for the one they cached: kept, the lost
+/// commit hid both the other host's change and what the database really holds (a running
+/// daemon believed a rotation promoted while the database held its journal, and never
+/// finished it: `scheduler_pg_restart`).
+#[test]
+fn a_commit_lost_in_a_crash_is_never_taken_for_the_next_commit_with_its_number() {
+    let mut cluster = PgCluster::start();
+    // The WAL writer writes a deferred commit out within `wal_writer_delay`: long enough here
+    // that the crash below surely comes first.
+    let mut admin = cluster.admin();
+    admin
+        .batch_execute("ALTER SYSTEM SET wal_writer_delay = '10s'")
+        .unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    drop(admin);
+    let db = cluster.fresh_database();
+    let (daemon, reader) = (store_on(&db, KEY), store_on(&db, KEY));
+    push(&daemon, "durable");
+    let seq = |db: &PgDatabase| -> i64 {
+        db.client()
+            .query_one("SELECT seq FROM rr_meta", &[])
+            .unwrap()
+            .get(0)
+    };
+    let durable = seq(&db);
+    daemon
+        .update_deferred(|doc| Ok::<_, StoreError>(doc.push_event(event("lost")).seq))
+        .unwrap();
+    assert_eq!(messages(&reader), ["durable", "lost"]);
+    cluster.restart();
+    assert_eq!(seq(&db), durable, "the crash lost the deferred commit");
+    let other = store_on(&db, KEY);
+    push(&other, "another host, after the crash");
+    assert_eq!(seq(&db), durable + 1, "the lost commit's seq, taken again");
+    let now = ["durable", "another host, after the crash"];
+    assert_eq!(messages(&daemon), now);
+    assert_eq!(messages(&reader), now);
+    push(&other, "and one more");
+    assert_eq!(messages(&daemon), [now[0], now[1], "and one more"]);
 }
 
 #[test]

@@ -83,14 +83,21 @@ pub(crate) fn spawn(target: Target, origin: u64) -> std::io::Result<Sender<Msg>>
 }
 
 /// The session, connected (and the layout checked or created) when there is none or the last
-/// one broke.
+/// one broke. A new session forgets the cached document: a session ends when the server
+/// crashes (or fails over), which loses the commits it acknowledged but had not flushed yet
+/// (the deferred ones: the promotion), and the next commit, from any host, then takes a lost
+/// one's seq. A cache holding a lost commit would take that other commit for its own and keep
+/// what the database no longer has (a rotation "promoted" here while the database holds its
+/// journal, which the scheduler would then never finish), so it is read again.
 fn session<'a>(
     slot: &'a mut Option<Session>,
+    cached: &mut Option<Cached>,
     target: &Target,
 ) -> Result<&'a mut Session, StoreError> {
     let session = match slot.take() {
         Some(s) if !s.client.is_closed() => s,
         _ => {
+            *cached = None;
             let mut client = target.connect()?;
             schema::ensure(&mut client, target)?;
             let statements = Statements::prepare(&mut client, target)?;
@@ -143,7 +150,7 @@ impl Worker {
     }
 
     fn load(&mut self) -> Result<Arc<Document>, StoreError> {
-        let s = session(&mut self.session, &self.target)?;
+        let s = session(&mut self.session, &mut self.cached, &self.target)?;
         let target = &self.target;
         let seq = read::head(&mut s.client, &s.statements, target, false)?;
         let cached = match self.cached.take() {
@@ -171,7 +178,7 @@ impl Worker {
     }
 
     fn place(&mut self, environment: &str, secret_path: &str) -> Result<Arc<Document>, StoreError> {
-        let s = session(&mut self.session, &self.target)?;
+        let s = session(&mut self.session, &mut self.cached, &self.target)?;
         if let Some(cached) = &self.cached {
             let seq = read::head(&mut s.client, &s.statements, &self.target, false)?;
             if cached.seq == seq {
@@ -210,7 +217,7 @@ impl Worker {
     /// document (the caller answers); once handed over, every outcome goes to the writer.
     fn write_once(&mut self, reply: &Reply<Begun>) -> Result<(), StoreError> {
         let target = &self.target;
-        let s = session(&mut self.session, target)?;
+        let s = session(&mut self.session, &mut self.cached, target)?;
         let failed =
             |e: postgres::Error| target.error(&e, "cannot write to the redis-rotator tables");
         let mut tx = s.client.transaction().map_err(failed)?;
