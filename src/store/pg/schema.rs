@@ -138,18 +138,50 @@ pub(crate) struct Statements {
     pub secrets: Statement,
     pub place: Statement,
     pub events: Statement,
-    pub put_rotations: Statement,
-    pub remove_rotations: Statement,
-    pub put_secrets: Statement,
-    pub remove_secrets: Statement,
-    pub put_events: Statement,
-    pub trim_events: Statement,
-    pub set_seq: Statement,
-    pub set_meta: Statement,
-    pub put_commit: Statement,
-    pub compact: Statement,
-    pub notify: Statement,
+    pub commit: Statement,
 }
+
+/// A whole commit in one statement, so one round trip whatever it changes (data-modifying
+/// `WITH` parts: each table is touched by one part, or by two that never meet on a row, since
+/// the parts see one snapshot and must not change a row twice). The changed rows (removed,
+/// then put, in the order given; arrays unnested server-side), the events trimmed below the
+/// oldest kept, the meta row (its manifest only when given), the commits row (the ops other
+/// handles catch up from) and older commits compacted, the announcement on the changes channel
+/// (delivered at COMMIT), and, for a deferred commit, `synchronous_commit` off for this
+/// transaction.
+const COMMIT: &str = "
+WITH rotations_removed AS (
+    DELETE FROM rr_rotations WHERE id = ANY($1::uuid[])
+), secrets_removed AS (
+    DELETE FROM rr_secrets s USING unnest($2::text[], $3::text[], $4::text[]) AS t(e, p, k)
+    WHERE s.environment = t.e AND s.secret_path = t.p AND s.name = t.k
+), rotations AS (
+    INSERT INTO rr_rotations (id, body)
+    SELECT id, body::jsonb FROM unnest($5::uuid[], $6::text[]) WITH ORDINALITY AS t(id, body, n)
+    ORDER BY n
+    ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body
+), secrets AS (
+    INSERT INTO rr_secrets (environment, secret_path, name, body)
+    SELECT e, p, k, body::jsonb
+    FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS t(e, p, k, body, n)
+    ORDER BY n
+    ON CONFLICT (environment, secret_path, name) DO UPDATE SET body = EXCLUDED.body
+), events AS (
+    INSERT INTO rr_events (seq, body)
+    SELECT seq, body::jsonb FROM unnest($11::int8[], $12::text[]) AS t(seq, body)
+    ON CONFLICT (seq) DO UPDATE SET body = EXCLUDED.body
+), events_trimmed AS (
+    DELETE FROM rr_events WHERE seq < $13::int8
+), meta AS (
+    UPDATE rr_meta SET seq = $14::int8, manifest = coalesce($15::text::jsonb, manifest) WHERE id = 1
+), commits AS (
+    INSERT INTO rr_commits (seq, ops) VALUES ($14::int8, $16::text::jsonb)
+), compacted AS (
+    DELETE FROM rr_commits WHERE seq <= $17::int8
+)
+SELECT pg_notify($18::text, $14::int8::text),
+       CASE WHEN $19::bool THEN set_config('synchronous_commit', 'off', true) END
+";
 
 impl Statements {
     pub(crate) fn prepare(client: &mut Client, target: &Target) -> Result<Statements, StoreError> {
@@ -171,25 +203,7 @@ impl Statements {
                 "SELECT environment || ' ' || secret_path || ' ' || name, body::text FROM rr_secrets WHERE environment = $1 AND secret_path = $2 ORDER BY ord",
             )?,
             events: p("SELECT seq::text AS key, body::text FROM rr_events ORDER BY rr_events.seq")?,
-            put_rotations: p(
-                "INSERT INTO rr_rotations (id, body) SELECT id, body::jsonb FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS t(id, body, n) ORDER BY n ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
-            )?,
-            remove_rotations: p("DELETE FROM rr_rotations WHERE id = ANY($1::uuid[])")?,
-            put_secrets: p(
-                "INSERT INTO rr_secrets (environment, secret_path, name, body) SELECT e, p, k, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(e, p, k, body, n) ORDER BY n ON CONFLICT (environment, secret_path, name) DO UPDATE SET body = EXCLUDED.body",
-            )?,
-            remove_secrets: p(
-                "DELETE FROM rr_secrets s USING unnest($1::text[], $2::text[], $3::text[]) AS t(e, p, k) WHERE s.environment = t.e AND s.secret_path = t.p AND s.name = t.k",
-            )?,
-            put_events: p(
-                "INSERT INTO rr_events (seq, body) SELECT seq, body::jsonb FROM unnest($1::int8[], $2::text[]) AS t(seq, body) ON CONFLICT (seq) DO UPDATE SET body = EXCLUDED.body",
-            )?,
-            trim_events: p("DELETE FROM rr_events WHERE seq < $1")?,
-            set_seq: p("UPDATE rr_meta SET seq = $1 WHERE id = 1")?,
-            set_meta: p("UPDATE rr_meta SET seq = $1, manifest = $2::text::jsonb WHERE id = 1")?,
-            put_commit: p("INSERT INTO rr_commits (seq, ops) VALUES ($1, $2::text::jsonb)")?,
-            compact: p("DELETE FROM rr_commits WHERE seq <= $1")?,
-            notify: p("SELECT pg_notify($1, $2)")?,
+            commit: p(COMMIT)?,
         })
     }
 }

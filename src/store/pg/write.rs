@@ -1,7 +1,7 @@
-//! One commit inside the writer's transaction: the changed rows (a few statements whatever
-//! their number: arrays unnested server-side), the commits row (the same ops the JSON commit
-//! log appends, so other processes catch up), the meta row, and the announcement on
-//! `CHANGES_CHANNEL`, delivered by PostgreSQL at COMMIT.
+//! One commit inside the writer's transaction, in one statement (one round trip, see
+//! `schema::COMMIT`): the changed rows (arrays unnested server-side), the commits row (the same
+//! ops the JSON commit log appends, so other processes catch up), the meta row, and the
+//! announcement on `CHANGES_CHANNEL`, delivered by PostgreSQL at COMMIT.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -61,6 +61,8 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
 }
 
 impl<'a> Rows<'a> {
+    /// The rows `ops` change. `ops` is one diff (`log::changes`), so a row is either put or
+    /// removed, never both: the one statement that writes them must not touch a row twice.
     fn of_ops(ops: &'a [Op]) -> Rows<'a> {
         let mut rows = Rows::default();
         for op in ops {
@@ -113,12 +115,6 @@ pub(crate) fn commit(
     durable: bool,
 ) -> Result<(), StoreError> {
     let err = |e: postgres::Error| target.error(&e, "cannot write to the redis-rotator tables");
-    if !durable {
-        // Visible at once, made durable with the next WAL flush (~200 ms): the promotion,
-        // which recovery rolls forward from the durable journal.
-        tx.batch_execute("SET LOCAL synchronous_commit TO OFF")
-            .map_err(err)?;
-    }
     let rows = match ops {
         Some(ops) => Rows::of_ops(ops),
         None => {
@@ -129,89 +125,95 @@ pub(crate) fn commit(
             Rows::of_document(doc)
         }
     };
-    write_rows(tx, st, target, &rows)?;
-    if !rows.events.order.is_empty()
-        && let Some(first) = doc.events.front()
-    {
-        let first = i64::try_from(first.seq).unwrap_or(i64::MAX);
-        tx.execute(&st.trim_events, &[&first]).map_err(err)?;
-    }
-    if rows.manifest {
-        let manifest = manifest_text(target, doc, seq)?;
-        tx.execute(&st.set_meta, &[&seq, &manifest]).map_err(err)?;
-    } else {
-        tx.execute(&st.set_seq, &[&seq]).map_err(err)?;
-    }
+    let removed_secrets = Columns::of(rows.secrets_removed.iter().map(|(e, p, n)| (e, p, n)));
+    let put_secrets = Columns::of(rows.secrets.order.iter().map(|((e, p, n), _)| (e, p, n)));
+    let secret_bodies = rows
+        .secrets
+        .order
+        .iter()
+        .map(|(_, s)| to_text(target, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rotation_ids: Vec<Uuid> = rows.rotations.order.iter().map(|(id, _)| *id).collect();
+    let rotation_bodies = rows
+        .rotations
+        .order
+        .iter()
+        .map(|(_, r)| to_text(target, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let event_seqs: Vec<i64> = rows
+        .events
+        .order
+        .iter()
+        .map(|(seq, _)| i64::try_from(*seq).unwrap_or(i64::MAX))
+        .collect();
+    let event_bodies = rows
+        .events
+        .order
+        .iter()
+        .map(|(_, e)| to_text(target, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Events older than the oldest the document keeps go (bounded like the JSON event log).
+    let trim_below = match doc.events.front() {
+        Some(first) if !event_seqs.is_empty() => i64::try_from(first.seq).unwrap_or(i64::MAX),
+        _ => i64::MIN,
+    };
+    let manifest = rows
+        .manifest
+        .then(|| manifest_text(target, doc, seq))
+        .transpose()?;
     let ops_text = ops.map(|o| to_text(target, o)).transpose()?;
-    tx.execute(&st.put_commit, &[&seq, &ops_text])
-        .map_err(err)?;
-    if seq % COMPACT_EVERY == 0 {
-        tx.execute(&st.compact, &[&(seq - KEEP_COMMITS)])
-            .map_err(err)?;
-    }
-    tx.execute(&st.notify, &[&CHANGES_CHANNEL, &seq.to_string()])
-        .map_err(err)?;
+    let compact_through = if seq % COMPACT_EVERY == 0 {
+        seq - KEEP_COMMITS
+    } else {
+        i64::MIN
+    };
+    // Deferred (the promotion): visible at once, made durable with the next WAL flush
+    // (~200 ms), since recovery rolls it forward from the durable journal.
+    let deferred = !durable;
+    tx.query_one(
+        &st.commit,
+        &[
+            &rows.rotations_removed,
+            &removed_secrets.environments,
+            &removed_secrets.paths,
+            &removed_secrets.names,
+            &rotation_ids,
+            &rotation_bodies,
+            &put_secrets.environments,
+            &put_secrets.paths,
+            &put_secrets.names,
+            &secret_bodies,
+            &event_seqs,
+            &event_bodies,
+            &trim_below,
+            &seq,
+            &manifest,
+            &ops_text,
+            &compact_through,
+            &CHANGES_CHANNEL,
+            &deferred,
+        ],
+    )
+    .map_err(err)?;
     Ok(())
 }
 
-fn write_rows(
-    tx: &mut Transaction<'_>,
-    st: &Statements,
-    target: &Target,
-    rows: &Rows<'_>,
-) -> Result<(), StoreError> {
-    let err = |e: postgres::Error| target.error(&e, "cannot write to the redis-rotator tables");
-    if !rows.rotations_removed.is_empty() {
-        tx.execute(&st.remove_rotations, &[&rows.rotations_removed])
-            .map_err(err)?;
-    }
-    if !rows.secrets_removed.is_empty() {
-        let (mut envs, mut paths, mut names) = (Vec::new(), Vec::new(), Vec::new());
-        for (e, p, n) in &rows.secrets_removed {
-            envs.push(e.as_str());
-            paths.push(p.as_str());
-            names.push(n.as_str());
+/// The keys of secret rows as the three arrays the statement unnests.
+#[derive(Default)]
+struct Columns<'a> {
+    environments: Vec<&'a str>,
+    paths: Vec<&'a str>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(keys: impl Iterator<Item = (&'a String, &'a String, &'a String)>) -> Columns<'a> {
+        let mut columns = Columns::default();
+        for (e, p, n) in keys {
+            columns.environments.push(e);
+            columns.paths.push(p);
+            columns.names.push(n);
         }
-        tx.execute(&st.remove_secrets, &[&envs, &paths, &names])
-            .map_err(err)?;
+        columns
     }
-    if !rows.rotations.order.is_empty() {
-        let ids: Vec<Uuid> = rows.rotations.order.iter().map(|(id, _)| *id).collect();
-        let bodies = rows
-            .rotations
-            .order
-            .iter()
-            .map(|(_, r)| to_text(target, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        tx.execute(&st.put_rotations, &[&ids, &bodies])
-            .map_err(err)?;
-    }
-    if !rows.secrets.order.is_empty() {
-        let (mut envs, mut paths, mut names, mut bodies) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ((e, p, n), s) in &rows.secrets.order {
-            envs.push(e.as_str());
-            paths.push(p.as_str());
-            names.push(n.as_str());
-            bodies.push(to_text(target, s)?);
-        }
-        tx.execute(&st.put_secrets, &[&envs, &paths, &names, &bodies])
-            .map_err(err)?;
-    }
-    if !rows.events.order.is_empty() {
-        let seqs: Vec<i64> = rows
-            .events
-            .order
-            .iter()
-            .map(|(seq, _)| i64::try_from(*seq).unwrap_or(i64::MAX))
-            .collect();
-        let bodies = rows
-            .events
-            .order
-            .iter()
-            .map(|(_, e)| to_text(target, e))
-            .collect::<Result<Vec<_>, _>>()?;
-        tx.execute(&st.put_events, &[&seqs, &bodies]).map_err(err)?;
-    }
-    Ok(())
 }
