@@ -63,7 +63,10 @@ fn a_held_rotation_lock_refuses_a_second_holder_in_the_same_process() {
     // refused second take did not stack a second grant on the session).
     assert!(!locks.is_rotation_locked(id));
     assert!(!other.is_rotation_locked(id));
-    assert!(on(other.try_lock_rotation(id)).unwrap().is_some());
+    // Kept while `locks` asks: a guard dropped at once would send its unlock, racing the ask.
+    let _theirs = on(other.try_lock_rotation(id))
+        .unwrap()
+        .expect("the other holder");
     assert!(on(locks.try_lock_rotation(id)).unwrap().is_none());
 }
 

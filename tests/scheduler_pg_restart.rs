@@ -1,6 +1,8 @@
 //! The shared PostgreSQL store restarting while a daemon rotates: sessions (and their locks)
 //! end, writes fail, the lease is lost and taken again; when the server is back, every
-//! rotation is finished from its journal and Redis and the store agree on every password.
+//! rotation is finished from its journal and Redis and the store agree on every password. And
+//! a scheduler pass that could not read the database is tried again soon, whether or not a
+//! change is announced after.
 
 mod common;
 mod support;
@@ -9,11 +11,14 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{Persist, PgCluster, RedisServer};
-use redis_rotator::engine::Engine;
-use redis_rotator::model::RotationStatus;
+use redis_rotator::engine::scheduler::{self, SchedulerConfig, SchedulerState};
+use redis_rotator::engine::{Engine, EngineEvent};
+use redis_rotator::model::{EventKind, RotationStatus};
+use redis_rotator::store::pg::CHANGES_CHANNEL;
 use sha2::{Digest, Sha256};
 use support::daemon::Daemon;
 use support::{TestDb, add_connection, create_request};
+use tokio_util::sync::CancellationToken;
 
 const ROTATIONS: usize = 8;
 const ROUNDS: usize = 3;
@@ -147,4 +152,97 @@ async fn a_postgresql_restart_during_rotations_ends_with_redis_and_the_store_agr
     for u in server.acl_users() {
         assert!(known.contains(&u), "ACL user {u} is unknown to the store");
     }
+}
+
+/// Runs `sql` on `url`'s database from a thread of its own (the blocking client must not run
+/// on a tokio thread).
+fn sql(url: &str, sql: String) {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        client.batch_execute(&sql).expect("sql");
+    })
+    .join()
+    .unwrap();
+}
+
+/// A pass that fails to read the database (here a row that does not parse; a session that
+/// broke or a server still starting fails it the same way) is tried again within the lease
+/// retry, though no change is announced after. It used to wait for a notification or the next
+/// reconcile pass (never, with reconcile off): when the listener's reconnection was heard
+/// before the failed read, an interrupted rotation waited in the database with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_that_could_not_read_the_database_is_tried_again_with_no_change_announced() {
+    let server = RedisServer::start(Persist::Aclfile);
+    let pg = std::thread::spawn(|| PgCluster::shared().fresh_database())
+        .join()
+        .unwrap();
+    let url = pg.url();
+    let db = TestDb::on(pg);
+    add_connection(&db.engine, "local", &server).await;
+    db.engine
+        .create_rotation(&create_request("r0", "local"))
+        .await
+        .expect("created");
+    db.engine
+        .store()
+        .update_doc(|doc| doc.settings.reconcile_interval_secs = Some(0))
+        .unwrap();
+    let mut events = db.engine.subscribe();
+    let (state_tx, mut state) = tokio::sync::watch::channel(SchedulerState::Starting);
+    let cancel = CancellationToken::new();
+    let config = SchedulerConfig {
+        parallelism: 4,
+        poll: Duration::from_millis(100),
+        lease_retry: Duration::from_millis(200),
+    };
+    let running = tokio::spawn(scheduler::run(
+        db.engine.clone(),
+        config,
+        cancel.clone(),
+        state_tx,
+    ));
+    let idle = state
+        .wait_for(|s| matches!(s, SchedulerState::Active { .. }))
+        .await
+        .unwrap()
+        .clone();
+    // The row stops parsing (a changed seq without its commit makes readers read it whole),
+    // kept aside due; an announcement wakes the scheduler, whose pass then fails to read.
+    sql(
+        &url,
+        format!(
+            "CREATE TABLE kept AS SELECT id, jsonb_set(body, '{{nextRotationAt}}', '\"2000-01-01T00:00:00Z\"') AS body FROM rr_rotations; \
+             UPDATE rr_rotations SET body = '{{}}'; UPDATE rr_meta SET seq = seq + 1; \
+             SELECT pg_notify('{CHANGES_CHANNEL}', 'test')"
+        ),
+    );
+    state
+        .wait_for(|s| *s != idle)
+        .await
+        .expect("a pass after the announcement");
+    // Readable again and due, with nothing announced.
+    sql(
+        &url,
+        "UPDATE rr_rotations r SET body = k.body FROM kept k WHERE r.id = k.id; \
+         UPDATE rr_meta SET seq = seq + 1"
+            .to_string(),
+    );
+    let rotated = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::Logged(e)) if e.kind == EventKind::Rotated => return e,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("engine events ended: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the due rotation ran, with no change announced after the failed read");
+    assert!(rotated.message.contains("r0"), "{}", rotated.message);
+    cancel.cancel();
+    running.await.unwrap();
+    let r = db.engine.find_rotation("r0").unwrap();
+    assert_eq!(r.rotation_status, RotationStatus::Success);
+    assert!(r.next_rotation_at.is_some_and(|t| t > Utc::now()));
 }

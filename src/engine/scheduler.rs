@@ -259,11 +259,20 @@ pub async fn run(
         // lands in between moves it, so the wait wakes for it (read after, it was missed until
         // the next due time or reconcile pass).
         let seen = engine.store().stamp().ok().flatten();
-        let next = engine
-            .fresh_snapshot()
-            .await
-            .ok()
-            .and_then(|d| next_due(&d));
+        let next = match engine.fresh_snapshot().await {
+            Ok(doc) => next_due(&doc),
+            // What is due is unknown (a server restarting, a session that broke): look again
+            // soon. Waiting for a change instead could wait for good: the change that says the
+            // database is back (the listener reconnecting) may have come before `seen`, and an
+            // interrupted rotation waits in the database for a pass to finish it.
+            Err(e) => {
+                tracing::warn!(
+                    "cannot read the database for the next due time ({e}); trying again in {} ms",
+                    config.lease_retry.as_millis()
+                );
+                Some(engine.now() + chrono_duration(config.lease_retry))
+            }
+        };
         state.send_replace(SchedulerState::Active { next });
         let wait = Wait {
             seen,
