@@ -78,7 +78,9 @@ impl Engine {
         let result = async {
             tracing::info!(username = %job.username, "creating rotation");
             self.record(&job, &nodes, Some(req.clone())).await?;
-            self.run_steps(job, nodes, Trigger::Manual, EventKind::Created)
+            // Nothing proved a kept connection alive here: the admin connections carry it.
+            let lanes = super::change::Lanes::admin(&nodes);
+            self.run_steps(job, nodes, lanes, Trigger::Manual, EventKind::Created)
                 .await
         }
         .instrument(span)

@@ -3,6 +3,7 @@
 //! the console, the daemon and the command line.
 
 mod adopt;
+mod change;
 mod changes;
 pub mod clock;
 mod compensate;

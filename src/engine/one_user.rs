@@ -38,21 +38,28 @@ impl Engine {
         }
     }
 
-    /// Step 2 on one node, for either strategy.
+    /// Step 2 on one node, for either strategy, on `node` alone (see `apply_command`).
     pub(crate) async fn apply_node(&self, job: &Job, node: &Node) -> Result<(), RedisError> {
+        node.query::<()>("ACL SETUSER", &self.apply_command(job))
+            .await
+            .map_err(|e| e.redacted(job.password.expose()))
+    }
+
+    /// Step 2's command for either strategy: the whole user for two users (`reset on >new
+    /// <scope…>`), the whole password list for one user.
+    pub(crate) fn apply_command(&self, job: &Job) -> redis::Cmd {
         if !job.rotation.is_one_user() {
-            return acl::set_user(node, &job.username, &job.password, &job.scope).await;
+            return acl::set_user_command(&job.username, &job.password, &job.scope);
         }
         let new = acl::password_hash(&job.password);
         match &job.keep {
             // A user the rotation creates gets the scope with its first password.
             None if job.kind == JournalKind::Create => {
-                acl_state::create_from_hashes(node, &job.username, &[new], &job.scope).await
+                acl_state::create_from_hashes_command(&job.username, &[new], &job.scope)
             }
-            None => acl_state::set_hashes(node, &job.username, &[new]).await,
+            None => acl_state::set_hashes_command(&job.username, &[new]),
             Some(keep) => {
-                let hashes = [acl::password_hash(keep), new];
-                acl_state::set_hashes(node, &job.username, &hashes).await
+                acl_state::set_hashes_command(&job.username, &[acl::password_hash(keep), new])
             }
         }
     }

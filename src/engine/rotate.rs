@@ -11,9 +11,10 @@ use crate::model::{
     Connection, EventKind, Journal, JournalKind, Outcome, Password, Rotation, RotationStatus,
     Sealed, Slot, password, scope,
 };
-use crate::redis::{Node, NodeAddr};
+use crate::redis::Node;
 use crate::store::{Binding, NewEvent};
 
+use super::change::Lanes;
 use super::locks::LockGuard;
 use super::{Engine, EngineError, SessionCounts, Step, crash};
 
@@ -230,17 +231,20 @@ impl Engine {
                     .await);
             }
         };
+        // The connections this job speaks on: kept verification connections where idle, which
+        // the first round proves alive and the change then uses for apply, persist and verify.
+        let mut lanes = self.take_lanes(&job.conn, &nodes);
         // The first round on the nodes (their copy of the rotation's users, healed first where
         // a node lacks the credential that becomes the previous one now, and the live sessions
         // of the user about to be re-keyed) and the journal write are independent: together.
         let (mut checked, recorded) = tokio::join!(
-            self.check_nodes(&job.rotation, &nodes, &job.username),
+            self.check_nodes(&job.rotation, &lanes.nodes, &job.username),
             self.record(&job, &nodes, None)
         );
         recorded?;
-        if kept && checked.lost {
-            // A kept admin connection gave no answer (a restarted node, a killed client):
-            // discover and connect afresh, before anything of this job touched Redis.
+        if (kept || lanes.any_kept()) && checked.lost {
+            // A kept connection gave no answer (a restarted node, a killed client): discover
+            // and connect afresh, before anything of this job touched Redis.
             self.forget_fleet(job.conn.id);
             let fresh = match self.fresh_fleet(&job.conn).await {
                 Ok(n) => n,
@@ -255,6 +259,7 @@ impl Engine {
                 .map(|n| &n.addr)
                 .eq(nodes.iter().map(|n| &n.addr));
             nodes = fresh;
+            lanes = Lanes::admin(&nodes);
             checked = self.check_nodes(&job.rotation, &nodes, &job.username).await;
             if !same {
                 // The journal names the nodes recovery must finish on.
@@ -263,7 +268,7 @@ impl Engine {
         }
         let mut job = job;
         job.sessions = Some(checked.sessions);
-        self.run_steps(job, nodes, trigger, EventKind::Rotated)
+        self.run_steps(job, nodes, lanes, trigger, EventKind::Rotated)
             .await
     }
 
@@ -352,20 +357,18 @@ impl Engine {
         Ok(())
     }
 
-    /// Steps 2–5 (and compensation on failure).
+    /// Steps 2–5 (and compensation on failure), on `lanes` (see `change`).
     pub(crate) async fn run_steps(
         &self,
         job: Job,
         nodes: Vec<Node>,
+        lanes: Lanes,
         trigger: Trigger,
         kind: EventKind,
     ) -> Result<Rotation, EngineError> {
         let id = job.rotation.id;
-        let (failure, refused) = self.apply(&job, &nodes).await;
-        let failure = match failure {
-            Some(f) => Some(f),
-            None => self.persist_and_verify(&job, &nodes).await.err(),
-        };
+        let (failure, refused) = self.change(&job, &nodes, &lanes).await;
+        drop(lanes);
         if let Some(message) = failure {
             // A job that lost its journal to another process (see `promote`) must not undo on
             // the nodes what that process may have finished and promoted.
@@ -413,35 +416,8 @@ impl Engine {
         promoted
     }
 
-    /// Step 2 on every node in parallel; returns the failures, if any, and the nodes that
-    /// answered with a refusal (on those the change surely did not apply).
-    async fn apply(&self, job: &Job, nodes: &[Node]) -> (Option<String>, Vec<NodeAddr>) {
-        let id = job.rotation.id;
-        self.progress(id, Step::Apply, None, true);
-        let applied = crash::Applied::default();
-        let results: Vec<Result<(), crate::redis::RedisError>> =
-            futures::future::join_all(nodes.iter().map(|node| async {
-                let r = self.apply_node(job, node).await;
-                applied.node_done();
-                r
-            }))
-            .await;
-        let mut errors = Vec::new();
-        let mut refused = Vec::new();
-        for (node, r) in nodes.iter().zip(results) {
-            self.progress(id, Step::Apply, Some(node.addr.to_string()), r.is_ok());
-            if let Err(e) = r {
-                if e.was_refused() {
-                    refused.push(node.addr.clone());
-                }
-                errors.push(format!("apply on {}: {e}", node.addr));
-            }
-        }
-        let failure = (!errors.is_empty()).then(|| redact(&errors.join("; "), &[&job.password]));
-        (failure, refused)
-    }
-
-    /// Steps 3 and 4: persist where the node can, and a real login as the user on every node.
+    /// Steps 3 and 4 once the change is applied everywhere (recovery's roll forward): persist
+    /// where the node can, and a real login as the user on every node.
     pub(crate) async fn persist_and_verify(&self, job: &Job, nodes: &[Node]) -> Result<(), String> {
         let id = job.rotation.id;
         // Persisting and the fresh login as the new user are independent; both must succeed

@@ -14,6 +14,17 @@ pub async fn set_user(
     password: &Password,
     scope: &[String],
 ) -> Result<(), RedisError> {
+    node.query::<()>("ACL SETUSER", &set_user_command(username, password, scope))
+        .await
+        .map_err(|e| e.redacted(password.expose()))
+}
+
+/// The command `set_user` sends, for callers that queue it with others on one connection.
+pub(crate) fn set_user_command(
+    username: &str,
+    password: &Password,
+    scope: &[String],
+) -> redis::Cmd {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER")
         .arg(username)
@@ -23,9 +34,7 @@ pub async fn set_user(
     for rule in scope {
         cmd.arg(rule);
     }
-    node.query::<()>("ACL SETUSER", &cmd)
-        .await
-        .map_err(|e| e.redacted(password.expose()))
+    cmd
 }
 
 /// Replaces the permissions of an existing user, keeping its passwords:
@@ -128,18 +137,26 @@ pub async fn password_hashes(
 
 /// Makes ACL changes survive a restart: `ACL SAVE` or `CONFIG REWRITE`; `None` does nothing.
 pub async fn persist(node: &Node, mode: Persistence) -> Result<(), RedisError> {
+    match persist_command(mode) {
+        Some((name, cmd)) => node.query::<()>(name, &cmd).await,
+        None => Ok(()),
+    }
+}
+
+/// The command `persist` sends for `mode` and its name for messages; `None` for `None`.
+pub(crate) fn persist_command(mode: Persistence) -> Option<(&'static str, redis::Cmd)> {
     match mode {
         Persistence::Aclfile => {
             let mut cmd = redis::cmd("ACL");
             cmd.arg("SAVE");
-            node.query::<()>("ACL SAVE", &cmd).await
+            Some(("ACL SAVE", cmd))
         }
         Persistence::Config => {
             let mut cmd = redis::cmd("CONFIG");
             cmd.arg("REWRITE");
-            node.query::<()>("CONFIG REWRITE", &cmd).await
+            Some(("CONFIG REWRITE", cmd))
         }
-        Persistence::None => Ok(()),
+        Persistence::None => None,
     }
 }
 

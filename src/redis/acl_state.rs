@@ -113,6 +113,16 @@ pub(crate) async fn create_from_hashes(
     hashes: &[String],
     scope: &[String],
 ) -> Result<(), RedisError> {
+    let cmd = create_from_hashes_command(username, hashes, scope);
+    node.query::<()>("ACL SETUSER", &cmd).await
+}
+
+/// The command `create_from_hashes` sends.
+pub(crate) fn create_from_hashes_command(
+    username: &str,
+    hashes: &[String],
+    scope: &[String],
+) -> redis::Cmd {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER").arg(username).arg("reset").arg("on");
     for h in hashes {
@@ -121,7 +131,7 @@ pub(crate) async fn create_from_hashes(
     for rule in scope {
         cmd.arg(rule);
     }
-    node.query::<()>("ACL SETUSER", &cmd).await
+    cmd
 }
 
 /// Adds the stored hashes a user lacks and switches it on, keeping every password it has:
@@ -147,12 +157,18 @@ pub(crate) async fn set_hashes(
     username: &str,
     hashes: &[String],
 ) -> Result<(), RedisError> {
+    node.query::<()>("ACL SETUSER", &set_hashes_command(username, hashes))
+        .await
+}
+
+/// The command `set_hashes` sends.
+pub(crate) fn set_hashes_command(username: &str, hashes: &[String]) -> redis::Cmd {
     let mut cmd = redis::cmd("ACL");
     cmd.arg("SETUSER").arg(username).arg("on").arg("resetpass");
     for h in hashes {
         cmd.arg(format!("#{h}"));
     }
-    node.query::<()>("ACL SETUSER", &cmd).await
+    cmd
 }
 
 #[cfg(test)]

@@ -94,7 +94,9 @@ impl Verifiers {
         self.opened.load(Ordering::Relaxed)
     }
 
-    fn take(&self, group: Uuid, stamp: i64, addr: &NodeAddr) -> Option<Node> {
+    /// An idle kept connection of `group` to `addr`, taken out of the pool (it rests as the
+    /// admin user); `put_back` returns it.
+    pub(crate) fn take(&self, group: Uuid, stamp: i64, addr: &NodeAddr) -> Option<Node> {
         let mut idle = self.idle.lock().ok()?;
         let (at, list) = idle.get_mut(&(group, addr.clone()))?;
         if *at != stamp {
@@ -109,7 +111,8 @@ impl Verifiers {
         None
     }
 
-    fn put_back(&self, group: Uuid, stamp: i64, node: Option<Node>) {
+    /// Keeps `node` (which must rest as the admin user) for the next verification on its node.
+    pub(crate) fn put_back(&self, group: Uuid, stamp: i64, node: Option<Node>) {
         let Some(node) = node else { return };
         let Ok(mut idle) = self.idle.lock() else {
             return;
@@ -128,6 +131,101 @@ impl Verifiers {
                 since: Instant::now(),
             });
         }
+    }
+}
+
+/// A job's whole change on one node, queued on one kept connection that rests as the admin
+/// user: the ACL change, its persistence when given, then the proof of the new credential
+/// (`AUTH <user>`, `ACL WHOAMI`, `AUTH` back to the admin user). One round trip instead of
+/// three (change, persist ∥ verify). Each command has its own reply (not a pipeline), and the
+/// server runs one connection's commands in order, so the proof is a real authentication after
+/// the change and the save covers it.
+pub(crate) struct Change<'a> {
+    /// `ACL SETUSER …`.
+    pub command: redis::Cmd,
+    /// `ACL SAVE` or `CONFIG REWRITE` with its name, when this job saves the node itself.
+    pub persist: Option<(&'static str, redis::Cmd)>,
+    pub username: &'a str,
+    pub password: &'a Password,
+}
+
+/// What the node answered to a `Change`. A reply that never came is an error here like a
+/// refusal (`RedisError::was_refused` tells them apart): the caller compensates either way.
+pub(crate) struct Changed {
+    pub applied: Result<(), RedisError>,
+    /// `None` when the change carried no persistence.
+    pub persisted: Option<Result<(), RedisError>>,
+    pub verified: Result<(), RedisError>,
+    /// Every command was answered and the connection rests as the admin user again: safe to
+    /// keep.
+    pub rests: bool,
+}
+
+/// Sends `change` on `kept` (see `Change`).
+pub(crate) async fn change_and_prove(kept: &Node, change: Change<'_>, rest: &RestAs) -> Changed {
+    let addr = kept.addr.to_string();
+    let limit = kept.command_timeout();
+    let mut auth = redis::cmd("AUTH");
+    auth.arg(change.username).arg(change.password.expose());
+    let mut whoami = redis::cmd("ACL");
+    whoami.arg("WHOAMI");
+    let persist_name = change.persist.as_ref().map(|(name, _)| *name);
+    let mut commands = Vec::with_capacity(5);
+    commands.push(change.command);
+    commands.extend(change.persist.map(|(_, cmd)| cmd));
+    commands.extend([auth, whoami, rest_command(rest)]);
+    // Polled in order, so queued in order on the multiplexed connection.
+    let sent = futures::future::join_all(commands.iter().map(|cmd| {
+        let mut conn = kept.connection();
+        async move {
+            match cmd.query_async::<Value>(&mut conn).await {
+                Ok(Value::ServerError(e)) => Err(redis::RedisError::from(e)),
+                other => other,
+            }
+        }
+    }));
+    // Each command has the connection's response timeout; this is a belt.
+    let replies = match tokio::time::timeout(limit * 2, sent).await {
+        Ok(replies) => replies,
+        Err(_) => {
+            let lost = || Err(timeout(&addr, "ACL SETUSER", limit));
+            return Changed {
+                applied: lost(),
+                persisted: persist_name.map(|_| lost()),
+                verified: lost(),
+                rests: false,
+            };
+        }
+    };
+    // A reply lost on the way leaves the connection out of step: never kept then.
+    let all_answered = replies
+        .iter()
+        .all(|r| r.as_ref().map_or_else(|e| e.code().is_some(), |_| true));
+    let mut replies = replies.into_iter();
+    let mut next = || {
+        replies
+            .next()
+            .unwrap_or_else(|| Err(std::io::Error::other("no reply").into()))
+    };
+    let answered = |name: &str, reply: redis::RedisResult<Value>| {
+        reply.map(drop).map_err(|e| {
+            from_command(&addr, &kept.username, name, limit, e).redacted(change.password.expose())
+        })
+    };
+    let applied = answered("ACL SETUSER", next());
+    let persisted = persist_name.map(|name| answered(name, next()));
+    let (authed, who, back) = (next(), next(), next());
+    let rests = matches!(back, Ok(Value::Okay))
+        || back.ok().as_ref().and_then(text).as_deref() == Some("OK");
+    let verified = match authed {
+        Ok(_) => whoami_verdict(&addr, change.username, limit, who),
+        Err(e) => Err(refused(kept, change.username, change.password, e)),
+    };
+    Changed {
+        rests: rests && all_answered,
+        applied,
+        persisted,
+        verified,
     }
 }
 
