@@ -10,7 +10,7 @@ use tokio::process::{Child, Command};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::model::Password;
-use crate::store::Store;
+use crate::store::{Stamp, Store};
 
 use super::args::{Cli, RunArgs, WatchSignal};
 use super::secrets::{normalise, values_at};
@@ -21,6 +21,9 @@ const POLL: Duration = Duration::from_millis(500);
 pub(crate) fn run(cli: &Cli, args: &RunArgs) -> CliResult {
     let store = open_store(cli)?;
     let (env, path) = normalise(&args.place)?;
+    // The stamp is taken before the first read: a write landing between the two is then seen
+    // as a change by the first look, not missed until the next write.
+    let stamp = store.stamp().ok().flatten();
     let values = current(&store, &env, &path)?;
     let (program, rest) = args
         .command
@@ -42,7 +45,7 @@ pub(crate) fn run(cli: &Cli, args: &RunArgs) -> CliResult {
             program,
             rest,
             args.signal,
-            values,
+            (stamp, values),
             child,
         )
         .await
@@ -98,14 +101,15 @@ async fn watch(
     program: &str,
     rest: &[String],
     sig: Option<WatchSignal>,
-    mut values: Vec<(String, Password)>,
+    (mut stamp, mut values): (Option<Stamp>, Vec<(String, Password)>),
     mut child: Child,
 ) -> CliResult {
     let mut term = signal(SignalKind::terminate())
         .map_err(|e| CliError::failed(format!("cannot watch SIGTERM: {e}")))?;
     let mut int = signal(SignalKind::interrupt())
         .map_err(|e| CliError::failed(format!("cannot watch SIGINT: {e}")))?;
-    let mut stamp = store.stamp().ok().flatten();
+    // Whether the last read failed (warned once until a read works again).
+    let mut failing = false;
     loop {
         tokio::select! {
             status = child.wait() => {
@@ -128,14 +132,23 @@ async fn watch(
         if now == stamp {
             continue;
         }
-        stamp = now;
+        // The stamp moves on only with a read that worked: after a failed one, the next look
+        // reads again even if nothing else is written.
         let fresh = match current(store, env, path) {
             Ok(v) => v,
             Err(e) => {
-                tracing::warn!("run --watch: cannot read the secrets: {}", e.message);
+                if !failing {
+                    tracing::warn!("run --watch: cannot read the secrets: {}", e.message);
+                }
+                failing = true;
                 continue;
             }
         };
+        if failing {
+            tracing::warn!("run --watch: the secrets can be read again");
+            failing = false;
+        }
+        stamp = now;
         if same(&fresh, &values) {
             continue;
         }
