@@ -210,8 +210,8 @@ async fn a_running_console_finishes_an_interrupted_rotation_without_a_restart() 
 }
 
 /// `orders` on a connection through a proxy whose next `ACL SAVE` reply is held `held`; a job
-/// rotating it is held in its persist step (journal recorded, Redis changed) while another
-/// process takes the rotation over (its own journal in the store). Returns the job's error and
+/// rotating it is held in its round on the node (journal recorded, the change sent) while
+/// another process takes the rotation over (its own journal in the store). Returns the job's error and
 /// the rotation before and after.
 async fn taken_over_while_persisting(
     held: Duration,
@@ -242,7 +242,7 @@ async fn taken_over_while_persisting(
     let job = tokio::spawn(async move { engine.rotate("orders", Trigger::Manual).await });
     loop {
         if let Ok(EngineEvent::Progress {
-            step: Step::Persist,
+            step: Step::Apply,
             node: None,
             ..
         }) = events.recv().await
