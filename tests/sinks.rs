@@ -214,9 +214,18 @@ async fn run_watch_restarts_a_child_that_prints_its_env() {
         .rotate("orders", Trigger::Manual)
         .await
         .expect("rotated");
-    let second = tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap())
-        .await
-        .unwrap();
+    let pid = run.id() as i32;
+    let second = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap()),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        // SAFETY: kill(2) on our own child's pid, so nothing outlives the failed test.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        panic!("run --watch did not restart its child within 60 s of the rotation")
+    })
+    .unwrap();
     assert_ne!(second, first);
     assert_eq!(
         second,
