@@ -1,7 +1,9 @@
 //! A rotation a crash stopped midway (issue 10 item 5). Read-only commands stay read-only but
 //! say so: `interrupted`, never `rotating…`, and the previous credential (the one being re-keyed)
 //! marked unverified. A console or daemon that is already running finishes it within seconds of
-//! the crash, with no restart, even when an earlier failure left an hour of backoff.
+//! the crash, with no restart, even when an earlier failure left an hour of backoff. A job that
+//! lost its lock while another process took its rotation over promotes nothing over that
+//! process's journal.
 
 mod common;
 mod support;
@@ -9,8 +11,9 @@ mod tmux;
 
 use std::time::Duration;
 
-use common::{Persist, RedisServer, wait_until};
+use common::{Fault, FaultProxy, Persist, RedisServer, wait_until};
 use redis_rotator::engine::locks;
+use redis_rotator::engine::{EngineEvent, Step};
 use redis_rotator::model::rotation::RetryState;
 use redis_rotator::model::schedule::Trigger;
 use redis_rotator::model::{EventKind, RotationStatus};
@@ -204,4 +207,87 @@ async fn a_running_console_finishes_an_interrupted_rotation_without_a_restart() 
     crash_a_rotation(&db);
     wait_for_recovery_by_another_process(&db);
     assert_finished_and_consistent(&db, &server);
+}
+
+/// `orders` on a connection through a proxy whose next `ACL SAVE` reply is held `held`; a job
+/// rotating it is held in its round on the node (journal recorded, the change sent) while
+/// another process takes the rotation over (its own journal in the store). Returns the job's error and
+/// the rotation before and after.
+async fn taken_over_while_persisting(
+    held: Duration,
+) -> (
+    redis_rotator::engine::EngineError,
+    redis_rotator::model::Rotation,
+    redis_rotator::model::Rotation,
+    uuid::Uuid,
+) {
+    let server = RedisServer::start(Persist::Aclfile);
+    let proxy = FaultProxy::start(server.port);
+    let db = TestDb::new();
+    db.engine
+        .add_connection(
+            &support::connection_request("shop", "127.0.0.1", proxy.port),
+            Some(support::admin_password()),
+        )
+        .await
+        .expect("connection");
+    let before = db
+        .engine
+        .create_rotation(&create_request("orders", "shop"))
+        .await
+        .expect("created");
+    let mut events = db.engine.subscribe();
+    proxy.arm("ACL SAVE", Fault::Delay(held));
+    let engine = db.engine.clone();
+    let job = tokio::spawn(async move { engine.rotate("orders", Trigger::Manual).await });
+    loop {
+        if let Ok(EngineEvent::Progress {
+            step: Step::Apply,
+            node: None,
+            ..
+        }) = events.recv().await
+        {
+            break;
+        }
+    }
+    let theirs = uuid::Uuid::new_v4();
+    let id = before.id;
+    db.engine
+        .store()
+        .update(move |doc| {
+            let r = doc.rotation_mut(id).expect("rotation");
+            r.pending.as_mut().expect("the job's journal").job_id = theirs;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let e = job.await.unwrap().expect_err("the job gives up");
+    assert!(proxy.fired() > 0, "the persist step was held");
+    let after = db.engine.find_rotation("orders").unwrap();
+    (e, before, after, theirs)
+}
+
+/// A PostgreSQL session can end under a rotation's lock (a server restart, a broken connection)
+/// while the job goes on: another process may then finish the job's journal and record one of
+/// its own. The first job, when it comes to promote, must not overwrite that journal: the store
+/// keeps the other process's journal and the active credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_journal_another_process_took_over_promotes_nothing() {
+    // Held 1.5 s: shorter than the engine's command timeout, so the step succeeds.
+    let (e, before, after, theirs) = taken_over_while_persisting(Duration::from_millis(1500)).await;
+    assert!(e.to_string().contains("nothing was promoted"), "{e}");
+    assert_eq!(after.pending.as_ref().map(|j| j.job_id), Some(theirs));
+    assert_eq!(after.rotation_status, RotationStatus::Rotating);
+    assert_eq!(after.active_index, before.active_index);
+    assert_eq!(after.slots, before.slots);
+}
+
+/// The same job failing its step instead (the held reply times out) does not undo on the nodes
+/// what the other process may have finished, nor record its failure over that journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_journal_another_process_took_over_restores_nothing() {
+    // Held 4 s: longer than the engine's command timeout (3 s), so the persist step fails.
+    let (e, _, after, theirs) = taken_over_while_persisting(Duration::from_secs(4)).await;
+    assert!(e.to_string().contains("nothing was restored"), "{e}");
+    assert_eq!(after.pending.as_ref().map(|j| j.job_id), Some(theirs));
+    assert_eq!(after.rotation_status, RotationStatus::Rotating);
 }

@@ -79,6 +79,11 @@ impl Engine {
                 let Some(r) = doc.rotation_mut(id) else {
                     return Ok(None);
                 };
+                // Another process took over while this job's lock was lost (see `promote`):
+                // its journal and status are its own to record.
+                if r.pending.as_ref().is_some_and(|j| j.job_id != job_id) {
+                    return Ok(None);
+                }
                 // The journal names the nodes the attempt covered (none when discovery failed).
                 let attempt =
                     Attempt::new(trigger, elapsed, r.pending.as_ref().map(|j| j.nodes.len()));

@@ -49,6 +49,13 @@ impl Engine {
                 let r = doc.rotation_mut(id).ok_or_else(|| {
                     EngineError::Refused("the rotation was deleted meanwhile".into())
                 })?;
+                // Only the job whose journal the store holds promotes. A PostgreSQL session can
+                // end under a rotation's lock (a restart, a broken connection) while this job
+                // still runs; another process may then have finished this journal and started
+                // its own, which this promotion must not overwrite.
+                if r.pending.as_ref().map(|j| j.job_id) != Some(job_id) {
+                    return Err(journal_lost(&r.name, job_id, "nothing was promoted"));
+                }
                 // The journal's value is bound to the journal: sealed again for each place.
                 r.slots[slot.index()] = Some(SlotCredential {
                     username: username.clone(),
@@ -159,6 +166,14 @@ impl Engine {
             )
         })
     }
+}
+
+/// The error of a job whose journal the store no longer holds: another process finished or
+/// took over its rotation while the job's lock was lost.
+pub(crate) fn journal_lost(name: &str, job_id: uuid::Uuid, outcome: &str) -> EngineError {
+    EngineError::Refused(format!(
+        "rotation `{name}`: job {job_id} no longer owns the rotation's journal (another process finished or took over this rotation while its lock was lost); {outcome}"
+    ))
 }
 
 pub(crate) fn sessions_sentence(username: &str, s: SessionCounts) -> String {

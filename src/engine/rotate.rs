@@ -370,6 +370,18 @@ impl Engine {
         let (failure, refused) = self.change(&job, &nodes, &lanes).await;
         drop(lanes);
         if let Some(message) = failure {
+            // A job that lost its journal to another process (see `promote`) must not undo on
+            // the nodes what that process may have finished and promoted.
+            if let Ok(r) = self.rotation_by_id(id)
+                && r.pending.as_ref().map(|j| j.job_id) != Some(job.job_id)
+            {
+                tracing::warn!(error = %message, "rotation step failed after another process took the rotation over");
+                return Err(super::promote::journal_lost(
+                    &r.name,
+                    job.job_id,
+                    "nothing was restored",
+                ));
+            }
             tracing::warn!(error = %message, "rotation step failed: restoring the previous state");
             self.progress(id, Step::Compensate, None, true);
             // Every node but those that refused the change: a lost reply can hide an applied one.
