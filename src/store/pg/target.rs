@@ -100,7 +100,11 @@ impl Target {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(3))
             .keepalives_interval(Duration::from_secs(2))
-            .keepalives_retries(3);
+            .keepalives_retries(3)
+            // A query in flight when the server's host vanishes fails after 10 s of unacknowledged
+            // data instead of the kernel's minutes of retransmission (keepalives only cover an
+            // idle session).
+            .tcp_user_timeout(Duration::from_secs(10));
         if config.get_application_name().is_none() {
             config.application_name("redis-rotator");
         }
