@@ -88,20 +88,17 @@ async fn a_rotation_on_kept_connections_opens_none_reads_only_the_active_user_an
         opened + 4,
         "only this test's four redis-cli connections since: the rotation opened none"
     );
-    assert_eq!(
-        counter(&server, "commandstats", "cmdstat_acl|getuser"),
-        getusers + 1,
-        "the re-keyed user is set whole, so only the active one is read"
-    );
-    assert_eq!(
-        counter(&server, "commandstats", "cmdstat_acl|save"),
-        saves + 1
-    );
-    assert_eq!(
-        counter(&server, "commandstats", "cmdstat_acl|whoami"),
-        whoamis + 1,
-        "the new credential was proven"
-    );
+    // Redis 6.2 counts `ACL` as one command (per-subcommand stats came with 7.0): there, the
+    // rotation's commands cannot be told apart, and only the connections and the restart below
+    // are checked.
+    if !server
+        .cli(&["INFO", "commandstats"])
+        .contains("cmdstat_acl|")
+    {
+        println!("this server has no per-subcommand stats: ACL command counts not checked");
+    } else {
+        assert_acl_commands(&server, getusers, saves, whoamis);
+    }
 
     // Saved: both credentials survive a restart.
     server.restart();
@@ -109,4 +106,22 @@ async fn a_rotation_on_kept_connections_opens_none_reads_only_the_active_user_an
     assert!(server.can_auth(&creds.active.username, creds.active.password.expose()));
     let previous = creds.previous.expect("previous credential");
     assert!(server.can_auth(&previous.username, previous.password.expose()));
+}
+
+/// Since the counts `getusers`, `saves` and `whoamis`: one of each.
+fn assert_acl_commands(server: &RedisServer, getusers: u64, saves: u64, whoamis: u64) {
+    assert_eq!(
+        counter(server, "commandstats", "cmdstat_acl|getuser"),
+        getusers + 1,
+        "the re-keyed user is set whole, so only the active one is read"
+    );
+    assert_eq!(
+        counter(server, "commandstats", "cmdstat_acl|save"),
+        saves + 1
+    );
+    assert_eq!(
+        counter(server, "commandstats", "cmdstat_acl|whoami"),
+        whoamis + 1,
+        "the new credential was proven"
+    );
 }
