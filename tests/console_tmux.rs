@@ -347,3 +347,29 @@ async fn the_console_shows_what_another_process_changed() {
     t.wait_for("Rotations (1)", Duration::from_secs(5));
     t.keys(&["q"]);
 }
+
+#[test]
+fn the_demo_server_goes_when_the_terminal_does() {
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("HOME", home.path().display().to_string()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let cmd = format!("{} demo", env!("CARGO_BIN_EXE_redis-rotator"));
+    let t = Tmux::start(home.path(), 100, 30, &env, &cmd);
+    let screen = t.wait_for("master", WAIT);
+    let port: u16 = screen
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("the demo server's address on screen: {screen}"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    // Closing the terminal (an SSH session that drops) hangs the demo up, with no clean exit.
+    drop(t);
+    common::wait_until(
+        Duration::from_secs(10),
+        "the demo's redis-server to stop with the demo",
+        || std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+    );
+}

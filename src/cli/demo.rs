@@ -2,6 +2,7 @@
 //! database, one connection and one rotation that comes due every 30 seconds, opens the console
 //! on it, and removes all of it on exit.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -92,7 +93,20 @@ fn start_server(
         format!("user default off\nuser admin on >{admin_password} ~* &* +@all\n"),
     )
     .map_err(|e| CliError::failed(format!("cannot write {}: {e}", acl.display())))?;
-    let child = Command::new(bin)
+    let mut command = Command::new(bin);
+    // The server dies with this process however it ends (a closed SSH session's SIGHUP, a
+    // kill), not only through `DemoServer`'s drop: nothing of the demo outlives it. The parent
+    // is this (main) thread, which lives as long as the demo.
+    // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command
         .args([
             "--port",
             &port.to_string(),
